@@ -1,0 +1,103 @@
+"""Every SMS provider by name, in one explicit mapping that mypy checks (no import strings).
+
+``build_provider`` is the only place that reads provider settings: a missing one stops
+start-up with a line naming the environment variable, never a traceback from a vendor SDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pydantic import SecretStr
+
+from otpgate.adapters.sms.base import SmsProvider
+from otpgate.adapters.sms.outbox import OutboxProvider
+from otpgate.adapters.sms.sns import SnsProvider
+from otpgate.adapters.sms.twilio import TwilioProvider
+from otpgate.adapters.sms.webhook import WebhookProvider
+from otpgate.config import Settings
+
+__all__ = ["PROVIDERS", "ProviderFactory", "build_provider"]
+
+ProviderFactory = Callable[[Settings], SmsProvider]
+
+
+def _required(value: str | None, setting: str, provider: str) -> str:
+    if not value:
+        raise ValueError(f"OTPGATE_{setting} is required for the {provider} provider")
+    return value
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def _outbox(settings: Settings) -> SmsProvider:
+    return OutboxProvider(settings.outbox_path)
+
+
+def _twilio(settings: Settings) -> SmsProvider:
+    account_sid = _required(settings.twilio_account_sid, "TWILIO_ACCOUNT_SID", "twilio")
+    auth_token = _secret(settings.twilio_auth_token)
+    key_sid, key_secret = settings.twilio_api_key_sid, _secret(settings.twilio_api_key_secret)
+    if bool(key_sid) != bool(key_secret):
+        raise ValueError(
+            "OTPGATE_TWILIO_API_KEY_SID and OTPGATE_TWILIO_API_KEY_SECRET go together "
+            "for the twilio provider"
+        )
+    if not (auth_token or key_sid):
+        raise ValueError(
+            "OTPGATE_TWILIO_AUTH_TOKEN (or OTPGATE_TWILIO_API_KEY_SID and "
+            "OTPGATE_TWILIO_API_KEY_SECRET) is required for the twilio provider"
+        )
+    if not (settings.twilio_from or settings.twilio_messaging_service_sid):
+        raise ValueError(
+            "OTPGATE_TWILIO_FROM or OTPGATE_TWILIO_MESSAGING_SERVICE_SID is required "
+            "for the twilio provider"
+        )
+    return TwilioProvider(
+        account_sid=account_sid,
+        auth_token=auth_token,
+        api_key_sid=key_sid,
+        api_key_secret=key_secret,
+        from_=settings.twilio_from,
+        messaging_service_sid=settings.twilio_messaging_service_sid,
+        api_base=settings.twilio_api_base,
+        timeout=settings.sms_send_timeout_seconds,
+    )
+
+
+def _sns(settings: Settings) -> SmsProvider:
+    return SnsProvider(
+        region=settings.sns_region,
+        endpoint_url=settings.sns_endpoint_url,
+        sender_id=settings.sns_sender_id,
+        timeout=settings.sms_send_timeout_seconds,
+    )
+
+
+def _webhook(settings: Settings) -> SmsProvider:
+    url = _required(settings.webhook_url, "WEBHOOK_URL", "webhook")
+    secret = _required(_secret(settings.webhook_secret), "WEBHOOK_SECRET", "webhook")
+    return WebhookProvider(url, secret.encode(), timeout=settings.sms_send_timeout_seconds)
+
+
+PROVIDERS: dict[str, ProviderFactory] = {
+    "outbox": _outbox,
+    "twilio": _twilio,
+    "sns": _sns,
+    "webhook": _webhook,
+}
+
+
+def build_provider(name: str, settings: Settings) -> SmsProvider:
+    """The provider called ``name``, configured from ``settings``.
+
+    Raises ``ValueError`` naming the missing setting (or the unknown provider).
+    """
+    try:
+        factory = PROVIDERS[name]
+    except KeyError:
+        known = ", ".join(PROVIDERS)
+        raise ValueError(f"unknown SMS provider {name!r} (known: {known})") from None
+    return factory(settings)

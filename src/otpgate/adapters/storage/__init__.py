@@ -1,0 +1,1 @@
+"""Storage on SQLAlchemy 2 (async Core): SQLite embedded, PostgreSQL scaled."""

@@ -1,0 +1,236 @@
+"""Settings from the environment (prefix ``OTPGATE_``), typed and checked at start-up.
+
+Every number of DESIGN §4 is a setting. A bad value stops start-up with one line naming the
+setting (``describe_error``), never a traceback.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from otpgate.domain.policy import OtpPolicy
+
+CommaList = Annotated[tuple[str, ...], NoDecode]
+SMS_PROVIDER_NAMES = ("outbox", "twilio", "sns", "webhook")
+
+
+def _split(value: object) -> object:
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OTPGATE_", extra="ignore", frozen=True)
+
+    # -- where things live ---------------------------------------------------------------
+    data_dir: Path = Path("./var")
+    database_url: str = ""
+    redis_url: str | None = None
+    secret_key: SecretStr | None = None
+    # Former keys, still accepted for codes in flight while the key is rotated.
+    previous_secret_keys: Annotated[tuple[SecretStr, ...], NoDecode] = ()
+    base_url: str = "http://127.0.0.1:8000"
+    brand: str = Field("otpgate", min_length=1, max_length=40)
+    trusted_proxies: CommaList = ()
+    db_pool_size: int = Field(10, ge=1, le=200)
+    db_max_overflow: int = Field(10, ge=0, le=200)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["json", "console"] = "json"
+
+    # -- codes and challenges (DESIGN §4) --------------------------------------------------
+    code_length: int = Field(6, ge=6, le=10)
+    code_ttl_seconds: int = Field(300, ge=1, le=600)
+    code_max_attempts: int = Field(5, ge=1, le=10)
+    resend_cooldown_seconds: int = Field(30, ge=0, le=600)
+    max_sends_per_challenge: int = Field(5, ge=1, le=10)
+    challenge_max_life_seconds: int = Field(900, ge=1, le=900)
+    code_failure_streak_limit: int = Field(10, ge=3, le=100)
+    code_lockout_seconds: int = Field(900, ge=1, le=86400)
+    code_lockout_max_seconds: int = Field(3600, ge=1, le=86400)
+
+    # -- sessions and trusted browsers -----------------------------------------------------
+    session_idle_seconds: int = Field(3600, ge=60, le=3600)
+    session_max_seconds: int = Field(86400, ge=60, le=86400)
+    remember_devices: bool = True
+    device_trust_seconds: int = Field(30 * 86400, ge=3600, le=90 * 86400)
+
+    # -- passwords (Argon2id; at or above OWASP's minimum) ---------------------------------
+    argon2_time_cost: int = Field(2, ge=2, le=10)
+    argon2_memory_kib: int = Field(19456, ge=19456, le=1048576)
+    argon2_parallelism: int = Field(1, ge=1, le=16)
+
+    # -- rate limits (``limits`` notation; several separated by ';' make growing delays) ----
+    limit_password_account: str = "5/30seconds;10/15minutes;20/hour;50/day"
+    limit_password_ip: str = "20/minute;100/hour;500/day"
+    limit_send_number: str = "5/15minutes;10/day"
+    limit_send_ip: str = "10/15minutes;30/day"
+    limit_send_account: str = "10/hour;20/day"
+    limit_send_prefix: str = "50/hour"
+    limit_send_country: str = "500/hour"
+    limit_register_ip: str = "10/hour;50/day"
+    limit_verify_ip: str = "60/minute;600/hour"
+
+    # -- SMS ---------------------------------------------------------------------------------
+    sms_provider: Literal["outbox", "twilio", "sns", "webhook"] = "outbox"
+    sms_providers: CommaList = ()
+    sms_outbox: Path | None = None
+    sms_default_region: str | None = Field(None, min_length=2, max_length=2)
+    sms_allowed_countries: CommaList = ()
+    sms_send_timeout_seconds: float = Field(10.0, gt=0, le=60)
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_api_key_sid: str | None = None
+    twilio_api_key_secret: SecretStr | None = None
+    twilio_from: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_base: str = "https://api.twilio.com"
+    sns_region: str = "us-east-1"
+    sns_endpoint_url: str | None = None
+    sns_sender_id: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+
+    @field_validator("trusted_proxies", "sms_providers", "sms_allowed_countries", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        return _split(value)
+
+    @field_validator("previous_secret_keys", mode="before")
+    @classmethod
+    def _secret_list(cls, value: object) -> object:
+        return _split(value)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{item!r} is not an IP address or network") from exc
+        return value
+
+    @field_validator("sms_providers")
+    @classmethod
+    def _known_providers(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            if item not in SMS_PROVIDER_NAMES:
+                raise ValueError(f"{item!r} is not one of {', '.join(SMS_PROVIDER_NAMES)}")
+        return value
+
+    @field_validator("sms_allowed_countries")
+    @classmethod
+    def _countries(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        out = tuple(item.upper() for item in value)
+        for item in out:
+            if len(item) != 2 or not item.isalpha():
+                raise ValueError(f"{item!r} is not an ISO 3166-1 alpha-2 country code")
+        return out
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_length(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.is_postgres and self.secret_key is None:
+            raise ValueError(
+                "OTPGATE_SECRET_KEY is required when the database is PostgreSQL "
+                "(every app node must share it)"
+            )
+        if self.code_lockout_max_seconds < self.code_lockout_seconds:
+            raise ValueError("OTPGATE_CODE_LOCKOUT_MAX_SECONDS must be >= CODE_LOCKOUT_SECONDS")
+        return self
+
+    # -- derived ---------------------------------------------------------------------------
+
+    @property
+    def effective_database_url(self) -> str:
+        url = self.database_url or f"sqlite:///{self.data_dir / 'otpgate.db'}"
+        if url.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
+        if url.startswith(("postgresql://", "postgres://")):
+            return "postgresql+asyncpg://" + url.split("://", 1)[1]
+        return url
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgresql", "postgres://"))
+
+    @property
+    def is_https(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @property
+    def host(self) -> str:
+        """The host named in the SMS's origin-bound line (``@host #code``)."""
+        return urlsplit(self.base_url).hostname or "localhost"
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.sms_outbox or self.data_dir / "sms-outbox.jsonl"
+
+    @property
+    def provider_order(self) -> tuple[str, ...]:
+        return self.sms_providers or (self.sms_provider,)
+
+    @property
+    def policy(self) -> OtpPolicy:
+        return OtpPolicy(
+            code_length=self.code_length,
+            code_ttl_seconds=self.code_ttl_seconds,
+            max_attempts=self.code_max_attempts,
+            resend_cooldown_seconds=self.resend_cooldown_seconds,
+            max_sends_per_challenge=self.max_sends_per_challenge,
+            challenge_max_life_seconds=self.challenge_max_life_seconds,
+            code_failure_streak_limit=self.code_failure_streak_limit,
+            code_lockout_base_seconds=self.code_lockout_seconds,
+            code_lockout_max_seconds=self.code_lockout_max_seconds,
+        )
+
+    @cached_property
+    def secret_key_bytes(self) -> bytes:
+        """The server key: the setting, or (embedded mode) one generated once into data_dir."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
+
+
+def describe_error(exc: ValidationError) -> str:
+    """One line naming the first bad setting, e.g. ``OTPGATE_CODE_LENGTH: must be >= 6``."""
+    error = exc.errors()[0]
+    location = ".".join(str(part) for part in error.get("loc", ()) if part != "__root__")
+    message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    if not location:
+        return f"invalid settings: {message}"
+    return f"invalid setting OTPGATE_{location.upper()}: {message}"
+
+
+def load_settings() -> Settings:
+    """Read the environment; raise ``ValidationError`` (see ``describe_error``) when invalid."""
+    return Settings()

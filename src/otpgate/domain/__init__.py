@@ -1,0 +1,1 @@
+"""Pure rules of otpgate: no web framework, no ORM, no network client."""

@@ -1,0 +1,85 @@
+"""Accounts, sessions, trusted devices and security events as plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: str
+    name: str
+    email: str
+    phone: str
+    password_hash: str
+    phone_verified: bool
+    created_at: datetime
+    code_fail_streak: int = 0
+    code_lockouts: int = 0
+    code_locked_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    id: str
+    account_id: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    ip: str | None = None
+    user_agent: str | None = None
+    revoked_at: datetime | None = None
+
+    def is_active(self, now: datetime, idle_seconds: int) -> bool:
+        """Active while not revoked, within its absolute lifetime and its idle timeout (S21)."""
+        if self.revoked_at is not None or now >= self.expires_at:
+            return False
+        return now < self.last_seen_at + timedelta(seconds=idle_seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """A browser the customer chose to trust: it may skip the sign-in code, never a step-up."""
+
+    id: str
+    account_id: str
+    created_at: datetime
+    expires_at: datetime
+    user_agent: str | None = None
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class EventType(StrEnum):
+    ACCOUNT_REGISTERED = "account.registered"
+    PHONE_VERIFIED = "phone.verified"
+    SIGNIN_PASSWORD_FAILED = "signin.password_failed"
+    SIGNIN_PASSWORD_OK = "signin.password_ok"
+    SIGNIN_SUCCEEDED = "signin.succeeded"
+    SIGNIN_TRUSTED_DEVICE = "signin.trusted_device"
+    CODE_SENT = "code.sent"
+    CODE_FAILED = "code.failed"
+    CODE_APPROVED = "code.approved"
+    CHALLENGE_FAILED = "challenge.failed"
+    CHALLENGE_EXPIRED = "challenge.expired"
+    LOCKOUT_CODES = "lockout.codes"
+    RATE_LIMITED = "rate_limited"
+    SESSION_SIGNED_OUT = "session.signed_out"
+    SMS_FAILED = "sms.failed"
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityEvent:
+    """One line of the audit trail. ``details`` never holds a code, password, token or card."""
+
+    type: EventType
+    outcome: str
+    account_id: str | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    created_at: datetime | None = None
+    id: int | None = None

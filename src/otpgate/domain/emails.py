@@ -1,0 +1,41 @@
+"""Email addresses: syntax check and one canonical form for lookups."""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+
+from otpgate.domain.errors import InvalidInput
+
+MAX_EMAIL_LENGTH = 254
+
+
+def normalize_email(raw: str, *, field: str = "email") -> str:
+    """The canonical form used for storage and lookups (lower case), or ``InvalidInput``.
+
+    No DNS lookup: deliverability checks would make sign-up depend on the network and leak
+    timing. Case is folded on the whole address because shops treat addresses that way.
+    """
+    text = raw.strip()
+    if not text:
+        raise InvalidInput(field, "Enter your email address.")
+    if len(text) > MAX_EMAIL_LENGTH:
+        raise InvalidInput(field, "That email address is too long.")
+    try:
+        checked = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidInput(field, "Enter a valid email address, like name@example.com.") from exc
+    return checked.normalized.lower()
+
+
+def throttle_key(raw: str) -> str:
+    """The key password throttling uses: the address as typed, folded, valid or not.
+
+    Known and unknown addresses are keyed the same way so throttling never tells them apart.
+    """
+    return raw.strip().lower()[:MAX_EMAIL_LENGTH]
+
+
+def mask_email(email: str) -> str:
+    """"alice@example.com" -> "a•••@example.com"."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}"

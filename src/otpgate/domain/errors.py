@@ -1,0 +1,189 @@
+"""One error tree for otpgate. Every error carries a stable machine ``code``.
+
+The web layer maps these to RFC 9457 problems in one place (``web/problems.py``);
+nothing below the web layer knows about HTTP status codes.
+
+    OtpgateError
+    ├── InvalidInput                      validation_error
+    ├── InvalidCredentials                invalid_credentials
+    ├── NotAuthenticated                  not_authenticated
+    ├── Forbidden                         forbidden
+    ├── NotFound                          not_found
+    │   └── ChallengeNotFound             challenge_not_found
+    ├── Conflict                          conflict
+    │   └── EmailUnavailable              email_unavailable
+    ├── ChallengeError
+    │   ├── InvalidCode                   invalid_code
+    │   ├── ChallengeExpired              challenge_expired
+    │   ├── ChallengeFailed               challenge_failed
+    │   ├── ChallengeUsed                 challenge_used
+    │   ├── ChallengeCanceled             challenge_canceled
+    │   └── ResendLimitReached            resend_limit_reached
+    ├── Throttled                         (carries retry_after seconds)
+    │   ├── RateLimited                   rate_limited
+    │   ├── ResendTooSoon                 resend_too_soon
+    │   └── CodeLockout                   code_lockout
+    ├── Unavailable                       unavailable
+    └── DeliveryError                     delivery_failed
+        └── PermanentDeliveryError        delivery_rejected
+"""
+
+from __future__ import annotations
+
+
+class OtpgateError(Exception):
+    """Base of every error otpgate raises on purpose."""
+
+    code = "error"
+    title = "Request failed"
+
+    def __init__(self, detail: str | None = None) -> None:
+        self.detail = detail or self.title
+        super().__init__(self.detail)
+
+
+class InvalidInput(OtpgateError):
+    """A field's value breaks a rule; ``field`` names it for forms and problem details."""
+
+    code = "validation_error"
+    title = "Invalid input"
+
+    def __init__(self, field: str, detail: str) -> None:
+        self.field = field
+        super().__init__(detail)
+
+
+class InvalidCredentials(OtpgateError):
+    code = "invalid_credentials"
+    title = "Your email or password is incorrect"
+
+
+class NotAuthenticated(OtpgateError):
+    code = "not_authenticated"
+    title = "Sign in to continue"
+
+
+class Forbidden(OtpgateError):
+    code = "forbidden"
+    title = "Not allowed"
+
+
+class NotFound(OtpgateError):
+    code = "not_found"
+    title = "Not found"
+
+
+class ChallengeNotFound(NotFound):
+    code = "challenge_not_found"
+    title = "No such challenge"
+
+
+class Conflict(OtpgateError):
+    code = "conflict"
+    title = "Conflict"
+
+
+class EmailUnavailable(Conflict):
+    code = "email_unavailable"
+    title = "This email address can't be used for a new account"
+
+
+class ChallengeError(OtpgateError):
+    code = "challenge_error"
+
+
+class InvalidCode(ChallengeError):
+    code = "invalid_code"
+    title = "That code is not right"
+
+    def __init__(self, attempts_remaining: int) -> None:
+        self.attempts_remaining = attempts_remaining
+        tries = "try" if attempts_remaining == 1 else "tries"
+        super().__init__(f"That code is not right. {attempts_remaining} {tries} left.")
+
+
+class ChallengeExpired(ChallengeError):
+    code = "challenge_expired"
+    title = "This code has expired"
+
+    def __init__(self) -> None:
+        super().__init__("This code has expired. Start again to get a new one.")
+
+
+class ChallengeFailed(ChallengeError):
+    code = "challenge_failed"
+    title = "Too many wrong codes"
+
+    def __init__(self) -> None:
+        super().__init__("Too many wrong codes were entered. Start again to get a new code.")
+
+
+class ChallengeUsed(ChallengeError):
+    code = "challenge_used"
+    title = "This code was already used"
+
+    def __init__(self) -> None:
+        super().__init__("This challenge is already complete; a code works only once.")
+
+
+class ChallengeCanceled(ChallengeError):
+    code = "challenge_canceled"
+    title = "This challenge was canceled"
+
+    def __init__(self) -> None:
+        super().__init__("This challenge was canceled. Start again to get a new code.")
+
+
+class ResendLimitReached(ChallengeError):
+    code = "resend_limit_reached"
+    title = "No more codes for this challenge"
+
+    def __init__(self) -> None:
+        super().__init__("No more codes can be sent for this challenge. Start again later.")
+
+
+class Throttled(OtpgateError):
+    """Refused for now; ``retry_after`` says in how many whole seconds to try again."""
+
+    code = "throttled"
+    title = "Too many requests"
+
+    def __init__(self, retry_after: int, detail: str | None = None) -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(detail)
+
+
+class RateLimited(Throttled):
+    code = "rate_limited"
+    title = "Too many requests"
+
+
+class ResendTooSoon(Throttled):
+    code = "resend_too_soon"
+    title = "Wait before asking for a new code"
+
+
+class CodeLockout(Throttled):
+    code = "code_lockout"
+    title = "Too many wrong codes on this account"
+
+
+class Unavailable(OtpgateError):
+    """A backing service (database, Redis) does not answer; nothing was changed."""
+
+    code = "unavailable"
+    title = "Temporarily unavailable"
+
+
+class DeliveryError(OtpgateError):
+    """A message could not be handed to a provider; temporary unless a subclass says otherwise."""
+
+    code = "delivery_failed"
+    title = "The message could not be sent"
+
+
+class PermanentDeliveryError(DeliveryError):
+    """The provider refused the message for good (invalid or unreachable number)."""
+
+    code = "delivery_rejected"
+    title = "The message was refused for this number"

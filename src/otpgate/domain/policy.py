@@ -1,0 +1,73 @@
+"""Numbers of the OTP engine as a value object, and small pure policy functions.
+
+Each policy function answers with a reason and, where it applies, the time at which the
+answer changes (django-otp's CooldownMixin / ThrottlingMixin, without the model).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class OtpPolicy:
+    """The DESIGN §4 defaults; every number is a setting."""
+
+    code_length: int = 6
+    code_ttl_seconds: int = 300
+    max_attempts: int = 5
+    resend_cooldown_seconds: int = 30
+    max_sends_per_challenge: int = 5
+    challenge_max_life_seconds: int = 900
+    # Consecutive wrong codes across challenges before sign-in codes pause (S12).
+    code_failure_streak_limit: int = 10
+    code_lockout_base_seconds: int = 900
+    code_lockout_max_seconds: int = 3600
+
+    @property
+    def code_ttl(self) -> timedelta:
+        return timedelta(seconds=self.code_ttl_seconds)
+
+    @property
+    def resend_cooldown(self) -> timedelta:
+        return timedelta(seconds=self.resend_cooldown_seconds)
+
+    @property
+    def challenge_max_life(self) -> timedelta:
+        return timedelta(seconds=self.challenge_max_life_seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class StreakOutcome:
+    """What a wrong code does to an account's consecutive-failure count."""
+
+    streak: int
+    lockouts: int
+    locked_until: datetime | None
+
+
+def after_code_failure(
+    policy: OtpPolicy, streak: int, lockouts: int, now: datetime
+) -> StreakOutcome:
+    """Count one more wrong code; at the limit, pause codes for a doubling, capped time.
+
+    The pause grows 15 min, 30 min, 60 min... up to the cap, and never becomes permanent (S14):
+    an attacker who can trigger it can only delay the owner, not lock them out for good.
+    """
+    streak += 1
+    if streak < policy.code_failure_streak_limit:
+        return StreakOutcome(streak=streak, lockouts=lockouts, locked_until=None)
+    pause = min(
+        policy.code_lockout_base_seconds * (2 ** min(lockouts, 16)),
+        policy.code_lockout_max_seconds,
+    )
+    return StreakOutcome(
+        streak=0, lockouts=lockouts + 1, locked_until=now + timedelta(seconds=pause)
+    )
+
+
+def seconds_until(moment: datetime, now: datetime) -> int:
+    """Whole seconds from ``now`` to ``moment``, at least 1 (for Retry-After)."""
+    delta = (moment - now).total_seconds()
+    return max(1, int(delta + 0.999))

@@ -1,0 +1,1 @@
+"""Use cases of otpgate. They talk to adapters only through the ports in ``ports.py``."""

@@ -1,0 +1,26 @@
+"""What the services need to know, as plain values (the web layer builds it from settings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from otpgate.domain.policy import OtpPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceConfig:
+    brand: str = "otpgate"
+    host: str = "127.0.0.1"
+    policy: OtpPolicy = field(default_factory=OtpPolicy)
+    code_keys: tuple[bytes, ...] = (b"test-key-test-key-test-key-test!",)
+    session_idle_seconds: int = 3600
+    session_max_seconds: int = 86400
+    remember_devices: bool = True
+    device_trust_seconds: int = 30 * 86400
+    allowed_countries: tuple[str, ...] = ()
+    default_region: str | None = None
+
+    @property
+    def code_key(self) -> bytes:
+        """The key new codes are digested with (the first one)."""
+        return self.code_keys[0]

@@ -1,0 +1,87 @@
+"""All use cases wired together, with what approving each kind of challenge does."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from otpgate.domain.accounts import EventType, SecurityEvent
+from otpgate.domain.challenges import Challenge, Purpose
+from otpgate.services.account import AccountService
+from otpgate.services.challenges import Approval, ChallengeService, VerifyRequest
+from otpgate.services.deps import Deps
+from otpgate.services.ports import Transaction
+from otpgate.services.registration import RegistrationService
+from otpgate.services.sessions import SessionService
+from otpgate.services.signin import SignInService
+
+
+class Services:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self.sessions = SessionService(deps)
+        self.challenges = ChallengeService(deps)
+        self.registration = RegistrationService(deps, self.challenges)
+        self.signin = SignInService(deps, self.challenges, self.sessions)
+        self.account = AccountService(deps)
+        self.challenges.on_approval(Purpose.VERIFY_PHONE, self._phone_confirmed)
+        self.challenges.on_approval(Purpose.SIGN_IN, self._signed_in)
+
+    async def _phone_confirmed(
+        self, tx: Transaction, challenge: Challenge, now: datetime, request: VerifyRequest
+    ) -> Approval:
+        """Confirming the number at registration also signs the customer in."""
+        assert challenge.account_id is not None
+        await tx.set_phone_verified(challenge.account_id, now)
+        await tx.add_event(
+            SecurityEvent(
+                type=EventType.PHONE_VERIFIED,
+                outcome="ok",
+                account_id=challenge.account_id,
+                ip=request.ctx.ip,
+                user_agent=request.ctx.user_agent,
+                details={"challenge_id": challenge.id},
+                created_at=now,
+            )
+        )
+        return await self._new_session(tx, challenge, now, request)
+
+    async def _signed_in(
+        self, tx: Transaction, challenge: Challenge, now: datetime, request: VerifyRequest
+    ) -> Approval:
+        return await self._new_session(tx, challenge, now, request)
+
+    async def _new_session(
+        self, tx: Transaction, challenge: Challenge, now: datetime, request: VerifyRequest
+    ) -> Approval:
+        assert challenge.account_id is not None
+        device_token = None
+        device_id = None
+        remember = request.remember_device or challenge.remember_device
+        if remember and self.deps.config.remember_devices:
+            device_token, device = await self.sessions.trust_device(
+                tx, challenge.account_id, request.ctx, now
+            )
+            device_id = device.id
+        issued = await self.sessions.issue(
+            tx, challenge.account_id, request.ctx, now, device_id=device_id
+        )
+        await tx.add_event(
+            SecurityEvent(
+                type=EventType.SIGNIN_SUCCEEDED,
+                outcome="ok",
+                account_id=challenge.account_id,
+                ip=request.ctx.ip,
+                user_agent=request.ctx.user_agent,
+                details={
+                    "session_id": issued.session.id,
+                    "purpose": challenge.purpose.value,
+                    "trusted_device": device_id is not None,
+                },
+                created_at=now,
+            )
+        )
+        return Approval(
+            session_token=issued.token,
+            session_expires_at=issued.session.expires_at,
+            device_token=device_token,
+        )

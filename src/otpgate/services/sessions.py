@@ -1,0 +1,121 @@
+"""Sessions and trusted browsers: issue, authenticate, revoke."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from otpgate.domain.accounts import Account, Device, EventType, SecurityEvent, Session
+from otpgate.domain.errors import NotAuthenticated
+from otpgate.domain.tokens import new_id, new_token, token_hash
+from otpgate.services.deps import Deps
+from otpgate.services.ports import RequestContext, Transaction
+
+# Writing last_seen on every request would turn every read into a write; a minute of
+# precision is plenty for an idle timeout measured in tens of minutes.
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedSession:
+    token: str
+    session: Session
+
+
+@dataclass(frozen=True, slots=True)
+class Authenticated:
+    session: Session
+    account: Account
+
+
+class SessionService:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def issue(
+        self,
+        tx: Transaction,
+        account_id: str,
+        ctx: RequestContext,
+        now: datetime,
+        device_id: str | None = None,
+    ) -> IssuedSession:
+        """Create a fresh session (a new token at every sign-in: rotation, ASVS 7.2.4)."""
+        config = self.deps.config
+        token = new_token("ses")
+        session = Session(
+            id=new_id("se"),
+            account_id=account_id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(seconds=config.session_max_seconds),
+            ip=ctx.ip,
+            user_agent=ctx.user_agent[:300],
+        )
+        await tx.insert_session(session, token_hash(token), device_id)
+        return IssuedSession(token=token, session=session)
+
+    async def authenticate(self, token: str | None) -> Authenticated:
+        """The live session and account behind ``token``, or ``NotAuthenticated``."""
+        if not token or len(token) > 200:
+            raise NotAuthenticated()
+        deps = self.deps
+        async with deps.store.transaction() as tx:
+            now = deps.clock.now()
+            session = await tx.get_session_by_token_hash(token_hash(token))
+            if session is None or not session.is_active(now, deps.config.session_idle_seconds):
+                raise NotAuthenticated()
+            account = await tx.get_account(session.account_id)
+            if account is None:
+                raise NotAuthenticated()
+            if now - session.last_seen_at >= TOUCH_EVERY:
+                await tx.touch_session(session.id, now)
+        return Authenticated(session=session, account=account)
+
+    async def sign_out(self, auth: Authenticated, ctx: RequestContext) -> None:
+        """Revoke the session server-side: its token is refused from now on (S21)."""
+        async with self.deps.store.transaction() as tx:
+            now = self.deps.clock.now()
+            await tx.revoke_session(auth.session.id, now)
+            await tx.add_event(
+                SecurityEvent(
+                    type=EventType.SESSION_SIGNED_OUT,
+                    outcome="ok",
+                    account_id=auth.account.id,
+                    ip=ctx.ip,
+                    user_agent=ctx.user_agent,
+                    details={"session_id": auth.session.id},
+                    created_at=now,
+                )
+            )
+
+    async def trust_device(
+        self, tx: Transaction, account_id: str, ctx: RequestContext, now: datetime
+    ) -> tuple[str, Device]:
+        """Remember this browser: its token may later stand in for the sign-in code (S22)."""
+        token = new_token("dev")
+        device = Device(
+            id=new_id("dv"),
+            account_id=account_id,
+            created_at=now,
+            expires_at=now + timedelta(seconds=self.deps.config.device_trust_seconds),
+            user_agent=ctx.user_agent[:300],
+        )
+        await tx.insert_device(device, token_hash(token))
+        return token, device
+
+    async def trusted_device(
+        self, tx: Transaction, account_id: str, device_token: str | None, now: datetime
+    ) -> Device | None:
+        """The live trusted device behind ``device_token`` for this account, if any."""
+        if not device_token or not self.deps.config.remember_devices or len(device_token) > 200:
+            return None
+        device = await tx.get_device_by_token_hash(token_hash(device_token))
+        if (
+            device is None
+            or device.account_id != account_id
+            or device.revoked_at is not None
+            or now >= device.expires_at
+        ):
+            return None
+        return device

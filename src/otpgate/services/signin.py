@@ -1,0 +1,147 @@
+"""Signing in, step one: the password. Step two is a code (``ChallengeService.verify``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from otpgate.domain.accounts import Account, EventType, SecurityEvent
+from otpgate.domain.challenges import Challenge, Purpose
+from otpgate.domain.emails import normalize_email, throttle_key
+from otpgate.domain.errors import CodeLockout, InvalidCredentials, InvalidInput
+from otpgate.domain.passwords import MAX_PASSWORD_LENGTH, normalize_password
+from otpgate.domain.policy import seconds_until
+from otpgate.services.challenges import ChallengeService
+from otpgate.services.deps import Deps
+from otpgate.services.limits import PASSWORD_ACCOUNT, PASSWORD_IP, hit_send_limits
+from otpgate.services.ports import RequestContext
+from otpgate.services.sessions import IssuedSession, SessionService
+
+
+@dataclass(frozen=True, slots=True)
+class CodeRequired:
+    """The password was right; a code was sent (``challenge``)."""
+
+    challenge: Challenge
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """The password was right and this browser is trusted: no code needed (S22)."""
+
+    issued: IssuedSession
+
+
+class SignInService:
+    def __init__(self, deps: Deps, challenges: ChallengeService, sessions: SessionService) -> None:
+        self.deps = deps
+        self.challenges = challenges
+        self.sessions = sessions
+
+    async def start(
+        self,
+        *,
+        email: str,
+        password: str,
+        ctx: RequestContext,
+        device_token: str | None = None,
+        remember_device: bool = False,
+    ) -> CodeRequired | SignedIn:
+        """Check the password; on success send a sign-in code (or skip it on a trusted browser).
+
+        Unknown addresses and wrong passwords take the same path, the same time (a dummy
+        Argon2 verify) and the same error (S17), and nothing is sent (S40).
+        """
+        deps = self.deps
+        # Throttle on the email as typed *before* anything is looked up, so an unknown
+        # address is throttled exactly like a known one (S13).
+        await deps.limiter.hit(PASSWORD_ACCOUNT, throttle_key(email))
+        await deps.limiter.hit(PASSWORD_IP, ctx.ip)
+        candidate = normalize_password(password)
+        account = await self._find(email)
+        if account is None or len(candidate) > MAX_PASSWORD_LENGTH:
+            await deps.hasher.burn(candidate)
+            await self._password_failed(None if account is None else account.id, ctx)
+            raise InvalidCredentials()
+        if not await deps.hasher.verify(account.password_hash, candidate):
+            await self._password_failed(account.id, ctx)
+            raise InvalidCredentials()
+        if deps.hasher.needs_rehash(account.password_hash):
+            new_hash = await deps.hasher.hash(candidate)
+            async with deps.store.transaction() as tx:
+                await tx.set_password_hash(account.id, new_hash)
+        if not account.phone_verified:
+            # The number was never confirmed: the only way on is to confirm it (S36).
+            return CodeRequired(await self._send(account, Purpose.VERIFY_PHONE, ctx, False))
+        now = deps.clock.now()
+        if account.code_locked_until and account.code_locked_until > now:
+            wait = seconds_until(account.code_locked_until, now)
+            raise CodeLockout(wait, "Too many wrong codes on this account. Try again later.")
+        async with deps.store.transaction() as tx:
+            device = await self.sessions.trusted_device(tx, account.id, device_token, now)
+            if device is not None:
+                await tx.touch_device(device.id, now)
+                issued = await self.sessions.issue(tx, account.id, ctx, now, device_id=device.id)
+                await tx.add_event(
+                    SecurityEvent(
+                        type=EventType.SIGNIN_TRUSTED_DEVICE,
+                        outcome="ok",
+                        account_id=account.id,
+                        ip=ctx.ip,
+                        user_agent=ctx.user_agent,
+                        details={"device_id": device.id, "session_id": issued.session.id},
+                        created_at=now,
+                    )
+                )
+                return SignedIn(issued)
+        return CodeRequired(await self._send(account, Purpose.SIGN_IN, ctx, remember_device))
+
+    async def _find(self, email: str) -> Account | None:
+        try:
+            address = normalize_email(email)
+        except InvalidInput:
+            return None
+        async with self.deps.store.transaction() as tx:
+            return await tx.get_account_by_email(address)
+
+    async def _send(
+        self, account: Account, purpose: Purpose, ctx: RequestContext, remember: bool
+    ) -> Challenge:
+        deps = self.deps
+        await hit_send_limits(deps.limiter, account.phone, ctx, account.id)
+        async with deps.store.transaction() as tx:
+            now = deps.clock.now()
+            if purpose is Purpose.SIGN_IN:
+                await tx.add_event(
+                    SecurityEvent(
+                        type=EventType.SIGNIN_PASSWORD_OK,
+                        outcome="code_required",
+                        account_id=account.id,
+                        ip=ctx.ip,
+                        user_agent=ctx.user_agent,
+                        created_at=now,
+                    )
+                )
+            challenge, message = await self.challenges.open(
+                tx,
+                account_id=account.id,
+                purpose=purpose,
+                destination=account.phone,
+                ctx=ctx,
+                remember_device=remember,
+            )
+        deps.dispatcher.submit(message)
+        return challenge
+
+    async def _password_failed(self, account_id: str | None, ctx: RequestContext) -> None:
+        async with self.deps.store.transaction() as tx:
+            await tx.add_event(
+                SecurityEvent(
+                    type=EventType.SIGNIN_PASSWORD_FAILED,
+                    outcome="invalid_credentials",
+                    account_id=account_id,
+                    ip=ctx.ip,
+                    user_agent=ctx.user_agent,
+                    created_at=self.deps.clock.now(),
+                )
+            )
+        self.deps.metrics.incr("signin_password_failures")

@@ -1,0 +1,1 @@
+"""The web layer: thin FastAPI routers for the JSON API and the pages."""

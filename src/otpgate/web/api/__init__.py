@@ -1,0 +1,11 @@
+"""The JSON API, version 1 (DESIGN §5)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from otpgate.web.api import accounts, challenges, me, sessions
+
+router = APIRouter(prefix="/api/v1")
+for module in (accounts, sessions, challenges, me):
+    router.include_router(module.router)

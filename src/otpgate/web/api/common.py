@@ -1,0 +1,23 @@
+"""Shared bits of the API routers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from otpgate.web.schemas import Problem
+
+PROBLEM = {"model": Problem, "content": {"application/problem+json": {}}}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for the problem statuses a route may answer."""
+    described = {
+        400: "Malformed request or wrong code",
+        401: "Not signed in, or wrong email or password",
+        404: "No such resource",
+        409: "Conflict with the current state",
+        410: "The challenge is over (expired, failed or canceled)",
+        422: "Invalid input; `errors` lists the fields",
+        429: "Too many requests; see `Retry-After`",
+    }
+    return {status: {**PROBLEM, "description": described[status]} for status in statuses}

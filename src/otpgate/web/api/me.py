@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+
+from otpgate.domain.phones import mask
+from otpgate.web.api.common import problems
+from otpgate.web.deps import AuthDep, RuntimeDep
+from otpgate.web.schemas import EventOut, EventsOut, ProfileOut
+
+router = APIRouter(tags=["me"])
+
+
+@router.get("/me", response_model=ProfileOut, responses=problems(401), summary="Your profile")
+async def profile(auth: AuthDep) -> ProfileOut:
+    account = auth.account
+    return ProfileOut(
+        id=account.id,
+        name=account.name,
+        email=account.email,
+        phone=mask(account.phone),
+        phone_verified=account.phone_verified,
+        created_at=account.created_at,
+    )
+
+
+@router.get(
+    "/me/events",
+    response_model=EventsOut,
+    responses=problems(401, 422),
+    summary="Your security activity, newest first",
+)
+async def events(
+    auth: AuthDep,
+    runtime: RuntimeDep,
+    limit: int = Query(50, ge=1, le=100),
+    before: int | None = Query(None, ge=1, description="Show events older than this id"),
+) -> EventsOut:
+    found = await runtime.services.account.events(auth.account.id, limit, before)
+    items = [
+        EventOut(
+            id=event.id or 0,
+            type=event.type.value,
+            outcome=event.outcome,
+            ip=event.ip,
+            user_agent=event.user_agent,
+            created_at=event.created_at or runtime.clock.now(),
+            details=event.details,
+        )
+        for event in found
+    ]
+    next_before = items[-1].id if len(items) == limit else None
+    return EventsOut(events=items, next_before=next_before)

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+from fastapi.responses import JSONResponse
+
+from otpgate.services.signin import SignedIn
+from otpgate.web.api.common import problems
+from otpgate.web.deps import AuthDep, ContextDep, RuntimeDep
+from otpgate.web.schemas import (
+    ChallengeEnvelope,
+    ChallengeOut,
+    SessionEnvelope,
+    SessionOut,
+    SignInIn,
+)
+
+router = APIRouter(tags=["sessions"])
+
+
+@router.post(
+    "/sessions",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ChallengeEnvelope,
+    responses={
+        201: {"model": SessionEnvelope, "description": "Signed in on a trusted browser"},
+        **problems(401, 422, 429),
+    },
+    summary="Sign in with email and password; a code is sent",
+)
+async def sign_in(body: SignInIn, runtime: RuntimeDep, ctx: ContextDep) -> Response:
+    outcome = await runtime.services.signin.start(
+        email=body.email,
+        password=body.password,
+        ctx=ctx,
+        device_token=body.device_token,
+        remember_device=body.remember_device,
+    )
+    if isinstance(outcome, SignedIn):
+        session = SessionOut(
+            token=outcome.issued.token, expires_at=outcome.issued.session.expires_at
+        )
+        return JSONResponse(
+            SessionEnvelope(session=session).model_dump(mode="json"),
+            status_code=status.HTTP_201_CREATED,
+            headers={"Cache-Control": "no-store"},
+        )
+    envelope = ChallengeEnvelope(
+        challenge=ChallengeOut.of(outcome.challenge, runtime.settings.policy, runtime.clock.now())
+    )
+    return JSONResponse(envelope.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
+
+
+@router.delete(
+    "/sessions/current",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems(401),
+    summary="Sign out: the token is refused from now on",
+)
+async def sign_out(auth: AuthDep, runtime: RuntimeDep, ctx: ContextDep) -> Response:
+    await runtime.services.sessions.sign_out(auth, ctx)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,82 @@
+"""The ASGI application: ``create_app(settings)`` builds one, ``app_from_env`` for uvicorn."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from otpgate import __version__
+from otpgate.config import Settings, load_settings
+from otpgate.domain.clock import Clock
+from otpgate.domain.errors import OtpgateError
+from otpgate.services.ports import SmsProvider
+from otpgate.web import ops, problems
+from otpgate.web.api import router as api_router
+from otpgate.web.middleware import SecurityHeaders
+from otpgate.web.runtime import Runtime
+from otpgate.web.security import BodySizeLimit
+
+MAX_BODY_BYTES = 64 * 1024
+
+DESCRIPTION = """
+Password + SMS one-time passwords for sign-in and for every high-risk change.
+
+Errors are [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) problem details with a stable
+`code`. Authenticate with `Authorization: Bearer <session token>`.
+"""
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    providers: list[SmsProvider] | None = None,
+    limiter_prefix: str = "otpgate",
+) -> FastAPI:
+    runtime = Runtime.build(
+        settings, clock=clock, providers=providers, limiter_prefix=limiter_prefix
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await runtime.aclose()
+
+    app = FastAPI(
+        title="otpgate",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.add_exception_handler(OtpgateError, problems.otpgate_error_handler)
+    app.add_exception_handler(RequestValidationError, problems.validation_error_handler)
+    app.add_exception_handler(StarletteHTTPException, problems.http_error_handler)
+    app.add_exception_handler(Exception, problems.unhandled_error_handler)
+    app.include_router(api_router)
+    app.include_router(ops.router)
+    _include_pages(app, settings)
+    app.add_middleware(SecurityHeaders, https=settings.is_https, metrics=runtime.metrics)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    return app
+
+
+def _include_pages(app: FastAPI, settings: Settings) -> None:
+    try:
+        from otpgate.web.pages import install
+    except ImportError:  # pages not built into this tree
+        return
+    install(app, settings)
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` (one app per worker process)."""
+    from otpgate.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)

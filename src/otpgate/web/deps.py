@@ -1,0 +1,49 @@
+"""FastAPI dependencies: the runtime, the caller's context, the signed-in session."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from otpgate.services.container import Services
+from otpgate.services.ports import RequestContext
+from otpgate.services.sessions import Authenticated
+from otpgate.web.runtime import Runtime
+from otpgate.web.security import bearer_token, client_ip
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def get_services(request: Request) -> Services:
+    return get_runtime(request).services
+
+
+def get_context(request: Request) -> RequestContext:
+    runtime = get_runtime(request)
+    peer = request.client.host if request.client else None
+    ip = client_ip(peer, request.headers.get("x-forwarded-for"), runtime.trusted_proxies)
+    return RequestContext(ip=ip, user_agent=request.headers.get("user-agent", "")[:300])
+
+
+async def get_auth(request: Request) -> Authenticated:
+    """The API's caller: ``Authorization: Bearer <session token>`` (cookies are not accepted)."""
+    token = bearer_token(request.headers.get("authorization"))
+    return await get_services(request).sessions.authenticate(token)
+
+
+async def get_optional_auth(request: Request) -> Authenticated | None:
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None:
+        return None
+    return await get_services(request).sessions.authenticate(token)
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+ServicesDep = Annotated[Services, Depends(get_services)]
+ContextDep = Annotated[RequestContext, Depends(get_context)]
+AuthDep = Annotated[Authenticated, Depends(get_auth)]
+OptionalAuthDep = Annotated[Authenticated | None, Depends(get_optional_auth)]

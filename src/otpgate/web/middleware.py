@@ -1,0 +1,84 @@
+"""Pure ASGI middleware: request id, security headers, access log and latency metrics."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from otpgate.adapters.metrics import PrometheusMetrics
+
+log = structlog.get_logger("otpgate.http")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+# Swagger UI (/docs) needs its own inline bootstrap script; it shows no personal data.
+RELAXED_PATHS = ("/docs", "/redoc")
+CACHEABLE_PREFIXES = ("/static/",)
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp, *, https: bool, metrics: PrometheusMetrics) -> None:
+        self.app = app
+        self.https = https
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        request_id = secrets.token_hex(8)
+        started = time.perf_counter()
+        status_holder = {"status": 500}
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+
+                def add(name: bytes, value: str) -> None:
+                    if name not in present:
+                        headers.append((name, value.encode()))
+
+                add(b"x-request-id", request_id)
+                add(b"x-content-type-options", "nosniff")
+                add(b"referrer-policy", "same-origin")
+                add(b"x-frame-options", "DENY")
+                add(b"cross-origin-opener-policy", "same-origin")
+                if not path.startswith(RELAXED_PATHS):
+                    add(b"content-security-policy", CSP)
+                if not path.startswith(CACHEABLE_PREFIXES):
+                    # Account pages, codes and tokens must never sit in a shared or disk cache.
+                    add(b"cache-control", "no-store")
+                if self.https:
+                    add(b"strict-transport-security", "max-age=31536000; includeSubDomains")
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            route_path = getattr(route, "path", "unmatched")
+            status = status_holder["status"]
+            self.metrics.request_seconds.labels(
+                route=route_path, method=scope.get("method", ""), status=f"{status // 100}xx"
+            ).observe(elapsed)
+            # The route template, not the path: ids stay out of the access log's cardinality,
+            # and query strings (which never carry secrets here anyway) are not logged.
+            log.info(
+                "request",
+                method=scope.get("method"),
+                route=route_path,
+                status=status,
+                ms=round(elapsed * 1000, 1),
+            )
+            structlog.contextvars.clear_contextvars()

@@ -1,0 +1,130 @@
+"""RFC 9457 problem details: the one place where our errors become HTTP answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from otpgate.domain import errors as e
+
+PROBLEM_JSON = "application/problem+json"
+
+# Most specific first: the first matching class decides the status.
+STATUS: list[tuple[type[e.OtpgateError], int]] = [
+    (e.InvalidInput, 422),
+    (e.InvalidCredentials, 401),
+    (e.NotAuthenticated, 401),
+    (e.Forbidden, 403),
+    (e.NotFound, 404),
+    (e.Conflict, 409),
+    (e.InvalidCode, 400),
+    (e.ChallengeUsed, 409),
+    (e.ResendLimitReached, 409),
+    (e.ChallengeExpired, 410),
+    (e.ChallengeFailed, 410),
+    (e.ChallengeCanceled, 410),
+    (e.Throttled, 429),
+    (e.Unavailable, 503),
+    (e.PermanentDeliveryError, 422),
+    (e.DeliveryError, 502),
+]
+
+HTTP_CODES = {
+    400: ("bad_request", "Bad request"),
+    401: ("not_authenticated", "Sign in to continue"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not_found", "Not found"),
+    405: ("method_not_allowed", "Method not allowed"),
+    413: ("payload_too_large", "Request too large"),
+    415: ("unsupported_media_type", "Unsupported media type"),
+}
+
+
+def status_for(exc: e.OtpgateError) -> int:
+    for cls, status in STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 400
+
+
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body = {
+        "type": f"urn:otpgate:problem:{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def from_error(exc: e.OtpgateError) -> JSONResponse:
+    status = status_for(exc)
+    headers: dict[str, str] = {}
+    extra: dict[str, Any] = {}
+    if isinstance(exc, e.Throttled):
+        headers["Retry-After"] = str(exc.retry_after)
+        extra["retry_after"] = exc.retry_after
+    if isinstance(exc, e.NotAuthenticated | e.InvalidCredentials):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, e.InvalidCode):
+        extra["attempts_remaining"] = exc.attempts_remaining
+    if isinstance(exc, e.InvalidInput):
+        extra["errors"] = [{"field": exc.field, "message": exc.detail}]
+    return problem(status, exc.code, exc.title, exc.detail, headers or None, **extra)
+
+
+async def otpgate_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, e.OtpgateError)
+    return from_error(exc)
+
+
+async def validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    if any(err.get("type") == "json_invalid" for err in errors):
+        return problem(400, "malformed_json", "Malformed JSON", "The request body is not valid JSON.")
+    # Never echo the input back: it may be a password.
+    fields = [
+        {
+            "field": ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body",
+            "message": str(err.get("msg", "invalid value")).removeprefix("Value error, "),
+        }
+        for err in errors
+    ]
+    first = fields[0] if fields else {"field": "body", "message": "invalid"}
+    return problem(
+        422,
+        "validation_error",
+        "Invalid input",
+        f"{first['field']}: {first['message']}",
+        errors=fields,
+    )
+
+
+async def http_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code, title = HTTP_CODES.get(exc.status_code, ("http_error", "Request failed"))
+    detail = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else title
+    return problem(exc.status_code, code, title, detail, dict(exc.headers or {}) or None)
+
+
+async def unhandled_error_handler(_request: Request, _exc: Exception) -> JSONResponse:
+    return problem(
+        500,
+        "internal_error",
+        "Something went wrong",
+        "Something went wrong on our side. Nothing was changed; please try again.",
+    )

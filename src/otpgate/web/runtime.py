@@ -1,0 +1,131 @@
+"""Everything one app instance owns: adapters built from settings, and the services on them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from otpgate.adapters.metrics import PrometheusMetrics
+from otpgate.adapters.passwords import Argon2Hasher
+from otpgate.adapters.ratelimit import LimitsRateLimiter
+from otpgate.adapters.sms.registry import build_provider
+from otpgate.adapters.storage.engine import make_engine
+from otpgate.adapters.storage.repositories import SqlStore
+from otpgate.config import Settings
+from otpgate.domain.clock import Clock, SystemClock
+from otpgate.services import limits as rules
+from otpgate.services.config import ServiceConfig
+from otpgate.services.container import Services
+from otpgate.services.delivery import InProcessDispatcher
+from otpgate.services.deps import Deps
+from otpgate.services.ports import SmsProvider
+from otpgate.web.security import Network, parse_networks
+
+
+def limit_rules(settings: Settings) -> dict[str, str]:
+    return {
+        rules.PASSWORD_ACCOUNT: settings.limit_password_account,
+        rules.PASSWORD_IP: settings.limit_password_ip,
+        rules.SEND_NUMBER: settings.limit_send_number,
+        rules.SEND_IP: settings.limit_send_ip,
+        rules.SEND_ACCOUNT: settings.limit_send_account,
+        rules.SEND_PREFIX: settings.limit_send_prefix,
+        rules.SEND_COUNTRY: settings.limit_send_country,
+        rules.REGISTER_IP: settings.limit_register_ip,
+        rules.VERIFY_IP: settings.limit_verify_ip,
+    }
+
+
+def service_config(settings: Settings) -> ServiceConfig:
+    keys = (settings.secret_key_bytes,) + tuple(
+        key.get_secret_value().encode() for key in settings.previous_secret_keys
+    )
+    return ServiceConfig(
+        brand=settings.brand,
+        host=settings.host,
+        policy=settings.policy,
+        code_keys=keys,
+        session_idle_seconds=settings.session_idle_seconds,
+        session_max_seconds=settings.session_max_seconds,
+        remember_devices=settings.remember_devices,
+        device_trust_seconds=settings.device_trust_seconds,
+        allowed_countries=settings.sms_allowed_countries,
+        default_region=settings.sms_default_region,
+    )
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    clock: Clock
+    store: SqlStore
+    hasher: Argon2Hasher
+    limiter: LimitsRateLimiter
+    providers: list[SmsProvider]
+    dispatcher: InProcessDispatcher
+    metrics: PrometheusMetrics
+    services: Services
+    trusted_proxies: tuple[Network, ...]
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        providers: list[SmsProvider] | None = None,
+        limiter_prefix: str = "otpgate",
+    ) -> Runtime:
+        clock = clock or SystemClock()
+        engine = make_engine(
+            settings.effective_database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
+        store = SqlStore(engine)
+        hasher = Argon2Hasher(
+            time_cost=settings.argon2_time_cost,
+            memory_kib=settings.argon2_memory_kib,
+            parallelism=settings.argon2_parallelism,
+        )
+        limiter = LimitsRateLimiter(limit_rules(settings), settings.redis_url, limiter_prefix)
+        metrics = PrometheusMetrics()
+        if providers is None:
+            providers = [build_provider(name, settings) for name in settings.provider_order]
+        dispatcher = InProcessDispatcher(
+            store,
+            providers,
+            clock,
+            metrics=metrics,
+            timeout_seconds=settings.sms_send_timeout_seconds,
+        )
+        deps = Deps(
+            store=store,
+            hasher=hasher,
+            limiter=limiter,
+            dispatcher=dispatcher,
+            clock=clock,
+            config=service_config(settings),
+            metrics=metrics,
+        )
+        return cls(
+            settings=settings,
+            clock=clock,
+            store=store,
+            hasher=hasher,
+            limiter=limiter,
+            providers=providers,
+            dispatcher=dispatcher,
+            metrics=metrics,
+            services=Services(deps),
+            trusted_proxies=parse_networks(settings.trusted_proxies),
+        )
+
+    async def aclose(self) -> None:
+        await self.dispatcher.aclose()
+        for provider in self.providers:
+            await provider.aclose()
+        await self.store.aclose()
+        await self.limiter.aclose()
+        self.hasher.close()

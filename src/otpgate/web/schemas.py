@@ -1,0 +1,182 @@
+"""Request and response bodies of the JSON API (with the examples OpenAPI shows)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from otpgate.domain.challenges import Challenge
+from otpgate.domain.phones import mask
+from otpgate.domain.policy import OtpPolicy
+
+# Generous caps: the domain gives the precise, friendly limits; these stop abuse early.
+Name = Field(max_length=200)
+Email = Field(max_length=320)
+Password = Field(max_length=1024)
+Phone = Field(max_length=64)
+Token = Field(default=None, max_length=200)
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class RegisterIn(Body):
+    name: str = Name
+    email: str = Email
+    password: str = Password
+    phone: str = Phone
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Ada Lovelace",
+                    "email": "ada@example.com",
+                    "password": "correct horse battery staple",
+                    "phone": "+14155552671",
+                }
+            ]
+        },
+    )
+
+
+class SignInIn(Body):
+    email: str = Email
+    password: str = Password
+    device_token: str | None = Token
+    remember_device: bool = False
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"email": "ada@example.com", "password": "correct horse battery staple"}]
+        },
+    )
+
+
+class VerifyIn(Body):
+    code: str = Field(max_length=32)
+    remember_device: bool = False
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"code": "123456"}]}
+    )
+
+
+class ActionOut(BaseModel):
+    type: str
+    summary: str
+
+
+class ChallengeOut(BaseModel):
+    id: str
+    purpose: str
+    status: str
+    channel: str = "sms"
+    destination: str
+    expires_at: datetime
+    attempts_remaining: int
+    resend_available_at: datetime | None
+    action: ActionOut | None = None
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "ch_9Hq2F0n3kqk1y3Hn5Vx0bJ7pWm8sL2aR",
+                    "purpose": "sign_in",
+                    "status": "pending",
+                    "channel": "sms",
+                    "destination": "+1 ••• ••• ••71",
+                    "expires_at": "2026-11-25T19:40:00Z",
+                    "attempts_remaining": 5,
+                    "resend_available_at": "2026-11-25T19:35:30Z",
+                }
+            ]
+        }
+    )
+
+    @classmethod
+    def of(cls, challenge: Challenge, policy: OtpPolicy, now: datetime) -> ChallengeOut:
+        status = challenge.effective_status(now)
+        action = None
+        if challenge.action_type and challenge.action_summary:
+            action = ActionOut(type=challenge.action_type, summary=challenge.action_summary)
+        return cls(
+            id=challenge.id,
+            purpose=challenge.purpose.value,
+            status=status.value,
+            destination=mask(challenge.destination),
+            expires_at=challenge.expires_at,
+            attempts_remaining=challenge.attempts_remaining,
+            resend_available_at=(
+                challenge.resend_available_at(policy) if not status.is_terminal else None
+            ),
+            action=action,
+        )
+
+
+class SessionOut(BaseModel):
+    token: str
+    expires_at: datetime
+
+
+class RegisteredOut(BaseModel):
+    account_id: str
+    challenge: ChallengeOut
+
+
+class ChallengeEnvelope(BaseModel):
+    challenge: ChallengeOut
+
+
+class SessionEnvelope(BaseModel):
+    session: SessionOut
+
+
+class VerifiedOut(BaseModel):
+    challenge: ChallengeOut
+    session: SessionOut | None = None
+    device_token: str | None = None
+    result: dict[str, Any] | None = None
+    next_challenge: ChallengeOut | None = None
+
+
+class ProfileOut(BaseModel):
+    id: str
+    name: str
+    email: str
+    phone: str
+    phone_verified: bool
+    created_at: datetime
+
+
+class EventOut(BaseModel):
+    id: int
+    type: str
+    outcome: str
+    ip: str | None
+    user_agent: str | None
+    created_at: datetime
+    details: dict[str, Any]
+
+
+class EventsOut(BaseModel):
+    events: list[EventOut]
+    next_before: int | None
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details; ``code`` is stable and meant for programs."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+
+    model_config = ConfigDict(extra="allow")

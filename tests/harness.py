@@ -1,0 +1,126 @@
+"""An app under test: real storage, real limiter, the outbox provider, a clock we move."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from otpgate.config import Settings
+from otpgate.domain.clock import ManualClock
+from otpgate.web.runtime import Runtime
+
+PASSWORD = "correct horse battery staple"
+CODE_LINE = re.compile(r"^@[^ ]+ #(\d+)$")
+
+
+@dataclass
+class Harness:
+    app: FastAPI
+    client: httpx.AsyncClient
+    clock: ManualClock
+    settings: Settings
+    phones_used: int = 0
+
+    @property
+    def runtime(self) -> Runtime:
+        runtime: Runtime = self.app.state.runtime
+        return runtime
+
+    # -- SMS -----------------------------------------------------------------------------
+
+    async def messages(self, to: str | None = None) -> list[dict[str, Any]]:
+        """Every message delivered so far (oldest first), optionally only those to ``to``."""
+        await self.runtime.dispatcher.drain()
+        path = self.settings.outbox_path
+        if not path.exists():
+            return []
+        found = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        return [m for m in found if to is None or m["to"] == to]
+
+    async def last_code(self, to: str) -> str:
+        sent = await self.messages(to)
+        assert sent, f"no SMS was sent to {to}"
+        return code_of(sent[-1]["body"])
+
+    # -- accounts ------------------------------------------------------------------------
+
+    def new_phone(self) -> str:
+        """A distinct valid US mobile-or-fixed number per call (per-number limits stay apart)."""
+        self.phones_used += 1
+        return f"+1415555{2600 + self.phones_used:04d}"
+
+    async def register(
+        self, email: str = "ada@example.com", phone: str | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        phone = phone or self.new_phone()
+        body = {"name": "Ada Lovelace", "email": email, "password": PASSWORD, "phone": phone}
+        body.update(extra)
+        response = await self.client.post("/api/v1/accounts", json=body)
+        assert response.status_code == 202, response.text
+        data: dict[str, Any] = response.json()
+        data["phone"] = phone
+        return data
+
+    async def verify(self, challenge_id: str, code: str, **extra: Any) -> httpx.Response:
+        return await self.client.post(
+            f"/api/v1/challenges/{challenge_id}/verify", json={"code": code, **extra}
+        )
+
+    async def registered_account(
+        self, email: str = "ada@example.com", phone: str | None = None
+    ) -> dict[str, Any]:
+        """Register and confirm the number; returns ids, phone and the first session token."""
+        data = await self.register(email, phone)
+        code = await self.last_code(data["phone"])
+        response = await self.verify(data["challenge"]["id"], code)
+        assert response.status_code == 200, response.text
+        data["token"] = response.json()["session"]["token"]
+        return data
+
+    async def start_sign_in(self, email: str = "ada@example.com", **extra: Any) -> httpx.Response:
+        return await self.client.post(
+            "/api/v1/sessions", json={"email": email, "password": PASSWORD, **extra}
+        )
+
+    async def signed_in(self, email: str = "ada@example.com") -> tuple[dict[str, Any], str]:
+        """A confirmed account and a fresh session token from a full sign-in."""
+        account = await self.registered_account(email)
+        response = await self.start_sign_in(email)
+        assert response.status_code == 202, response.text
+        challenge = response.json()["challenge"]
+        code = await self.last_code(account["phone"])
+        verified = await self.verify(challenge["id"], code)
+        assert verified.status_code == 200, verified.text
+        return account, verified.json()["session"]["token"]
+
+    # -- database --------------------------------------------------------------------------
+
+    async def scalar(self, sql: str, **params: Any) -> Any:
+        async with self.runtime.store.engine.connect() as conn:
+            return (await conn.execute(text(sql), params)).scalar()
+
+    async def rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
+        async with self.runtime.store.engine.connect() as conn:
+            return [dict(r) for r in (await conn.execute(text(sql), params)).mappings()]
+
+
+def code_of(body: str) -> str:
+    """The code from an SMS body: the origin-bound last line ``@host #code``."""
+    match = CODE_LINE.match(body.splitlines()[-1])
+    assert match, f"SMS does not end with an origin-bound code line: {body!r}"
+    return match.group(1)
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def outbox_path(tmp: Path) -> Path:
+    return tmp / "sms-outbox.jsonl"
