@@ -37,9 +37,8 @@ def check_password(password: str, *, context: Sequence[str] = (), field: str = "
         raise InvalidInput(field, f"Use at most {MAX_PASSWORD_LENGTH} characters.")
     folded = normalized.casefold()
     words = [w.casefold() for w in context if w and len(w) >= 3]
-    for word in words:
-        if word in folded and len(word) * 2 >= len(folded.replace(" ", "")) - 2:
-            raise InvalidInput(field, "Don't build your password from your name, email or our name.")
+    if _mostly_context(folded, words):
+        raise InvalidInput(field, "Don't build your password from your name, email or our name.")
     # zxcvbn's cost grows with length; the first 100 characters decide strength well enough.
     result = zxcvbn(normalized[:100], user_inputs=words)
     if result["score"] < MIN_STRENGTH_SCORE:
@@ -50,6 +49,16 @@ def check_password(password: str, *, context: Sequence[str] = (), field: str = "
             reason += "."
         raise InvalidInput(field, f"{reason} Try a longer phrase of unrelated words.")
     return normalized
+
+
+def _mostly_context(folded: str, words: Sequence[str]) -> bool:
+    """Whether little but context words is left once they are taken out of the password."""
+    residue = folded
+    for word in sorted(words, key=len, reverse=True):
+        residue = residue.replace(word, "")
+    if residue == folded:
+        return False
+    return sum(ch.isalpha() for ch in residue) < MIN_PASSWORD_LENGTH // 2 + 2
 
 
 def strength_score(password: str, context: Sequence[str] = ()) -> int:
