@@ -1,0 +1,146 @@
+"""Rate limits: 429 with Retry-After, nothing sent over a cap, keyed so attackers can't dodge them."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import httpx
+
+from otpgate.web.app import create_app
+from tests.harness import PASSWORD, Harness
+
+
+def assert_throttled(response: httpx.Response, code: str = "rate_limited") -> None:
+    assert response.status_code == 429, response.text
+    assert response.json()["code"] == code
+    assert int(response.headers["Retry-After"]) >= 1
+    assert response.json()["retry_after"] == int(response.headers["Retry-After"])
+
+
+async def test_password_attempts_are_throttled_per_email_for_known_and_unknown(h: Harness) -> None:
+    await h.registered_account("ada@example.com")
+    for email in ("ada@example.com", "ghost@example.com"):
+        for _ in range(5):
+            response = await h.client.post(
+                "/api/v1/sessions", json={"email": email, "password": "wrong guess here"}
+            )
+            assert response.status_code == 401
+        assert_throttled(
+            await h.client.post("/api/v1/sessions", json={"email": email, "password": PASSWORD})
+        )
+    # Keyed on the address as typed, folded: case changes don't buy more tries.
+    assert_throttled(
+        await h.client.post("/api/v1/sessions", json={"email": "ADA@example.com", "password": "x"})
+    )
+
+
+async def test_many_ips_still_throttle_one_account(make_harness: Any) -> None:
+    h: Harness = await make_harness(trusted_proxies="203.0.113.7")
+    await h.registered_account("ada@example.com")
+    for i in range(5):
+        response = await h.client.post(
+            "/api/v1/sessions",
+            json={"email": "ada@example.com", "password": "wrong guess here"},
+            headers={"X-Forwarded-For": f"198.51.100.{i}"},
+        )
+        assert response.status_code == 401
+    assert_throttled(
+        await h.client.post(
+            "/api/v1/sessions",
+            json={"email": "ada@example.com", "password": PASSWORD},
+            headers={"X-Forwarded-For": "198.51.100.99"},
+        )
+    )
+    events = await h.rows("SELECT ip FROM events WHERE type = 'signin.password_failed'")
+    assert {e["ip"] for e in events} == {f"198.51.100.{i}" for i in range(5)}
+
+
+async def test_forwarded_for_is_ignored_from_untrusted_peers(h: Harness) -> None:
+    await h.registered_account("ada@example.com")
+    await h.client.post(
+        "/api/v1/sessions",
+        json={"email": "ada@example.com", "password": "wrong guess"},
+        headers={"X-Forwarded-For": "1.2.3.4"},
+    )
+    [event] = await h.rows("SELECT ip FROM events WHERE type = 'signin.password_failed'")
+    assert event["ip"] == "203.0.113.7"
+
+
+async def test_sends_per_number_are_capped_and_nothing_is_sent_over_the_cap(h: Harness) -> None:
+    account = await h.registered_account()  # send 1
+    for _ in range(4):  # sends 2..5
+        assert (await h.start_sign_in()).status_code == 202
+    before = len(await h.messages(account["phone"]))
+    assert before == 5
+    assert_throttled(await h.start_sign_in())
+    assert len(await h.messages(account["phone"])) == before
+
+
+async def test_sends_per_ip_are_capped(make_harness: Any) -> None:
+    h: Harness = await make_harness(limit_register_ip="1000/minute", limit_send_ip="3/15minutes")
+    for i in range(3):
+        await h.register(f"user{i}@example.com")
+    response = await h.client.post(
+        "/api/v1/accounts",
+        json={"name": "Eve", "email": "eve@example.com", "password": PASSWORD, "phone": h.new_phone()},
+    )
+    assert_throttled(response)
+    assert len(await h.messages()) == 3
+    assert await h.scalar("SELECT count(*) FROM accounts WHERE email = 'eve@example.com'") == 0
+
+
+async def test_sends_per_prefix_are_capped(make_harness: Any) -> None:
+    h: Harness = await make_harness(
+        limit_register_ip="1000/minute", limit_send_ip="1000/minute", limit_send_prefix="2/hour"
+    )
+    await h.register("a@example.com", phone="+14155550101")
+    await h.register("b@example.com", phone="+14155550102")
+    response = await h.client.post(
+        "/api/v1/accounts",
+        json={"name": "C", "email": "c@example.com", "password": PASSWORD, "phone": "+14155550103"},
+    )
+    assert_throttled(response)
+    await h.register("d@example.com", phone="+12125550104")  # another prefix is fine
+
+
+async def test_registrations_per_ip_are_capped(make_harness: Any) -> None:
+    h: Harness = await make_harness(limit_register_ip="2/hour")
+    await h.register("a@example.com")
+    await h.register("b@example.com")
+    response = await h.client.post(
+        "/api/v1/accounts",
+        json={"name": "C", "email": "c@example.com", "password": PASSWORD, "phone": h.new_phone()},
+    )
+    assert_throttled(response)
+
+
+async def test_limits_are_shared_by_every_app_process(
+    make_harness: Any, backend: str, make_settings: Any
+) -> None:
+    """Scaled mode: two app instances on one Redis count together (no per-process state)."""
+    if backend != "postgres":
+        return  # in-process limits are per process by design (embedded mode)
+    prefix = "shared" + secrets.token_hex(4)
+    settings = make_settings()
+    first = create_app(settings, limiter_prefix=prefix)
+    second = create_app(settings, limiter_prefix=prefix)
+    clients = [
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+        for app in (first, second)
+    ]
+    try:
+        for i in range(5):
+            response = await clients[i % 2].post(
+                "/api/v1/sessions", json={"email": "x@example.com", "password": "wrong one"}
+            )
+            assert response.status_code == 401
+        response = await clients[1].post(
+            "/api/v1/sessions", json={"email": "x@example.com", "password": "wrong one"}
+        )
+        assert_throttled(response)
+    finally:
+        for client in clients:
+            await client.aclose()
+        for app in (first, second):
+            await app.state.runtime.aclose()
