@@ -128,8 +128,9 @@ async def test_health_readiness_metrics_and_openapi(h: Harness) -> None:
     assert "429" in spec["paths"]["/api/v1/sessions"]["post"]["responses"]
 
 
-async def test_readiness_fails_when_the_database_is_gone(make_settings: Any, tmp_path: Path) -> None:
-    settings: Settings = make_settings(database_url=f"sqlite:///{tmp_path}/no/such/dir/x.db")
+async def test_readiness_fails_when_the_database_is_gone(make_settings: Any) -> None:
+    # Nothing listens on port 1: the connection is refused at once.
+    settings: Settings = make_settings(database_url="postgresql://postgres@127.0.0.1:1/none")
     app = create_app(settings)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         response = await c.get("/readyz")

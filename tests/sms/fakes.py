@@ -17,11 +17,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl
 
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
 from moto.sns.models import sns_backends
 from werkzeug.serving import make_server
 
@@ -29,6 +33,9 @@ from otpgate.adapters.sms.webhook import verify_webhook_signature
 
 # How long a "hanging" fake holds a request at most; stop() releases it at once.
 HANG_LIMIT_SECONDS = 10.0
+
+# How often a server loop looks for shutdown(); the default 0.5 s would slow every teardown.
+POLL_SECONDS = 0.01
 
 Answer = tuple[int, dict[str, str], bytes]
 
@@ -76,7 +83,7 @@ class FakeServer:
                 )
                 fake.requests.append(request)
                 answer = fake.answer(request)
-                if answer is None:  # hang: hold the request until the client gives up
+                if answer is None:  # hang until stop(); the client times out first
                     fake._release.wait(HANG_LIMIT_SECONDS)
                     return
                 status, headers, body = answer
@@ -92,7 +99,9 @@ class FakeServer:
                 return None  # keep test output quiet
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(POLL_SECONDS,), daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -112,7 +121,7 @@ class FakeServer:
         self._server.server_close()
         self._thread.join()
 
-    def __enter__(self) -> FakeServer:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -261,7 +270,9 @@ class FakeSns:
             threaded=True,
             request_handler=MotoRequestHandler,
         )
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(POLL_SECONDS,), daemon=True
+        )
         self._already_sent = set(self._backend.sms_messages)
 
     @property
