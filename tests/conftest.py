@@ -1,4 +1,4 @@
-"""Fixtures: a fresh app and database per test, on SQLite and (when configured) PostgreSQL + Redis."""
+"""Fixtures: a fresh app and database per test, on SQLite and on PostgreSQL + Redis."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from tests.harness import Harness, auth
 
 
 def wrong(code: str) -> str:
-    return f"{(int(code) + 1) % 10**len(code):0{len(code)}d}"
+    return f"{(int(code) + 1) % 10 ** len(code):0{len(code)}d}"
 
 
 async def sign_in_challenge(h: Harness) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -106,7 +106,9 @@ async def test_a_resend_cannot_stretch_a_challenge_past_fifteen_minutes(make_har
     account, challenge = await sign_in_challenge(h)
     for _ in range(3):
         h.clock.advance(240)
-        assert (await h.client.post(f"/api/v1/challenges/{challenge['id']}/resend")).status_code == 202
+        assert (
+            await h.client.post(f"/api/v1/challenges/{challenge['id']}/resend")
+        ).status_code == 202
     code = await h.last_code(account["phone"])  # sent at 12 min; lives only to 15 min
     h.clock.advance(181)
     assert (await h.verify(challenge["id"], code)).json()["code"] == "challenge_expired"
@@ -201,9 +203,13 @@ async def test_twenty_concurrent_verifies_of_the_right_code_yield_one_session(h:
     assert sessions == 2  # one from registration, exactly one from this sign-in
 
 
-async def test_ten_wrong_codes_in_a_row_pause_sign_in_codes_with_doubling(make_harness: Any) -> None:
+async def test_ten_wrong_codes_in_a_row_pause_sign_in_codes_with_doubling(
+    make_harness: Any,
+) -> None:
     h: Harness = await make_harness(
-        limit_send_number="100/minute", limit_send_account="100/minute", limit_password_account="100/minute"
+        limit_send_number="100/minute",
+        limit_send_account="100/minute",
+        limit_password_account="100/minute",
     )
     account = await h.registered_account()
 

@@ -1,4 +1,4 @@
-"""Rate limits: 429 with Retry-After, nothing sent over a cap, keyed so attackers can't dodge them."""
+"""Rate limits: 429 with Retry-After, nothing sent over a cap, keys attackers cannot dodge."""
 
 from __future__ import annotations
 
@@ -83,7 +83,12 @@ async def test_sends_per_ip_are_capped(make_harness: Any) -> None:
         await h.register(f"user{i}@example.com")
     response = await h.client.post(
         "/api/v1/accounts",
-        json={"name": "Eve", "email": "eve@example.com", "password": PASSWORD, "phone": h.new_phone()},
+        json={
+            "name": "Eve",
+            "email": "eve@example.com",
+            "password": PASSWORD,
+            "phone": h.new_phone(),
+        },
     )
     assert_throttled(response)
     assert len(await h.messages()) == 3

@@ -51,7 +51,12 @@ async def test_phone_is_stored_in_e164(h: Harness) -> None:
 async def test_invalid_fields_are_refused_with_the_reason(
     h: Harness, field: str, value: str, message: str
 ) -> None:
-    body = {"name": "Ada", "email": "ada@example.com", "password": PASSWORD, "phone": "+14155552671"}
+    body = {
+        "name": "Ada",
+        "email": "ada@example.com",
+        "password": PASSWORD,
+        "phone": "+14155552671",
+    }
     body[field] = value
     response = await h.client.post("/api/v1/accounts", json=body)
     assert response.status_code == 422
@@ -86,7 +91,12 @@ async def test_country_allow_list_refuses_other_countries_and_sends_nothing(
     h: Harness = await make_harness(sms_allowed_countries="DE,FR")  # type: ignore[operator]
     response = await h.client.post(
         "/api/v1/accounts",
-        json={"name": "Ada", "email": "a@example.com", "password": PASSWORD, "phone": "+14155552671"},
+        json={
+            "name": "Ada",
+            "email": "a@example.com",
+            "password": PASSWORD,
+            "phone": "+14155552671",
+        },
     )
     assert response.status_code == 422
     assert "country" in response.json()["detail"]
@@ -128,13 +138,20 @@ async def test_password_is_not_trimmed_and_is_nfkc_normalised(h: Harness) -> Non
     password = "Ｗｉｄｅ ｌｅｔｔｅｒｓ stay the same "  # full-width; trailing space kept
     await h.client.post(
         "/api/v1/accounts",
-        json={"name": "Ada", "email": "w@example.com", "password": password, "phone": "+14155552699"},
+        json={
+            "name": "Ada",
+            "email": "w@example.com",
+            "password": password,
+            "phone": "+14155552699",
+        },
     )
     code = await h.last_code("+14155552699")
     challenge_id = (await h.rows("SELECT id FROM challenges"))[0]["id"]
     assert (await h.verify(challenge_id, code)).status_code == 200
     ascii_form = "Wide letters stay the same "
-    ok = await h.client.post("/api/v1/sessions", json={"email": "w@example.com", "password": ascii_form})
+    ok = await h.client.post(
+        "/api/v1/sessions", json={"email": "w@example.com", "password": ascii_form}
+    )
     assert ok.status_code == 202
     trimmed = await h.client.post(
         "/api/v1/sessions", json={"email": "w@example.com", "password": ascii_form.rstrip()}

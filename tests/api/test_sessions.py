@@ -86,7 +86,9 @@ async def test_absolute_lifetime_ends_an_active_session(h: Harness) -> None:
 
 async def test_sign_out_revokes_the_token_server_side(h: Harness) -> None:
     _account, token = await h.signed_in()
-    assert (await h.client.delete("/api/v1/sessions/current", headers=auth(token))).status_code == 204
+    assert (
+        await h.client.delete("/api/v1/sessions/current", headers=auth(token))
+    ).status_code == 204
     assert (await h.client.get("/api/v1/me", headers=auth(token))).status_code == 401
     again = await h.client.delete("/api/v1/sessions/current", headers=auth(token))
     assert again.status_code == 401
@@ -121,7 +123,11 @@ async def test_a_trusted_browser_skips_the_sign_in_code(h: Harness) -> None:
     # Still needs the password: a device token with a wrong password opens nothing.
     refused = await h.client.post(
         "/api/v1/sessions",
-        json={"email": "ada@example.com", "password": "wrong password", "device_token": device_token},
+        json={
+            "email": "ada@example.com",
+            "password": "wrong password",
+            "device_token": device_token,
+        },
     )
     assert refused.status_code == 401
     # A forged or foreign token falls back to a code.

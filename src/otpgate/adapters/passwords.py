@@ -18,7 +18,9 @@ class Argon2Hasher:
     milliseconds, so more threads would only queue inside the CPU and the memory.
     """
 
-    def __init__(self, *, time_cost: int = 2, memory_kib: int = 19456, parallelism: int = 1) -> None:
+    def __init__(
+        self, *, time_cost: int = 2, memory_kib: int = 19456, parallelism: int = 1
+    ) -> None:
         self._hasher = PasswordHasher(
             time_cost=time_cost,
             memory_cost=memory_kib,

@@ -114,10 +114,9 @@ def ensure_resend_allowed(challenge: Challenge, policy: OtpPolicy, now: datetime
     if available_at is None:
         raise ResendLimitReached()
     if now < available_at:
-        raise ResendTooSoon(
-            seconds_until(available_at, now),
-            f"You can ask for a new code in {seconds_until(available_at, now)} seconds.",
-        )
+        wait = seconds_until(available_at, now)
+        unit = "second" if wait == 1 else "seconds"
+        raise ResendTooSoon(wait, f"You can ask for a new code in {wait} {unit}.")
 
 
 def _terminal_error(status: Status) -> Exception:

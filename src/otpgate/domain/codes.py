@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from collections.abc import Sequence
 
 MIN_CODE_LENGTH = 6
@@ -45,9 +46,11 @@ def code_matches(keys: Sequence[bytes], challenge_id: str, code: str, stored_dig
 def normalize_code_input(raw: str) -> str:
     """Strip what people and autofill add around a code: spaces, dashes, dots, a leading '#'."""
     cleaned = raw.strip().lstrip("#")
-    for filler in (" ", "\u00a0", "-", ".", "\t"):
-        cleaned = cleaned.replace(filler, "")
-    return cleaned
+    # Any kind of space or dash (thin spaces, en dashes...) and dots: what phones and people
+    # put between digit groups. Everything else stays, so a stray letter is still refused.
+    return "".join(
+        ch for ch in cleaned if ch not in ".\t" and unicodedata.category(ch) not in ("Zs", "Pd")
+    )
 
 
 def is_well_formed(code: str, length: int) -> bool:

@@ -36,6 +36,6 @@ def throttle_key(raw: str) -> str:
 
 
 def mask_email(email: str) -> str:
-    """"alice@example.com" -> "a•••@example.com"."""
+    """ "alice@example.com" -> "a•••@example.com"."""
     local, _, domain = email.partition("@")
     return f"{local[:1]}•••@{domain}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def lifetime_text(seconds: int) -> str:
-    """"5 minutes", "1 minute", "45 seconds"."""
+    """ "5 minutes", "1 minute", "45 seconds"."""
     if seconds >= 60 and seconds % 60 == 0:
         minutes = seconds // 60
         return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"

@@ -16,6 +16,9 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 # zxcvbn scores 0..4; below 3 is guessable within an online/offline attack budget.
 MIN_STRENGTH_SCORE = 3
+# zxcvbn refuses longer input (4.5 raises above 72); the first 72 characters decide strength
+# of a longer password well enough, and its cost grows with length.
+ZXCVBN_MAX = 72
 
 
 def normalize_password(raw: str) -> str:
@@ -39,8 +42,7 @@ def check_password(password: str, *, context: Sequence[str] = (), field: str = "
     words = [w.casefold() for w in context if w and len(w) >= 3]
     if _mostly_context(folded, words):
         raise InvalidInput(field, "Don't build your password from your name, email or our name.")
-    # zxcvbn's cost grows with length; the first 100 characters decide strength well enough.
-    result = zxcvbn(normalized[:100], user_inputs=words)
+    result = zxcvbn(normalized[:ZXCVBN_MAX], user_inputs=words)
     if result["score"] < MIN_STRENGTH_SCORE:
         feedback = result.get("feedback") or {}
         warning = str(feedback.get("warning") or "").strip()
@@ -63,5 +65,8 @@ def _mostly_context(folded: str, words: Sequence[str]) -> bool:
 
 def strength_score(password: str, context: Sequence[str] = ()) -> int:
     """zxcvbn's 0..4 score, for a strength hint on forms."""
-    score: int = zxcvbn(normalize_password(password)[:100], user_inputs=list(context))["score"]
+    normalized = normalize_password(password)[:ZXCVBN_MAX]
+    if not normalized:
+        return 0
+    score: int = zxcvbn(normalized, user_inputs=list(context))["score"]
     return score

@@ -32,7 +32,8 @@ def parse_mobile(
         number = phonenumbers.parse(text, default_region)
     except NumberParseException as exc:
         raise InvalidInput(
-            field, "Enter the mobile number in international form, starting with + and the country code."
+            field,
+            "Enter the mobile number in international form, starting with + and the country code.",
         ) from exc
     if not phonenumbers.is_valid_number(number):
         raise InvalidInput(field, "That is not a valid phone number.")

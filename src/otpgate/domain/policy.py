@@ -6,6 +6,7 @@ answer changes (django-otp's CooldownMixin / ThrottlingMixin, without the model)
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -69,5 +70,4 @@ def after_code_failure(
 
 def seconds_until(moment: datetime, now: datetime) -> int:
     """Whole seconds from ``now`` to ``moment``, at least 1 (for Retry-After)."""
-    delta = (moment - now).total_seconds()
-    return max(1, int(delta + 0.999))
+    return max(1, math.ceil((moment - now) / timedelta(seconds=1)))

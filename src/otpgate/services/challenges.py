@@ -236,7 +236,9 @@ class ChallengeService:
         if error is not None:
             raise error
         assert verified is not None
-        deps.metrics.incr("verifications", purpose=verified.challenge.purpose.value, outcome="approved")
+        deps.metrics.incr(
+            "verifications", purpose=verified.challenge.purpose.value, outcome="approved"
+        )
         return verified
 
     async def _check_lockout(
@@ -333,7 +335,11 @@ class ChallengeService:
                 account_id=challenge.account_id,
                 ip=request.ctx.ip,
                 user_agent=request.ctx.user_agent,
-                details={"challenge_id": challenge.id, "purpose": challenge.purpose.value, **details},
+                details={
+                    "challenge_id": challenge.id,
+                    "purpose": challenge.purpose.value,
+                    **details,
+                },
                 created_at=self.deps.clock.now(),
             )
         )

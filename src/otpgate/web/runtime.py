@@ -37,9 +37,8 @@ def limit_rules(settings: Settings) -> dict[str, str]:
 
 
 def service_config(settings: Settings) -> ServiceConfig:
-    keys = (settings.secret_key_bytes,) + tuple(
-        key.get_secret_value().encode() for key in settings.previous_secret_keys
-    )
+    previous = (key.get_secret_value().encode() for key in settings.previous_secret_keys)
+    keys = (settings.secret_key_bytes, *previous)
     return ServiceConfig(
         brand=settings.brand,
         host=settings.host,

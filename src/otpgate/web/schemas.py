@@ -62,9 +62,7 @@ class VerifyIn(Body):
     code: str = Field(max_length=32)
     remember_device: bool = False
 
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"code": "123456"}]}
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"code": "123456"}]})
 
 
 class ActionOut(BaseModel):

@@ -22,5 +22,7 @@ async def register(body: RegisterIn, runtime: RuntimeDep, ctx: ContextDep) -> Re
     )
     return RegisteredOut(
         account_id=registered.account_id,
-        challenge=ChallengeOut.of(registered.challenge, runtime.settings.policy, runtime.clock.now()),
+        challenge=ChallengeOut.of(
+            registered.challenge, runtime.settings.policy, runtime.clock.now()
+        ),
     )

@@ -61,7 +61,9 @@ async def verify(
         device_token=approval.device_token,
         result=approval.result if isinstance(approval.result, dict) else None,
         next_challenge=(
-            ChallengeOut.of(approval.next_challenge, policy, now) if approval.next_challenge else None
+            ChallengeOut.of(approval.next_challenge, policy, now)
+            if approval.next_challenge
+            else None
         ),
     )
     return JSONResponse(
