@@ -64,6 +64,8 @@ def make_settings(
             "base_url": "https://shop.example",
             "brand": "Shop",
             "resend_cooldown_seconds": 30,
+            # In process, also on PostgreSQL: tests/delivery covers the queue with a worker.
+            "delivery": "inline",
         }
         if backend == "postgres":
             values["database_url"] = postgres_url

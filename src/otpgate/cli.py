@@ -1,4 +1,4 @@
-"""The ``otpgate`` command: serve, db upgrade, doctor."""
+"""The ``otpgate`` command: serve, worker, db upgrade, sms test, doctor."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from otpgate.config import Settings, describe_error, load_settings
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="otpgate account security")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema")
 app.add_typer(db_app, name="db")
+sms_app = typer.Typer(no_args_is_help=True, help="SMS delivery")
+app.add_typer(sms_app, name="sms")
 
 
 def _settings() -> Settings:
@@ -44,13 +46,13 @@ def serve(
             upgrade(settings.effective_database_url)
         # Build once here so a bad setting (limits notation, provider settings) stops start-up
         # with one line instead of a traceback in every worker.
-        from otpgate.web.runtime import limit_rules
         from otpgate.adapters.ratelimit import parse_rules
+        from otpgate.web.runtime import limit_rules
 
         parse_rules(limit_rules(settings))
         from otpgate.adapters.sms.registry import build_provider
 
-        for name in settings.provider_order:
+        for name in settings.sms_route_table.all_providers:
             build_provider(name, settings)
     except (ValueError, OSError) as exc:
         typer.echo(f"otpgate: {exc}", err=True)
@@ -76,6 +78,75 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     settings = _settings()
     upgrade(settings.effective_database_url, revision)
     typer.echo(f"database at {_safe_url(settings.effective_database_url)} is at {revision}")
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int | None,
+        typer.Option(min=1, max=200, help="Messages sent at once (OTPGATE_WORKER_CONCURRENCY)"),
+    ] = None,
+    metrics_port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Serve Prometheus metrics on this port")
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="Address for the metrics port")] = "127.0.0.1",
+) -> None:
+    """Drain the SMS delivery queue (scaled mode). Stops cleanly on SIGTERM or Ctrl-C."""
+    from otpgate.adapters.metrics import PrometheusMetrics
+    from otpgate.logs import configure_logging
+    from otpgate.worker import run_worker
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_format)
+    if settings.delivery_mode != "queue":
+        typer.echo(
+            "otpgate: the worker drains the PostgreSQL queue (OTPGATE_DELIVERY=queue); in "
+            "embedded mode `otpgate serve` delivers messages itself",
+            err=True,
+        )
+        raise typer.Exit(2)
+    metrics = PrometheusMetrics()
+    try:
+        _ = settings.secret_key_bytes
+        if metrics_port is not None:
+            from prometheus_client import start_http_server
+
+            start_http_server(metrics_port, metrics_host, registry=metrics.registry)
+        asyncio.run(run_worker(settings, concurrency=concurrency, metrics=metrics))
+    except (ValueError, OSError) as exc:
+        typer.echo(f"otpgate: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@sms_app.command("test")
+def sms_test(
+    to: Annotated[str, typer.Argument(help="Mobile number, e.g. +15551234567")],
+) -> None:
+    """Send a test message (no code in it) through the configured providers, in route order,
+    and print what each did. Exit status 1 when no provider accepted it."""
+    from otpgate.domain.errors import InvalidInput
+    from otpgate.domain.phones import parse_mobile
+    from otpgate.worker import send_test
+
+    settings = _settings()
+    try:
+        number = parse_mobile(
+            to,
+            default_region=settings.sms_default_region,
+            allowed_countries=settings.sms_allowed_countries,
+        )
+    except InvalidInput as exc:
+        typer.echo(f"otpgate: {exc.detail}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        lines = asyncio.run(send_test(settings, number))
+    except ValueError as exc:
+        typer.echo(f"otpgate: {exc}", err=True)
+        raise typer.Exit(2) from None
+    for provider, outcome in lines:
+        typer.echo(f"{provider}: {outcome}")
+    sent = any(outcome.startswith("sent") for _provider, outcome in lines)
+    raise typer.Exit(0 if sent else 1)
 
 
 @app.command()
@@ -135,7 +206,7 @@ async def _checks(settings: Settings) -> bool:
     except ValueError as exc:
         typer.echo(f"rate limits: {exc}")
         ok = False
-    for name in settings.provider_order:
+    for name in settings.sms_route_table.all_providers:
         try:
             provider = build_provider(name, settings)
             typer.echo(f"sms: {await provider.check()}")
@@ -143,7 +214,46 @@ async def _checks(settings: Settings) -> bool:
         except ValueError as exc:
             typer.echo(f"sms {name}: {exc}")
             ok = False
+    if db_ok:
+        ok &= await _delivery_check(settings)
     return ok
+
+
+async def _delivery_check(settings: Settings) -> bool:
+    """The delivery mode, and in scaled mode whether any worker is alive to drain the queue."""
+    from sqlalchemy import text
+
+    from otpgate.adapters.storage.engine import make_engine
+
+    if settings.delivery_mode == "inline":
+        typer.echo("delivery: inline (sent by the serving process)")
+        return True
+    engine = make_engine(settings.effective_database_url)
+    try:
+        async with engine.connect() as conn:
+            alive = (
+                await conn.execute(
+                    text(
+                        "SELECT count(*) FROM procrastinate_workers "
+                        "WHERE last_heartbeat > now() - interval '1 minute'"
+                    )
+                )
+            ).scalar_one()
+            waiting = (
+                await conn.execute(
+                    text("SELECT count(*) FROM sms_messages WHERE status IN ('queued', 'sending')")
+                )
+            ).scalar_one()
+    except Exception as exc:  # noqa: BLE001 - report any failure, e.g. schema not applied
+        typer.echo(f"delivery: queue NOT READY ({type(exc).__name__}; run `otpgate db upgrade`)")
+        return False
+    finally:
+        await engine.dispose()
+    if not alive:
+        typer.echo(f"delivery: queue, NO WORKER ALIVE (start `otpgate worker`); {waiting} waiting")
+        return False
+    typer.echo(f"delivery: queue, {alive} worker(s) alive; {waiting} message(s) in flight")
+    return True
 
 
 def main() -> None:

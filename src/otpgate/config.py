@@ -16,10 +16,12 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from otpgate.domain.delivery import Routes
 from otpgate.domain.policy import OtpPolicy
 
 CommaList = Annotated[tuple[str, ...], NoDecode]
 SMS_PROVIDER_NAMES = ("outbox", "twilio", "sns", "webhook")
+TWILIO_STATUS_PATH = "/hooks/twilio/status"
 
 
 def _split(value: object) -> object:
@@ -63,6 +65,10 @@ class Settings(BaseSettings):
     remember_devices: bool = True
     device_trust_seconds: int = Field(30 * 86400, ge=3600, le=90 * 86400)
 
+    # -- step-up policy: settings and payment methods always need a code; operators may add
+    # cosmetic address edits (label, delivery instructions) with "all" ----------------------
+    step_up_address_edits: Literal["significant", "all"] = "significant"
+
     # -- passwords (Argon2id; at or above OWASP's minimum) ---------------------------------
     argon2_time_cost: int = Field(2, ge=2, le=10)
     argon2_memory_kib: int = Field(19456, ge=19456, le=1048576)
@@ -76,6 +82,8 @@ class Settings(BaseSettings):
     limit_send_account: str = "10/hour;20/day"
     limit_send_prefix: str = "50/hour"
     limit_send_country: str = "500/hour"
+    # Every SMS from this installation: the spend circuit breaker against SMS pumping.
+    limit_send_global: str = "100/minute"
     limit_register_ip: str = "10/hour;50/day"
     limit_verify_ip: str = "60/minute;600/hour"
 
@@ -98,6 +106,24 @@ class Settings(BaseSettings):
     sns_sender_id: str | None = None
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
+    # Twilio status callbacks (POST /hooks/twilio/status): true = at base_url, or a full URL
+    # when Twilio must reach otpgate through another address. Needs the auth token.
+    twilio_status_callback: bool | str = Field(False, union_mode="left_to_right")
+
+    # -- delivery (services/delivery.py) ---------------------------------------------------
+    # inline: in the serving process (embedded); queue: procrastinate on PostgreSQL, drained
+    # by ``otpgate worker``. Unset: queue when the database is PostgreSQL, else inline.
+    delivery: Literal["inline", "queue"] | None = None
+    # Providers per number prefix, longest prefix first: "+49:sns,twilio;+1:twilio".
+    sms_routes: str = ""
+    sms_max_rounds: int = Field(3, ge=1, le=10)
+    sms_retry_base_seconds: float = Field(1.0, gt=0, le=60)
+    sms_retry_max_seconds: float = Field(30.0, gt=0, le=600)
+    sms_breaker_failures: int = Field(5, ge=1, le=1000)
+    sms_breaker_cooloff_seconds: float = Field(30.0, gt=0, le=3600)
+    sms_reclaim_after_seconds: float = Field(60.0, gt=0, le=3600)
+    sms_sweep_seconds: float = Field(10.0, gt=0, le=600)
+    worker_concurrency: int = Field(10, ge=1, le=200)
 
     @field_validator("trusted_proxies", "sms_providers", "sms_allowed_countries", mode="before")
     @classmethod
@@ -160,6 +186,25 @@ class Settings(BaseSettings):
             )
         if self.code_lockout_max_seconds < self.code_lockout_seconds:
             raise ValueError("OTPGATE_CODE_LOCKOUT_MAX_SECONDS must be >= CODE_LOCKOUT_SECONDS")
+        if self.delivery == "queue" and not self.is_postgres:
+            raise ValueError("OTPGATE_DELIVERY=queue needs a PostgreSQL OTPGATE_DATABASE_URL")
+        if self.sms_reclaim_after_seconds <= self.sms_send_timeout_seconds:
+            raise ValueError(
+                "OTPGATE_SMS_RECLAIM_AFTER_SECONDS must be longer than SMS_SEND_TIMEOUT_SECONDS"
+            )
+        try:
+            routes = self.sms_route_table
+        except ValueError as exc:
+            raise ValueError(f"OTPGATE_SMS_ROUTES: {exc}") from None
+        for name in routes.all_providers:
+            if name not in SMS_PROVIDER_NAMES:
+                raise ValueError(
+                    f"OTPGATE_SMS_ROUTES: {name!r} is not one of {', '.join(SMS_PROVIDER_NAMES)}"
+                )
+        if isinstance(self.twilio_status_callback, str):
+            parts = urlsplit(self.twilio_status_callback)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError("OTPGATE_TWILIO_STATUS_CALLBACK must be true, false or a URL")
         return self
 
     # -- derived ---------------------------------------------------------------------------
@@ -193,6 +238,32 @@ class Settings(BaseSettings):
     @property
     def provider_order(self) -> tuple[str, ...]:
         return self.sms_providers or (self.sms_provider,)
+
+    @property
+    def sms_route_table(self) -> Routes:
+        """Providers per number prefix; numbers no route names use ``provider_order``."""
+        return Routes.parse(self.sms_routes, self.provider_order)
+
+    @property
+    def delivery_mode(self) -> Literal["inline", "queue"]:
+        if self.delivery is not None:
+            return self.delivery
+        return "queue" if self.is_postgres else "inline"
+
+    @property
+    def queue_conninfo(self) -> str:
+        """The database URL as libpq understands it (procrastinate's psycopg connection)."""
+        scheme, _, rest = self.database_url.partition("://")
+        return "postgresql://" + rest if scheme.startswith("postgres") else self.database_url
+
+    @property
+    def twilio_status_callback_url(self) -> str | None:
+        """Where Twilio posts status callbacks (None: callbacks off)."""
+        if isinstance(self.twilio_status_callback, str):
+            return self.twilio_status_callback
+        if self.twilio_status_callback:
+            return self.base_url + TWILIO_STATUS_PATH
+        return None
 
     @property
     def policy(self) -> OtpPolicy:

@@ -69,6 +69,12 @@ class EventType(StrEnum):
     RATE_LIMITED = "rate_limited"
     SESSION_SIGNED_OUT = "session.signed_out"
     SMS_FAILED = "sms.failed"
+    STEP_UP_REQUESTED = "step_up.requested"
+    STEP_UP_APPLIED = "step_up.applied"
+    STEP_UP_REFUSED = "step_up.refused"
+    CHANGE_APPLIED = "change.applied"
+    SESSION_REVOKED = "session.revoked"
+    DEVICE_FORGOTTEN = "device.forgotten"
 
 
 @dataclass(frozen=True, slots=True)

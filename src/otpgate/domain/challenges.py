@@ -72,6 +72,9 @@ class Challenge:
     action_summary: str | None = None
     action_hash: str | None = None
     action_payload: str | None = None
+    # Where the latest SMS of this challenge stands (``domain.delivery.DeliveryStatus``), when
+    # the reader loaded it; the challenge's own rules never depend on it.
+    delivery_status: str | None = None
 
     @property
     def attempts_remaining(self) -> int:

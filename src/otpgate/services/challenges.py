@@ -9,7 +9,7 @@ concurrent checks of the right code exactly one wins (S3).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from otpgate.domain.accounts import EventType, SecurityEvent
@@ -29,23 +29,32 @@ from otpgate.domain.codes import (
     is_well_formed,
     normalize_code_input,
 )
+from otpgate.domain.delivery import DeliveryStatus
 from otpgate.domain.errors import (
     ChallengeFailed,
     ChallengeNotFound,
     ChallengeUsed,
     CodeLockout,
+    Conflict,
     EmailUnavailable,
     InvalidCode,
     InvalidInput,
     NotAuthenticated,
+    NotFound,
     OtpgateError,
 )
 from otpgate.domain.messages import code_message, redact
 from otpgate.domain.policy import after_code_failure, seconds_until
-from otpgate.domain.tokens import new_id
 from otpgate.services.deps import Deps
 from otpgate.services.limits import VERIFY_IP, hit_send_limits
-from otpgate.services.ports import OutgoingSms, RequestContext, SmsRecord, Transaction
+from otpgate.services.outbox import queue_sms
+from otpgate.services.ports import (
+    OutgoingSms,
+    RequestContext,
+    StepUpTransaction,
+    Transaction,
+)
+from otpgate.services.pumping import conversion_labels
 
 PURPOSE_TEXT = {
     Purpose.VERIFY_PHONE: "confirm your mobile number",
@@ -54,7 +63,9 @@ PURPOSE_TEXT = {
 
 # What approving a challenge does, per purpose, inside the approving transaction. It returns
 # what the caller gets back (a session, a device token, an applied action...).
-ApprovalHook = Callable[[Transaction, Challenge, datetime, "VerifyRequest"], Awaitable["Approval"]]
+ApprovalHook = Callable[
+    [StepUpTransaction, Challenge, datetime, "VerifyRequest"], Awaitable["Approval"]
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +86,9 @@ class Approval:
     device_token: str | None = None
     result: object | None = None
     next_challenge: Challenge | None = None
+    # Messages the approval queued (a code to a new number, a notice to the old one): they
+    # are handed to delivery only after the approving transaction commits.
+    messages: tuple[OutgoingSms, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +171,7 @@ class ChallengeService:
                 created_at=now,
             )
         )
-        return challenge, message
+        return replace(challenge, delivery_status=DeliveryStatus.QUEUED.value), message
 
     async def _queue_message(
         self, tx: Transaction, challenge: Challenge, code: str, text: str, now: datetime
@@ -171,26 +185,17 @@ class ChallengeService:
             ttl_seconds=max(1, ttl),
             host=config.host,
         )
-        message_id = new_id("sms")
-        await tx.insert_sms(
-            SmsRecord(
-                id=message_id,
-                to=challenge.destination,
-                body_redacted=redact(body, code),
-                purpose=challenge.purpose.value,
-                status="queued",
-                created_at=now,
-                challenge_id=challenge.id,
-            )
-        )
-        return OutgoingSms(
-            message_id=message_id,
+        return await queue_sms(
+            self.deps,
+            tx,
             to=challenge.destination,
             body=body,
+            body_redacted=redact(body, code),
             purpose=challenge.purpose.value,
+            now=now,
+            expires_at=challenge.expires_at,
             challenge_id=challenge.id,
             account_id=challenge.account_id,
-            expires_at=challenge.expires_at,
         )
 
     # -- reading -----------------------------------------------------------------------------
@@ -226,6 +231,9 @@ class ChallengeService:
             if challenge.status is Status.PENDING and now >= challenge.expires_at:
                 await tx.end_challenge(challenge.id, Status.EXPIRED, now)
                 await self._event(tx, challenge, EventType.CHALLENGE_EXPIRED, "expired", request)
+                deps.metrics.incr(
+                    "verifications", purpose=challenge.purpose.value, outcome="expired"
+                )
             ensure_open_or_record = _open_error(challenge, now)
             if ensure_open_or_record is not None:
                 error = ensure_open_or_record
@@ -236,13 +244,18 @@ class ChallengeService:
         if error is not None:
             raise error
         assert verified is not None
+        for message in verified.approval.messages:
+            deps.dispatcher.submit(message)
         deps.metrics.incr(
             "verifications", purpose=verified.challenge.purpose.value, outcome="approved"
         )
+        # Conversion (sent vs confirmed, per country and prefix): pumping shows as sends
+        # that never convert.
+        deps.metrics.incr("sms_verified", **conversion_labels(verified.challenge.destination))
         return verified
 
     async def _check_lockout(
-        self, tx: Transaction, challenge: Challenge, now: datetime
+        self, tx: StepUpTransaction, challenge: Challenge, now: datetime
     ) -> OtpgateError | None:
         if challenge.account_id is None or challenge.purpose is not Purpose.SIGN_IN:
             return None
@@ -254,7 +267,7 @@ class ChallengeService:
 
     async def _attempt(
         self,
-        tx: Transaction,
+        tx: StepUpTransaction,
         challenge: Challenge,
         code: str,
         now: datetime,
@@ -281,7 +294,18 @@ class ChallengeService:
                     "If it is yours, sign in instead."
                 )
             hook = self._hooks.get(claimed.purpose)
-            approval = await hook(tx, claimed, now, request) if hook else Approval()
+            try:
+                # A savepoint: if the approved change can't be applied any more (its target
+                # was deleted, the email got taken) nothing of it stays, but the spent code
+                # and the refusal are kept.
+                async with tx.savepoint():
+                    approval = await hook(tx, claimed, now, request) if hook else Approval()
+            except (Conflict, NotFound) as refused:
+                # Approved a moment ago, inside this transaction: the change it was for is
+                # gone, so the challenge ends as canceled, and its code is spent.
+                await tx.end_challenge(claimed.id, Status.CANCELED, now, Status.APPROVED)
+                await self._event(tx, claimed, EventType.STEP_UP_REFUSED, refused.code, request)
+                return None, refused
             approved = await tx.get_challenge(claimed.id)
             assert approved is not None
             return Verified(challenge=approved, approval=approval), None
@@ -392,7 +416,7 @@ class ChallengeService:
                 )
             )
         deps.dispatcher.submit(message)
-        return updated
+        return replace(updated, delivery_status=DeliveryStatus.QUEUED.value)
 
 
 def _ensure_owner(challenge: Challenge, session_id: str | None) -> None:

@@ -19,6 +19,8 @@ class ServiceConfig:
     device_trust_seconds: int = 30 * 86400
     allowed_countries: tuple[str, ...] = ()
     default_region: str | None = None
+    # Operators may tighten the step-up policy: every address edit, cosmetic or not.
+    strict_address_edits: bool = False
 
     @property
     def code_key(self) -> bytes:

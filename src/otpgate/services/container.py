@@ -7,12 +7,17 @@ from datetime import datetime
 from otpgate.domain.accounts import EventType, SecurityEvent
 from otpgate.domain.challenges import Challenge, Purpose
 from otpgate.services.account import AccountService
+from otpgate.services.addresses import AddressService
 from otpgate.services.challenges import Approval, ChallengeService, VerifyRequest
 from otpgate.services.deps import Deps
-from otpgate.services.ports import Transaction
+from otpgate.services.devices import DeviceService
+from otpgate.services.payments import PaymentService
+from otpgate.services.ports import StepUpTransaction
+from otpgate.services.profile import ProfileService
 from otpgate.services.registration import RegistrationService
 from otpgate.services.sessions import SessionService
 from otpgate.services.signin import SignInService
+from otpgate.services.stepup import StepUpService
 
 
 class Services:
@@ -23,11 +28,16 @@ class Services:
         self.registration = RegistrationService(deps, self.challenges)
         self.signin = SignInService(deps, self.challenges, self.sessions)
         self.account = AccountService(deps)
+        self.stepup = StepUpService(deps, self.challenges)
+        self.profile = ProfileService(deps, self.stepup, self.sessions)
+        self.addresses = AddressService(deps, self.stepup, strict=deps.config.strict_address_edits)
+        self.payments = PaymentService(deps, self.stepup)
+        self.devices = DeviceService(deps)
         self.challenges.on_approval(Purpose.VERIFY_PHONE, self._phone_confirmed)
         self.challenges.on_approval(Purpose.SIGN_IN, self._signed_in)
 
     async def _phone_confirmed(
-        self, tx: Transaction, challenge: Challenge, now: datetime, request: VerifyRequest
+        self, tx: StepUpTransaction, challenge: Challenge, now: datetime, request: VerifyRequest
     ) -> Approval:
         """Confirming the number at registration also signs the customer in."""
         assert challenge.account_id is not None
@@ -46,12 +56,12 @@ class Services:
         return await self._new_session(tx, challenge, now, request)
 
     async def _signed_in(
-        self, tx: Transaction, challenge: Challenge, now: datetime, request: VerifyRequest
+        self, tx: StepUpTransaction, challenge: Challenge, now: datetime, request: VerifyRequest
     ) -> Approval:
         return await self._new_session(tx, challenge, now, request)
 
     async def _new_session(
-        self, tx: Transaction, challenge: Challenge, now: datetime, request: VerifyRequest
+        self, tx: StepUpTransaction, challenge: Challenge, now: datetime, request: VerifyRequest
     ) -> Approval:
         assert challenge.account_id is not None
         device_token = None

@@ -1,158 +1,493 @@
-"""In-process SMS delivery: send committed messages off the request path, record every attempt.
+"""SMS delivery: hand committed messages to providers, record every attempt, give up visibly.
 
-The request that opened a challenge has already committed the message row (status
-``queued``); this dispatcher only hands it to a provider, with a timeout, retries with backoff
-on temporary errors, failover across the configured providers, and gives up visibly: the row's
-status and error say what happened, and a security event records a failure. A message whose
-code has expired is abandoned, never sent late.
+The request that opened a challenge has already committed its message (``queued``, body
+sealed, see ``services/outbox.py``). A *turn* (``DeliveryEngine.run``) claims the message,
+tries the providers its route names in order — skipping any whose circuit breaker is open,
+each call bounded by a timeout and recorded as an attempt *before* it is made — and ends in one
+of three ways: ``sent``; a final ``failed`` / ``abandoned``; or back to ``queued`` with a delay
+(exponential backoff with full jitter) that the caller turns into the next turn. Who runs turns
+is the mode's business: ``InProcessDispatcher`` (embedded) uses tasks on the event loop; the
+durable queue (``adapters/queue.py``) uses procrastinate jobs drained by ``otpgate worker``.
+
+No duplicate SMS when a process dies mid-send: the attempt row says ``sending`` before the
+provider is called, so a later turn that finds the message still ``sending`` (after
+``reclaim_after``) knows a call may have gone out. It re-sends only through a provider that
+takes an idempotency key (the webhook: the receiver drops the repeat); for any other provider it
+marks the message ``unknown`` and sends nothing — a customer who got nothing asks for a new
+code, which is better than two codes nobody can tell apart, or a bill for both.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import structlog
 
 from otpgate.domain.accounts import EventType, SecurityEvent
 from otpgate.domain.clock import Clock
+from otpgate.domain.delivery import (
+    RECEIPT_STATUSES,
+    AttemptOutcome,
+    Breakers,
+    DeliveryStatus,
+    RetryPolicy,
+    Routes,
+    system_random,
+)
 from otpgate.domain.errors import DeliveryError, PermanentDeliveryError
-from otpgate.services.ports import Metrics, NoMetrics, OutgoingSms, SmsProvider, Store
+from otpgate.services.ledger import Claimed, DeliveryLedger, LastAttempt
+from otpgate.services.ports import Metrics, OutgoingSms, Sealer, SmsProvider
+from otpgate.services.pumping import conversion_labels
 
-log = logging.getLogger("otpgate.delivery")
+log = structlog.get_logger("otpgate.delivery")
 
 Sleep = Callable[[float], Awaitable[None]]
+Jitter = Callable[[float, float], float]
 
 
-class InProcessDispatcher:
-    """Implements the ``SmsDispatcher`` port with tasks on the running event loop."""
+class DeliveryMetrics(Metrics, Protocol):
+    def observe(self, name: str, value: float, **labels: str) -> None:
+        """Record ``value`` in the histogram ``name``."""
+        ...
+
+    def gauge(self, name: str, value: float, **labels: str) -> None:
+        """Set the gauge ``name``."""
+        ...
+
+
+class NoDeliveryMetrics:
+    def incr(self, name: str, **labels: str) -> None:
+        return None
+
+    def observe(self, name: str, value: float, **labels: str) -> None:
+        return None
+
+    def gauge(self, name: str, value: float, **labels: str) -> None:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverySettings:
+    """The engine's numbers (every one an ``OTPGATE_SMS_*`` setting)."""
+
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    timeout_seconds: float = 10.0
+    # A message ``sending`` for longer than this lost its process (a live one finishes a call
+    # within its timeout): it is reconciled, never simply sent again.
+    reclaim_after_seconds: float = 60.0
+    # A ``queued`` message whose turn was due this long ago lost its job: the sweep re-runs it.
+    sweep_grace_seconds: float = 10.0
+    sweep_batch: int = 100
+
+
+def _expired(message: Claimed, now: datetime) -> bool:
+    return message.expires_at is not None and now >= message.expires_at
+
+
+class DeliveryEngine:
+    """Delivery turns, reconciliation, the sweep and provider receipts (mode-independent)."""
 
     def __init__(
         self,
-        store: Store,
-        providers: Sequence[SmsProvider],
+        ledger: DeliveryLedger,
+        providers: Mapping[str, SmsProvider],
+        routes: Routes,
         clock: Clock,
         *,
-        metrics: Metrics | None = None,
-        timeout_seconds: float = 10.0,
-        max_rounds: int = 3,
-        backoff_seconds: float = 0.5,
-        sleep: Sleep = asyncio.sleep,
+        sealer: Sealer | None = None,
+        metrics: DeliveryMetrics | None = None,
+        settings: DeliverySettings | None = None,
+        breakers: Breakers | None = None,
+        jitter: Jitter = system_random,
     ) -> None:
-        if not providers:
-            raise ValueError("at least one SMS provider is needed")
-        self.store = store
-        self.providers = list(providers)
+        missing = [name for name in routes.all_providers if name not in providers]
+        if missing:
+            raise ValueError(f"no SMS provider configured for {', '.join(missing)}")
+        self.ledger = ledger
+        self.providers = dict(providers)
+        self.routes = routes
         self.clock = clock
-        self.metrics = metrics or NoMetrics()
-        self.timeout_seconds = timeout_seconds
-        self.max_rounds = max_rounds
-        self.backoff_seconds = backoff_seconds
+        self.sealer = sealer
+        self.metrics: DeliveryMetrics = metrics or NoDeliveryMetrics()
+        self.settings = settings or DeliverySettings()
+        self.breakers = breakers or Breakers()
+        self.jitter = jitter
+
+    # -- one turn ------------------------------------------------------------------------
+
+    async def run(self, message_id: str, body: str | None = None) -> float | None:
+        """Take one turn at ``message_id``; return seconds until the next turn, or None.
+
+        ``body`` may be passed by an in-process caller that still holds it; otherwise it is
+        unsealed from the row. A message another turn holds is left alone, unless it has been
+        held so long that its process must have died: then it is reconciled.
+        """
+        now = self.clock.now()
+        message = await self.ledger.claim(message_id, now)
+        if message is None:
+            return await self.reconcile(message_id)
+        return await self._turn(message, body, self.routes.providers_for(message.to))
+
+    async def _turn(self, message: Claimed, body: str | None, order: Sequence[str]) -> float | None:
+        if _expired(message, self.clock.now()):
+            await self._finish(
+                message, DeliveryStatus.ABANDONED, "the code expired before it was sent"
+            )
+            return None
+        if body is None:
+            body = self._unseal(message)
+            if body is None:
+                await self._finish(
+                    message, DeliveryStatus.FAILED, "the message body is not available"
+                )
+                return None
+        attempts = message.attempts
+        last_error = "no provider available"
+        previous: str | None = None
+        tried = False
+        for name in order:
+            now = self.clock.now()
+            breaker = self.breakers[name]
+            if not breaker.allow(now):
+                self._breaker_gauge(name)
+                continue
+            if _expired(message, now):
+                await self._finish(
+                    message, DeliveryStatus.ABANDONED, "the code expired before it was sent"
+                )
+                return None
+            if previous is not None:
+                self.metrics.incr("sms_failovers", from_provider=previous, to_provider=name)
+            tried = True
+            attempts += 1
+            outcome, detail = await self._attempt(message, body, name, attempts)
+            self._breaker_gauge(name)
+            if outcome is AttemptOutcome.SENT or outcome is AttemptOutcome.REJECTED:
+                return None
+            last_error, previous = detail, name
+        return await self._after_round(message, tried, last_error)
+
+    async def _attempt(
+        self, message: Claimed, body: str, name: str, number: int
+    ) -> tuple[AttemptOutcome, str]:
+        provider = self.providers[name]
+        breaker = self.breakers[name]
+        attempt_id = await self.ledger.start_attempt(message.id, number, name, self.clock.now())
+        try:
+            async with asyncio.timeout(self.settings.timeout_seconds):
+                provider_id = await provider.send(
+                    message.to, body, message_id=message.id, purpose=message.purpose
+                )
+        except PermanentDeliveryError as exc:
+            breaker.succeeded()  # the provider works; the number does not
+            await self._finish(
+                message,
+                DeliveryStatus.FAILED,
+                exc.detail,
+                provider=name,
+                attempt=(attempt_id, AttemptOutcome.REJECTED),
+            )
+            return AttemptOutcome.REJECTED, exc.detail
+        except (DeliveryError, TimeoutError) as exc:
+            outcome = (
+                AttemptOutcome.TIMEOUT if isinstance(exc, TimeoutError) else AttemptOutcome.RETRY
+            )
+            detail = (
+                exc.detail if isinstance(exc, DeliveryError) else f"{name} did not answer in time"
+            )
+        except Exception as exc:  # noqa: BLE001 - a provider bug must not end the turn: fail over
+            outcome, detail = (
+                AttemptOutcome.RETRY,
+                f"{name} failed unexpectedly ({type(exc).__name__})",
+            )
+            log.error("sms provider crashed", message_id=message.id, provider=name, error=detail)
+        else:
+            breaker.succeeded()
+            await self._sent(message, attempt_id, name, provider_id or message.id)
+            return AttemptOutcome.SENT, ""
+        now = self.clock.now()
+        breaker.failed(now)
+        await self.ledger.end_attempt(attempt_id, outcome, now, detail)
+        self.metrics.incr("sms_retries", provider=name)
+        log.warning(
+            "sms attempt failed",
+            message_id=message.id,
+            provider=name,
+            attempt=number,
+            outcome=outcome.value,
+            error=detail,
+        )
+        return outcome, detail
+
+    async def _after_round(self, message: Claimed, tried: bool, last_error: str) -> float | None:
+        now = self.clock.now()
+        rounds = message.rounds + (1 if tried else 0)
+        if tried and rounds >= self.settings.retry.max_rounds:
+            await self._finish(message, DeliveryStatus.FAILED, last_error, rounds=rounds)
+            return None
+        if tried:
+            delay = self.settings.retry.backoff(rounds, self.jitter)
+        else:
+            # Every breaker is open: wait for the first to let a probe through.
+            reopen = [
+                when
+                for name in self.routes.providers_for(message.to)
+                if (when := self.breakers[name].reopens_at()) is not None
+            ]
+            delay = max(0.05, (min(reopen) - now).total_seconds()) if reopen else 1.0
+        next_at = now + timedelta(seconds=delay)
+        if message.expires_at is not None and next_at >= message.expires_at:
+            await self._finish(
+                message,
+                DeliveryStatus.ABANDONED,
+                f"the code expires before the next try ({last_error})",
+            )
+            return None
+        await self.ledger.requeue(message.id, rounds, next_at, now, last_error)
+        return delay
+
+    # -- recovery ------------------------------------------------------------------------
+
+    async def reconcile(self, message_id: str) -> float | None:
+        """Settle a message left ``sending`` by a process that died; see the module doc."""
+        now = self.clock.now()
+        stale_before = now - timedelta(seconds=self.settings.reclaim_after_seconds)
+        found = await self.ledger.reclaim_stale(message_id, now, stale_before)
+        if found is None:
+            return None
+        message, last = found
+        if last is None or last.outcome is not AttemptOutcome.SENDING:
+            # It died between calls: nothing was in flight, so the next turn is safe.
+            await self.ledger.requeue(message.id, message.rounds, now, now, "resumed")
+            return 0.0
+        provider = self.providers.get(last.provider)
+        if provider is not None and getattr(provider, "idempotent", False):
+            await self.ledger.end_attempt(
+                last.id, AttemptOutcome.INTERRUPTED, now, "the sending process stopped mid-call"
+            )
+            # Same provider first, same idempotency key: the receiver drops a repeat.
+            others = self.routes.providers_for(message.to)
+            order = (last.provider, *(name for name in others if name != last.provider))
+            return await self._turn(message, None, order)
+        await self._unknown(message, last)
+        return None
+
+    async def _unknown(self, message: Claimed, last: LastAttempt) -> None:
+        reason = (
+            f"the process sending through {last.provider} stopped mid-call; "
+            "not sent again, to avoid a duplicate"
+        )
+        await self._finish(
+            message,
+            DeliveryStatus.UNKNOWN,
+            reason,
+            provider=last.provider,
+            attempt=(last.id, AttemptOutcome.INTERRUPTED),
+        )
+
+    async def sweep(self) -> list[tuple[str, float]]:
+        """Find work whose runner was lost; return ``(message_id, delay)`` turns to schedule.
+
+        Messages left ``sending`` are reconciled here; queued messages whose turn is overdue
+        (the process died between commit and enqueue, or its job was lost) are returned.
+        """
+        now = self.clock.now()
+        settings = self.settings
+        turns: list[tuple[str, float]] = []
+        stale_before = now - timedelta(seconds=settings.reclaim_after_seconds)
+        for message_id in await self.ledger.stale(stale_before, settings.sweep_batch):
+            delay = await self.reconcile(message_id)
+            if delay is not None:
+                turns.append((message_id, delay))
+        queued_before = now - timedelta(seconds=settings.sweep_grace_seconds)
+        for message_id in await self.ledger.due(now, queued_before, settings.sweep_batch):
+            turns.append((message_id, 0.0))
+        return turns
+
+    # -- receipts ------------------------------------------------------------------------
+
+    async def receipt(
+        self, provider: str, provider_message_id: str, status: str, error_code: str | None
+    ) -> bool:
+        """Apply a provider's delivery receipt; False when it changes nothing (unknown id,
+        an interim status such as ``sent``, or a message that already had its final word)."""
+        final = RECEIPT_STATUSES.get(status)
+        if final is None:
+            return False
+        now = self.clock.now()
+        error = f"{provider} reported {status}" + (f" (error {error_code})" if error_code else "")
+        done = await self.ledger.receipt(
+            provider,
+            provider_message_id,
+            final,
+            now,
+            None if final is DeliveryStatus.DELIVERED else error,
+        )
+        if done is None:
+            return False
+        self.metrics.incr("sms_receipts", provider=provider, status=final.value)
+        if final is DeliveryStatus.DELIVERED and done.sent_at is not None:
+            seconds = max(0.0, (now - done.sent_at).total_seconds())
+            self.metrics.observe("sms_delivery_seconds", seconds, provider=provider)
+        if final is not DeliveryStatus.DELIVERED:
+            await self.ledger.add_event(
+                SecurityEvent(
+                    type=EventType.SMS_FAILED,
+                    outcome=final.value,
+                    account_id=done.account_id,
+                    details={
+                        "message_id": done.message_id,
+                        "challenge_id": done.challenge_id,
+                        "provider": provider,
+                        "reason": error,
+                    },
+                    created_at=now,
+                )
+            )
+        log.info("sms receipt", message_id=done.message_id, provider=provider, status=final.value)
+        return True
+
+    # -- bookkeeping ---------------------------------------------------------------------
+
+    def _unseal(self, message: Claimed) -> str | None:
+        if message.body_sealed is None or self.sealer is None:
+            return None
+        try:
+            return self.sealer.open(message.body_sealed, message.id)
+        except Exception:  # noqa: BLE001 - a wrong key or a damaged row: fail the message
+            log.error("sms body does not unseal", message_id=message.id)
+            return None
+
+    async def _sent(
+        self, message: Claimed, attempt_id: int, provider: str, provider_id: str
+    ) -> None:
+        now = self.clock.now()
+        await self.ledger.sent(message.id, attempt_id, provider, provider_id, now)
+        self.metrics.incr("sms_messages", provider=provider, status=DeliveryStatus.SENT.value)
+        self.metrics.incr("sms_sent", **conversion_labels(message.to))
+        self.metrics.observe(
+            "sms_queue_seconds",
+            max(0.0, (now - message.created_at).total_seconds()),
+            provider=provider,
+        )
+        log.info(
+            "sms sent", message_id=message.id, provider=provider, attempts=message.attempts + 1
+        )
+
+    async def _finish(
+        self,
+        message: Claimed,
+        status: DeliveryStatus,
+        reason: str,
+        *,
+        provider: str | None = None,
+        attempt: tuple[int, AttemptOutcome] | None = None,
+        rounds: int | None = None,
+    ) -> None:
+        now = self.clock.now()
+        event = SecurityEvent(
+            type=EventType.SMS_FAILED,
+            outcome=status.value,
+            account_id=message.account_id,
+            details={
+                "message_id": message.id,
+                "challenge_id": message.challenge_id,
+                "reason": reason,
+            },
+            created_at=now,
+        )
+        if await self.ledger.finish(
+            message.id, status, now, error=reason, event=event, attempt=attempt, rounds=rounds
+        ):
+            self.metrics.incr("sms_messages", provider=provider or "none", status=status.value)
+            log.warning(
+                "sms not delivered", message_id=message.id, status=status.value, reason=reason
+            )
+
+    def _breaker_gauge(self, provider: str) -> None:
+        state = self.breakers[provider].state(self.clock.now())
+        self.metrics.gauge("sms_breaker_state", float(state.value), provider=provider)
+
+
+class InProcessDispatcher:
+    """Embedded mode: turns run as tasks on the serving process' event loop.
+
+    Implements the ``SmsDispatcher`` port. A turn that asks for another one later sleeps
+    (``sleep`` is injectable, so tests never wait) and runs it; ``start`` adds a sweep loop
+    that recovers what a previous process left behind.
+    """
+
+    def __init__(self, engine: DeliveryEngine, *, sleep: Sleep = asyncio.sleep) -> None:
+        self.engine = engine
         self.sleep = sleep
         self._tasks: set[asyncio.Task[None]] = set()
+        self._sweeper: asyncio.Task[None] | None = None
 
     def submit(self, message: OutgoingSms) -> None:
         """Schedule delivery; returns at once (the request never waits on a provider)."""
-        task = asyncio.get_running_loop().create_task(self._deliver(message))
+        self._spawn(self._deliver(message.message_id, message.body, 0.0))
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def _deliver(self, message_id: str, body: str | None, delay: float) -> None:
+        try:
+            while True:
+                if delay > 0:
+                    await self.sleep(delay)
+                next_delay = await self.engine.run(message_id, body)
+                if next_delay is None:
+                    return
+                delay = next_delay
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the task must never die silently; the sweep will retry it
+            log.exception("sms delivery turn crashed", message_id=message_id)
+
+    async def sweep_once(self) -> int:
+        """Run one sweep and schedule what it found; returns how many turns it scheduled."""
+        turns = await self.engine.sweep()
+        for message_id, delay in turns:
+            self._spawn(self._deliver(message_id, None, delay))
+        return len(turns)
+
+    def start(self, interval_seconds: float) -> None:
+        """Sweep now and then every ``interval_seconds`` (call from a running event loop)."""
+        if self._sweeper is None:
+            self._sweeper = asyncio.get_running_loop().create_task(
+                self._sweep_loop(interval_seconds)
+            )
+
+    async def _sweep_loop(self, interval_seconds: float) -> None:
+        while True:
+            try:
+                await self.sweep_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a database hiccup: try again next time
+                log.exception("sms sweep failed")
+            await asyncio.sleep(interval_seconds)
+
     async def drain(self) -> None:
-        """Wait until every submitted message has been delivered or given up on."""
+        """Wait until every scheduled turn has finished."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def aclose(self, grace_seconds: float = 5.0) -> None:
-        """Let deliveries in flight finish for a moment, then cancel the rest."""
+        """Stop sweeping; let turns in flight finish for a moment, then cancel the rest."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+            self._sweeper = None
         if not self._tasks:
             return
         _done, pending = await asyncio.wait(list(self._tasks), timeout=grace_seconds)
         for task in pending:
             task.cancel()
-
-    async def _deliver(self, message: OutgoingSms) -> None:
-        attempts = 0
-        last_error = "not attempted"
-        try:
-            for round_number in range(self.max_rounds):
-                for provider in self.providers:
-                    if self.clock.now() >= message.expires_at:
-                        await self._finish(message, "abandoned", None, attempts, "code expired")
-                        return
-                    attempts += 1
-                    await self._record(message, "sending", provider.name, attempts)
-                    try:
-                        provider_id = await asyncio.wait_for(
-                            provider.send(
-                                message.to,
-                                message.body,
-                                message_id=message.message_id,
-                                purpose=message.purpose,
-                            ),
-                            self.timeout_seconds,
-                        )
-                    except PermanentDeliveryError as exc:
-                        await self._finish(message, "failed", provider.name, attempts, exc.detail)
-                        return
-                    except (DeliveryError, TimeoutError) as exc:
-                        last_error = (
-                            exc.detail if isinstance(exc, DeliveryError) else "provider timed out"
-                        )
-                        self.metrics.incr("sms_retries", provider=provider.name)
-                        continue
-                    await self._finish(message, "sent", provider.name, attempts, None, provider_id)
-                    return
-                if round_number + 1 < self.max_rounds:
-                    # Exponential backoff with full jitter, so many failed sends don't retry
-                    # against a struggling provider in lockstep.
-                    await self.sleep(random.uniform(0, self.backoff_seconds * 2**round_number))  # noqa: S311
-            await self._finish(message, "failed", None, attempts, last_error)
-        except Exception:  # the task must never die silently: log and mark the message
-            log.exception("sms delivery crashed", extra={"message_id": message.message_id})
-            await self._finish(message, "failed", None, attempts, "internal error")
-
-    async def _record(self, message: OutgoingSms, status: str, provider: str, attempts: int) -> None:
-        async with self.store.transaction() as tx:
-            await tx.update_sms(
-                message.message_id,
-                status=status,
-                now=self.clock.now(),
-                provider=provider,
-                attempts=attempts,
-            )
-
-    async def _finish(
-        self,
-        message: OutgoingSms,
-        status: str,
-        provider: str | None,
-        attempts: int,
-        error: str | None,
-        provider_message_id: str | None = None,
-    ) -> None:
-        now = self.clock.now()
-        async with self.store.transaction() as tx:
-            await tx.update_sms(
-                message.message_id,
-                status=status,
-                now=now,
-                provider=provider,
-                provider_message_id=provider_message_id,
-                error=error,
-                attempts=attempts,
-            )
-            if status != "sent":
-                await tx.add_event(
-                    SecurityEvent(
-                        type=EventType.SMS_FAILED,
-                        outcome=status,
-                        account_id=message.account_id,
-                        details={
-                            "message_id": message.message_id,
-                            "challenge_id": message.challenge_id,
-                            "reason": error or status,
-                        },
-                        created_at=now,
-                    )
-                )
-        self.metrics.incr("sms_messages", provider=provider or "none", status=status)
+        await asyncio.gather(*pending, return_exceptions=True)

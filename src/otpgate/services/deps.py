@@ -11,6 +11,7 @@ from otpgate.services.ports import (
     NoMetrics,
     PasswordHasher,
     RateLimiter,
+    Sealer,
     SmsDispatcher,
     Store,
 )
@@ -25,3 +26,6 @@ class Deps:
     clock: Clock
     config: ServiceConfig
     metrics: Metrics = field(default_factory=NoMetrics)
+    # Seals queued message bodies for the durable queue; without one a body lives in memory
+    # only (unit tests), and a message whose process dies is abandoned, not recovered.
+    sealer: Sealer | None = None

@@ -15,6 +15,9 @@ SEND_IP = "send_ip"
 SEND_ACCOUNT = "send_account"
 SEND_PREFIX = "send_prefix"
 SEND_COUNTRY = "send_country"
+# Every SMS from this installation, whoever asks: the spend circuit breaker against pumping.
+SEND_GLOBAL = "send_global"
+GLOBAL_KEY = "all"
 REGISTER_IP = "register_ip"
 # Code checks per client IP, against many challenges at once.
 VERIFY_IP = "verify_ip"
@@ -27,9 +30,11 @@ ALL_RULES = (
     SEND_ACCOUNT,
     SEND_PREFIX,
     SEND_COUNTRY,
+    SEND_GLOBAL,
     REGISTER_IP,
     VERIFY_IP,
 )
+SEND_RULES = (SEND_NUMBER, SEND_IP, SEND_ACCOUNT, SEND_PREFIX, SEND_COUNTRY, SEND_GLOBAL)
 
 
 def number_prefix(e164: str) -> str:
@@ -47,3 +52,4 @@ async def hit_send_limits(
         await limiter.hit(SEND_ACCOUNT, account_id)
     await limiter.hit(SEND_PREFIX, number_prefix(to))
     await limiter.hit(SEND_COUNTRY, country_of(to))
+    await limiter.hit(SEND_GLOBAL, GLOBAL_KEY)

@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from otpgate.domain.accounts import Account, Device, SecurityEvent, Session
+from otpgate.domain.addresses import Address, AddressFields
+from otpgate.domain.cards import PaymentMethod
 from otpgate.domain.challenges import Challenge, Purpose
 
 
@@ -48,6 +50,11 @@ class SmsRecord:
     provider_message_id: str | None = None
     attempts: int = 0
     error: str | None = None
+    # For delivery (see services/outbox.py): the body sealed for the durable queue, and the
+    # moment the code expires (a message not sent by then is abandoned, never sent late).
+    account_id: str | None = None
+    expires_at: datetime | None = None
+    body_sealed: bytes | None = None
 
 
 class PasswordHasher(Protocol):
@@ -105,6 +112,18 @@ class SmsProvider(Protocol):
         ...
 
 
+class Sealer(Protocol):
+    """Authenticated encryption for message bodies at rest (they hold codes)."""
+
+    def seal(self, plaintext: str, context: str) -> bytes:
+        """Encrypt ``plaintext`` bound to ``context`` (the message id)."""
+        ...
+
+    def open(self, sealed: bytes, context: str) -> str:
+        """Decrypt what ``seal`` made for the same ``context``; raise if it does not open."""
+        ...
+
+
 class SmsDispatcher(Protocol):
     def submit(self, message: OutgoingSms) -> None:
         """Hand a committed message to delivery; returns at once."""
@@ -128,7 +147,9 @@ class Transaction(Protocol):
     async def get_challenge(self, challenge_id: str) -> Challenge | None: ...
     async def claim_attempt(self, challenge_id: str, now: datetime) -> Challenge | None: ...
     async def approve_challenge(self, challenge_id: str, now: datetime) -> bool: ...
-    async def end_challenge(self, challenge_id: str, status: str, now: datetime) -> bool: ...
+    async def end_challenge(
+        self, challenge_id: str, status: str, now: datetime, from_status: str = ...
+    ) -> bool: ...
     async def replace_code(
         self, challenge_id: str, digest: str, sends_before: int, now: datetime, expires_at: datetime
     ) -> bool: ...
@@ -166,8 +187,54 @@ class Transaction(Protocol):
     ) -> Sequence[SecurityEvent]: ...
 
 
+class StepUpTransaction(Transaction, Protocol):
+    """What step-up changes need on top of ``Transaction`` (same transaction object)."""
+
+    def savepoint(self) -> AbstractAsyncContextManager[None]: ...
+    async def update_account(self, account_id: str, values: dict[str, Any]) -> None: ...
+    async def revoke_sessions(
+        self, account_id: str, now: datetime, keep: str | None = None
+    ) -> int: ...
+    async def revoke_devices(self, account_id: str, now: datetime) -> int: ...
+    async def revoke_device(self, account_id: str, device_id: str, now: datetime) -> bool: ...
+    async def revoke_account_session(
+        self, account_id: str, session_id: str, now: datetime
+    ) -> bool: ...
+    async def list_sessions(self, account_id: str, now: datetime) -> Sequence[Session]: ...
+    async def list_devices(self, account_id: str, now: datetime) -> Sequence[Device]: ...
+    async def expire_overdue(self, account_id: str, now: datetime) -> Sequence[Challenge]: ...
+    async def list_addresses(self, account_id: str) -> Sequence[Address]: ...
+    async def get_address(self, account_id: str, address_id: str) -> Address | None: ...
+    async def insert_address(
+        self,
+        account_id: str,
+        address_id: str,
+        fields: AddressFields,
+        is_default: bool,
+        now: datetime,
+    ) -> None: ...
+    async def update_address(
+        self,
+        account_id: str,
+        address_id: str,
+        version: int,
+        fields: AddressFields,
+        is_default: bool,
+        now: datetime,
+    ) -> bool: ...
+    async def delete_address(self, account_id: str, address_id: str, version: int) -> bool: ...
+    async def list_cards(self, account_id: str) -> Sequence[PaymentMethod]: ...
+    async def get_card(self, account_id: str, card_id: str) -> PaymentMethod | None: ...
+    async def find_card(self, account_id: str, fingerprint: str) -> PaymentMethod | None: ...
+    async def insert_card(self, card: PaymentMethod, now: datetime) -> None: ...
+    async def update_card(
+        self, account_id: str, card_id: str, version: int, values: dict[str, Any], now: datetime
+    ) -> bool: ...
+    async def delete_card(self, account_id: str, card_id: str, version: int) -> bool: ...
+
+
 class Store(Protocol):
-    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+    def transaction(self) -> AbstractAsyncContextManager[StepUpTransaction]:
         """Open a transaction: committed when the block ends, rolled back if it raises."""
         ...
 

@@ -15,6 +15,7 @@ from otpgate.domain.clock import Clock
 from otpgate.domain.errors import OtpgateError
 from otpgate.services.ports import SmsProvider
 from otpgate.web import ops, problems
+from otpgate.web.api import hooks
 from otpgate.web.api import router as api_router
 from otpgate.web.middleware import SecurityHeaders
 from otpgate.web.runtime import Runtime
@@ -43,6 +44,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        runtime.start()
         yield
         await runtime.aclose()
 
@@ -59,6 +61,7 @@ def create_app(
     app.add_exception_handler(Exception, problems.unhandled_error_handler)
     app.include_router(api_router)
     app.include_router(ops.router)
+    app.include_router(hooks.router)
     _include_pages(app, settings)
     app.add_middleware(SecurityHeaders, https=settings.is_https, metrics=runtime.metrics)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)

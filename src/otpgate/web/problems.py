@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from otpgate.domain import errors as e
 
 PROBLEM_JSON = "application/problem+json"
+# These paths always answer in JSON; every other path is a page, and when the pages are
+# installed (``app.state.html_errors``) a browser gets a friendly HTML page instead.
+JSON_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/redoc")
+HtmlErrors = Callable[..., Response]
 
 # Most specific first: the first matching class decides the status.
 STATUS: list[tuple[type[e.OtpgateError], int]] = [
@@ -86,16 +91,32 @@ def from_error(exc: e.OtpgateError) -> JSONResponse:
     return problem(status, exc.code, exc.title, exc.detail, headers or None, **extra)
 
 
-async def otpgate_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+def html_errors(request: Request) -> HtmlErrors | None:
+    """The HTML error renderer when ``request`` is for a page, else None (answer in JSON)."""
+    path = request.url.path
+    if path == "/api" or path.startswith(JSON_PREFIXES):
+        return None
+    renderer: HtmlErrors | None = getattr(request.app.state, "html_errors", None)
+    return renderer
+
+
+async def otpgate_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, e.OtpgateError)
+    if (render := html_errors(request)) is not None:
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, e.Throttled) else None
+        return render(request, status_for(exc), exc.title, exc.detail, headers)
     return from_error(exc)
 
 
-async def validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+async def validation_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if (render := html_errors(request)) is not None:
+        return render(request, 400)
     errors = exc.errors()
     if any(err.get("type") == "json_invalid" for err in errors):
-        return problem(400, "malformed_json", "Malformed JSON", "The request body is not valid JSON.")
+        return problem(
+            400, "malformed_json", "Malformed JSON", "The request body is not valid JSON."
+        )
     # Never echo the input back: it may be a password.
     fields = [
         {
@@ -114,14 +135,18 @@ async def validation_error_handler(_request: Request, exc: Exception) -> JSONRes
     )
 
 
-async def http_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+async def http_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if (render := html_errors(request)) is not None:
+        return render(request, exc.status_code, None, None, dict(exc.headers or {}) or None)
     code, title = HTTP_CODES.get(exc.status_code, ("http_error", "Request failed"))
     detail = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else title
     return problem(exc.status_code, code, title, detail, dict(exc.headers or {}) or None)
 
 
-async def unhandled_error_handler(_request: Request, _exc: Exception) -> JSONResponse:
+async def unhandled_error_handler(request: Request, _exc: Exception) -> Response:
+    if (render := html_errors(request)) is not None:
+        return render(request, 500)
     return problem(
         500,
         "internal_error",

@@ -7,8 +7,8 @@ from typing import Any
 
 from otpgate.adapters.metrics import PrometheusMetrics
 from otpgate.adapters.passwords import Argon2Hasher
+from otpgate.adapters.queue import QueueDispatcher, make_queue_app
 from otpgate.adapters.ratelimit import LimitsRateLimiter
-from otpgate.adapters.sms.registry import build_provider
 from otpgate.adapters.storage.engine import make_engine
 from otpgate.adapters.storage.repositories import SqlStore
 from otpgate.config import Settings
@@ -16,10 +16,12 @@ from otpgate.domain.clock import Clock, SystemClock
 from otpgate.services import limits as rules
 from otpgate.services.config import ServiceConfig
 from otpgate.services.container import Services
-from otpgate.services.delivery import InProcessDispatcher
+from otpgate.services.delivery import DeliveryEngine, InProcessDispatcher
 from otpgate.services.deps import Deps
 from otpgate.services.ports import SmsProvider
+from otpgate.services.pumping import WatchedLimiter
 from otpgate.web.security import Network, parse_networks
+from otpgate.worker import build_engine, sealer_for
 
 
 def limit_rules(settings: Settings) -> dict[str, str]:
@@ -31,6 +33,7 @@ def limit_rules(settings: Settings) -> dict[str, str]:
         rules.SEND_ACCOUNT: settings.limit_send_account,
         rules.SEND_PREFIX: settings.limit_send_prefix,
         rules.SEND_COUNTRY: settings.limit_send_country,
+        rules.SEND_GLOBAL: settings.limit_send_global,
         rules.REGISTER_IP: settings.limit_register_ip,
         rules.VERIFY_IP: settings.limit_verify_ip,
     }
@@ -50,6 +53,7 @@ def service_config(settings: Settings) -> ServiceConfig:
         device_trust_seconds=settings.device_trust_seconds,
         allowed_countries=settings.sms_allowed_countries,
         default_region=settings.sms_default_region,
+        strict_address_edits=settings.step_up_address_edits == "all",
     )
 
 
@@ -61,7 +65,8 @@ class Runtime:
     hasher: Argon2Hasher
     limiter: LimitsRateLimiter
     providers: list[SmsProvider]
-    dispatcher: InProcessDispatcher
+    dispatcher: InProcessDispatcher | QueueDispatcher
+    delivery: DeliveryEngine
     metrics: PrometheusMetrics
     services: Services
     trusted_proxies: tuple[Network, ...]
@@ -90,23 +95,23 @@ class Runtime:
         )
         limiter = LimitsRateLimiter(limit_rules(settings), settings.redis_url, limiter_prefix)
         metrics = PrometheusMetrics()
-        if providers is None:
-            providers = [build_provider(name, settings) for name in settings.provider_order]
-        dispatcher = InProcessDispatcher(
-            store,
-            providers,
-            clock,
-            metrics=metrics,
-            timeout_seconds=settings.sms_send_timeout_seconds,
-        )
+        delivery = build_engine(settings, engine, clock, metrics, providers)
+        dispatcher: InProcessDispatcher | QueueDispatcher
+        if settings.delivery_mode == "queue":
+            dispatcher = QueueDispatcher(
+                make_queue_app(settings.queue_conninfo, sweep_seconds=settings.sms_sweep_seconds)
+            )
+        else:
+            dispatcher = InProcessDispatcher(delivery)
         deps = Deps(
             store=store,
             hasher=hasher,
-            limiter=limiter,
+            limiter=WatchedLimiter(limiter, store, metrics, clock),
             dispatcher=dispatcher,
             clock=clock,
             config=service_config(settings),
             metrics=metrics,
+            sealer=sealer_for(settings),
         )
         return cls(
             settings=settings,
@@ -114,12 +119,19 @@ class Runtime:
             store=store,
             hasher=hasher,
             limiter=limiter,
-            providers=providers,
+            providers=list(delivery.providers.values()),
             dispatcher=dispatcher,
+            delivery=delivery,
             metrics=metrics,
             services=Services(deps),
             trusted_proxies=parse_networks(settings.trusted_proxies),
         )
+
+    def start(self) -> None:
+        """Background work of a serving process (from its lifespan): in embedded mode, the
+        sweep that resumes messages a previous process left behind."""
+        if isinstance(self.dispatcher, InProcessDispatcher):
+            self.dispatcher.start(self.settings.sms_sweep_seconds)
 
     async def aclose(self) -> None:
         await self.dispatcher.aclose()

@@ -80,6 +80,9 @@ class ChallengeOut(BaseModel):
     attempts_remaining: int
     resend_available_at: datetime | None
     action: ActionOut | None = None
+    # Where the latest SMS stands: queued, sending, sent, delivered, undelivered, failed,
+    # abandoned (not sent before the code expired) or unknown (may or may not have gone out).
+    delivery_status: str | None = None
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -93,6 +96,7 @@ class ChallengeOut(BaseModel):
                     "expires_at": "2026-11-25T19:40:00Z",
                     "attempts_remaining": 5,
                     "resend_available_at": "2026-11-25T19:35:30Z",
+                    "delivery_status": "sent",
                 }
             ]
         }
@@ -115,6 +119,7 @@ class ChallengeOut(BaseModel):
                 challenge.resend_available_at(policy) if not status.is_terminal else None
             ),
             action=action,
+            delivery_status=challenge.delivery_status,
         )
 
 
@@ -142,15 +147,6 @@ class VerifiedOut(BaseModel):
     device_token: str | None = None
     result: dict[str, Any] | None = None
     next_challenge: ChallengeOut | None = None
-
-
-class ProfileOut(BaseModel):
-    id: str
-    name: str
-    email: str
-    phone: str
-    phone_verified: bool
-    created_at: datetime
 
 
 class EventOut(BaseModel):

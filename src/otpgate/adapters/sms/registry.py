@@ -17,7 +17,7 @@ from otpgate.adapters.sms.twilio import TwilioProvider
 from otpgate.adapters.sms.webhook import WebhookProvider
 from otpgate.config import Settings
 
-__all__ = ["PROVIDERS", "ProviderFactory", "build_provider"]
+__all__ = ["PROVIDERS", "ProviderFactory", "build_provider", "build_providers"]
 
 ProviderFactory = Callable[[Settings], SmsProvider]
 
@@ -62,6 +62,7 @@ def _twilio(settings: Settings) -> SmsProvider:
         api_key_secret=key_secret,
         from_=settings.twilio_from,
         messaging_service_sid=settings.twilio_messaging_service_sid,
+        status_callback=settings.twilio_status_callback_url,
         api_base=settings.twilio_api_base,
         timeout=settings.sms_send_timeout_seconds,
     )
@@ -101,3 +102,8 @@ def build_provider(name: str, settings: Settings) -> SmsProvider:
         known = ", ".join(PROVIDERS)
         raise ValueError(f"unknown SMS provider {name!r} (known: {known})") from None
     return factory(settings)
+
+
+def build_providers(settings: Settings) -> dict[str, SmsProvider]:
+    """Every provider the ordered list or a route names, by name, each built once."""
+    return {name: build_provider(name, settings) for name in settings.sms_route_table.all_providers}

@@ -80,6 +80,9 @@ def _webhook_errors() -> Iterator[None]:
 
 class WebhookProvider:
     name = "webhook"
+    # Every request carries ``Idempotency-Key: <message id>``, stable across retries: delivery
+    # may re-send a message whose first call was cut off, and the receiver drops the repeat.
+    idempotent = True
 
     def __init__(self, url: str, secret: bytes, *, timeout: float = 10.0) -> None:
         self.url = url

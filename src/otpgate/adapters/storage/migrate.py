@@ -25,6 +25,14 @@ def upgrade(url: str, revision: str = "head") -> None:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url), revision)
+    if url.startswith("postgres"):
+        # The delivery queue's own tables (procrastinate ships them as SQL, see adapters/queue).
+        import asyncio
+
+        from otpgate.adapters.queue import apply_queue_schema
+
+        _scheme, _, rest = url.partition("://")
+        asyncio.run(apply_queue_schema("postgresql://" + rest))
 
 
 def current_head() -> str:

@@ -17,11 +17,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 
@@ -43,9 +45,10 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        moment: datetime = value
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
 
 
 metadata = MetaData(
@@ -145,8 +148,40 @@ sms_messages = Table(
     Column("error", String(300)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Delivery (migration 0002): the body sealed with AES-GCM for the durable queue, erased
+    # once the message is final; when the code expires (never sent later than that).
+    Column("account_id", String(40)),
+    Column("expires_at", UTCDateTime),
+    Column("body_sealed", LargeBinary),
+    Column("sent_at", UTCDateTime),
+    Column("finished_at", UTCDateTime),
+    Column("rounds", Integer, nullable=False, default=0, server_default="0"),
+    Column("next_attempt_at", UTCDateTime),
     Index(None, "challenge_id"),
     Index(None, "status"),
+    Index(None, "provider_message_id"),
+)
+
+# One row per hand-over to a provider (migration 0002). ``error`` is our own wording, never
+# the message body.
+sms_attempts = Table(
+    "sms_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "message_id",
+        String(40),
+        ForeignKey("sms_messages.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("number", Integer, nullable=False),
+    Column("provider", String(20), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("error", String(300)),
+    Column("provider_message_id", String(100)),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Index(None, "message_id", "number"),
 )
 
 events = Table(
@@ -161,4 +196,49 @@ events = Table(
     Column("details", JSON, nullable=False, default=dict),
     Column("created_at", UTCDateTime, nullable=False),
     Index(None, "account_id", "id"),
+)
+
+# -- step-up: the resources high-risk changes touch --------------------------------------
+
+addresses = Table(
+    "addresses",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("label", String(40), nullable=False, default=""),
+    Column("full_name", String(100), nullable=False),
+    Column("line1", String(120), nullable=False),
+    Column("line2", String(120), nullable=False, default=""),
+    Column("city", String(80), nullable=False),
+    Column("region", String(80), nullable=False, default=""),
+    Column("postal_code", String(20), nullable=False, default=""),
+    Column("country", String(2), nullable=False),
+    Column("phone", String(32), nullable=False, default=""),
+    Column("instructions", String(500), nullable=False, default=""),
+    Column("is_default", Boolean, nullable=False, default=False),
+    Column("version", Integer, nullable=False, default=1),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "account_id"),
+)
+
+payment_methods = Table(
+    "payment_methods",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("brand", String(20), nullable=False),
+    Column("last4", String(4), nullable=False),
+    Column("exp_month", Integer, nullable=False),
+    Column("exp_year", Integer, nullable=False),
+    Column("name_on_card", String(80), nullable=False),
+    Column("billing_address_id", String(40), ForeignKey("addresses.id", ondelete="SET NULL")),
+    # Keyed HMAC of the number, to refuse the same card twice; never the number itself.
+    Column("fingerprint", String(64), nullable=False),
+    Column("is_default", Boolean, nullable=False, default=False),
+    Column("version", Integer, nullable=False, default=1),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("account_id", "fingerprint"),
+    Index(None, "account_id"),
 )

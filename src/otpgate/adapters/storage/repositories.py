@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from otpgate.adapters.storage.account_data import AccountDataMixin
 from otpgate.adapters.storage.models import (
     accounts,
     challenges,
@@ -59,6 +60,21 @@ def _challenge(row: RowMapping) -> Challenge:
         action_summary=row["action_summary"],
         action_hash=row["action_hash"],
         action_payload=row["action_payload"],
+        delivery_status=row.get("delivery_status"),
+    )
+
+
+def latest_delivery_status() -> Any:
+    """The status of a challenge's newest message, as a correlated subquery: one statement
+    reads any number of challenges with their delivery status (no query per row)."""
+    return (
+        select(sms_messages.c.status)
+        .where(sms_messages.c.challenge_id == challenges.c.id)
+        .order_by(sms_messages.c.created_at.desc(), sms_messages.c.id.desc())
+        .limit(1)
+        .correlate(challenges)
+        .scalar_subquery()
+        .label("delivery_status")
     )
 
 
@@ -87,7 +103,7 @@ def _device(row: RowMapping) -> Device:
     )
 
 
-class SqlTransaction:
+class SqlTransaction(AccountDataMixin):
     """One open transaction on one pooled connection."""
 
     def __init__(self, conn: AsyncConnection) -> None:
@@ -183,7 +199,9 @@ class SqlTransaction:
         )
 
     async def get_challenge(self, challenge_id: str) -> Challenge | None:
-        row = await self._one(select(challenges).where(challenges.c.id == challenge_id))
+        row = await self._one(
+            select(challenges, latest_delivery_status()).where(challenges.c.id == challenge_id)
+        )
         return _challenge(row) if row else None
 
     async def claim_attempt(self, challenge_id: str, now: datetime) -> Challenge | None:
@@ -210,10 +228,12 @@ class SqlTransaction:
         )
         return result.rowcount == 1
 
-    async def end_challenge(self, challenge_id: str, status: str, now: datetime) -> bool:
+    async def end_challenge(
+        self, challenge_id: str, status: str, now: datetime, from_status: str = Status.PENDING
+    ) -> bool:
         result = await self.conn.execute(
             update(challenges)
-            .where(challenges.c.id == challenge_id, challenges.c.status == Status.PENDING.value)
+            .where(challenges.c.id == challenge_id, challenges.c.status == from_status)
             .values(status=status, ended_at=now)
         )
         return result.rowcount == 1
@@ -251,7 +271,9 @@ class SqlTransaction:
 
     # -- sessions and devices ------------------------------------------------------------
 
-    async def insert_session(self, session: Session, token_hash: str, device_id: str | None) -> None:
+    async def insert_session(
+        self, session: Session, token_hash: str, device_id: str | None
+    ) -> None:
         await self.conn.execute(
             insert(sessions).values(
                 id=session.id,
@@ -318,6 +340,9 @@ class SqlTransaction:
                 attempts=record.attempts,
                 created_at=record.created_at,
                 updated_at=record.created_at,
+                account_id=record.account_id,
+                expires_at=record.expires_at,
+                body_sealed=record.body_sealed,
             )
         )
 

@@ -7,6 +7,7 @@ from otpgate.services.challenges import VerifyRequest
 from otpgate.web.api.common import problems
 from otpgate.web.deps import ContextDep, OptionalAuthDep, RuntimeDep
 from otpgate.web.schemas import ChallengeEnvelope, ChallengeOut, SessionOut, VerifiedOut, VerifyIn
+from otpgate.web.views import result_out
 
 router = APIRouter(tags=["challenges"])
 
@@ -59,7 +60,7 @@ async def verify(
             else None
         ),
         device_token=approval.device_token,
-        result=approval.result if isinstance(approval.result, dict) else None,
+        result=result_out(approval.result),
         next_challenge=(
             ChallengeOut.of(approval.next_challenge, policy, now)
             if approval.next_challenge

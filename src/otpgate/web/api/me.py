@@ -2,25 +2,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from otpgate.domain.phones import mask
 from otpgate.web.api.common import problems
 from otpgate.web.deps import AuthDep, RuntimeDep
-from otpgate.web.schemas import EventOut, EventsOut, ProfileOut
+from otpgate.web.schemas import EventOut, EventsOut
+from otpgate.web.views import ProfileOut, profile_out
 
 router = APIRouter(tags=["me"])
 
 
 @router.get("/me", response_model=ProfileOut, responses=problems(401), summary="Your profile")
 async def profile(auth: AuthDep) -> ProfileOut:
-    account = auth.account
-    return ProfileOut(
-        id=account.id,
-        name=account.name,
-        email=account.email,
-        phone=mask(account.phone),
-        phone_verified=account.phone_verified,
-        created_at=account.created_at,
-    )
+    return profile_out(auth.account)
 
 
 @router.get(

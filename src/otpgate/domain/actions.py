@@ -1,0 +1,56 @@
+"""High-risk actions: what a step-up code authorises, bound to its exact values (RTS 5).
+
+A pending action is a type plus a canonical JSON payload. Its hash binds the code's challenge
+to those exact values; approving applies exactly that payload, once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class ActionType(StrEnum):
+    UPDATE_PROFILE = "update_profile"
+    CHANGE_PASSWORD = "change_password"
+    CHANGE_PHONE = "change_phone"
+    CONFIRM_NEW_PHONE = "confirm_new_phone"
+    ADD_ADDRESS = "add_address"
+    UPDATE_ADDRESS = "update_address"
+    DELETE_ADDRESS = "delete_address"
+    ADD_PAYMENT_METHOD = "add_payment_method"
+    UPDATE_PAYMENT_METHOD = "update_payment_method"
+    DELETE_PAYMENT_METHOD = "delete_payment_method"
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAction:
+    type: ActionType
+    payload: dict[str, Any]
+    summary: str
+
+    @property
+    def canonical(self) -> str:
+        return canonical_json(self.payload)
+
+    def digest(self, account_id: str, session_id: str) -> str:
+        return action_hash(self.type, self.canonical, account_id, session_id)
+
+
+def canonical_json(payload: dict[str, Any]) -> str:
+    """One spelling per value: sorted keys, no spaces, UTF-8 kept as is."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def action_hash(action_type: str, canonical: str, account_id: str, session_id: str) -> str:
+    """SHA-256 over everything the code authorises: who, from which session, what, which values."""
+    material = "\x1f".join(("otpgate.action.v1", account_id, session_id, action_type, canonical))
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def sms_purpose(summary: str) -> str:
+    """ "Add Visa ending 4242" -> "add Visa ending 4242" for "... code to <purpose>."."""
+    return summary[:1].lower() + summary[1:]

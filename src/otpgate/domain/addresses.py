@@ -1,0 +1,162 @@
+"""Shipping addresses: validation per country, and which edits are significant."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import phonenumbers
+from phonenumbers import NumberParseException
+
+from otpgate.domain.errors import InvalidInput
+
+# ISO 3166-1 alpha-2 codes as libphonenumber knows them, less its non-ISO regions.
+COUNTRIES = frozenset(phonenumbers.SUPPORTED_REGIONS) - {"AC", "TA", "XK"}
+# Countries whose addresses need a state/province/region.
+REGION_REQUIRED = frozenset({"US", "CA", "AU", "BR", "MX", "IN", "CN", "JP", "AR", "MY"})
+# Countries without postal codes in common use.
+NO_POSTAL_CODE = frozenset(
+    {"AE", "AG", "AO", "AW", "BF", "BI", "BJ", "BO", "BS", "BW", "BZ", "CD", "CF", "CG", "CI",
+     "CK", "CM", "DJ", "DM", "ER", "FJ", "GA", "GD", "GH", "GM", "GQ", "GY", "HK", "JM", "KI",
+     "KM", "KN", "KP", "LY", "ML", "MO", "MR", "MW", "NR", "NU", "QA", "RW", "SB", "SC", "SL",
+     "SR", "SS", "ST", "SY", "TF", "TG", "TK", "TL", "TO", "TV", "UG", "VU", "YE", "ZW"}
+)  # fmt: skip
+POSTAL_PATTERNS = {
+    "US": r"\d{5}(-\d{4})?",
+    "CA": r"[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d",
+    "GB": r"[A-Za-z]{1,2}\d[A-Za-z\d]? ?\d[A-Za-z]{2}",
+    "DE": r"\d{5}",
+    "FR": r"\d{5}",
+    "IT": r"\d{5}",
+    "ES": r"\d{5}",
+    "NL": r"\d{4} ?[A-Za-z]{2}",
+    "AU": r"\d{4}",
+    "JP": r"\d{3}-?\d{4}",
+    "IN": r"\d{6}",
+    "BR": r"\d{5}-?\d{3}",
+}
+LIMITS = {
+    "label": 40,
+    "full_name": 100,
+    "line1": 120,
+    "line2": 120,
+    "city": 80,
+    "region": 80,
+    "postal_code": 20,
+    "country": 2,
+    "phone": 32,
+    "instructions": 500,
+}
+# Edits to these fields change nothing about where a parcel goes or who takes it.
+COSMETIC_FIELDS = frozenset({"label", "instructions"})
+MAX_ADDRESSES = 50
+
+
+@dataclass(frozen=True, slots=True)
+class AddressFields:
+    label: str
+    full_name: str
+    line1: str
+    line2: str
+    city: str
+    region: str
+    postal_code: str
+    country: str
+    phone: str
+    instructions: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @property
+    def one_line(self) -> str:
+        """ "1 Main St, Springfield 62701" for SMS texts and summaries."""
+        place = " ".join(part for part in (self.city, self.postal_code) if part)
+        return ", ".join(part for part in (self.line1, place) if part)
+
+
+def _text(values: Mapping[str, Any], name: str) -> str:
+    raw = values.get(name)
+    if raw is None:
+        return ""
+    if not isinstance(raw, str):
+        raise InvalidInput(name, "Enter text here.")
+    text = " ".join(raw.split()) if name != "instructions" else raw.strip()
+    if len(text) > LIMITS[name]:
+        raise InvalidInput(name, f"Use at most {LIMITS[name]} characters.")
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in text):
+        raise InvalidInput(name, "This has characters we can't store.")
+    return text
+
+
+def validate_address(values: Mapping[str, Any]) -> AddressFields:
+    """Check every field, with the country's own rules; raise ``InvalidInput`` on the first."""
+    country = _text(values, "country").upper()
+    if not country:
+        raise InvalidInput("country", "Choose a country.")
+    if country not in COUNTRIES:
+        raise InvalidInput("country", "Use a two-letter ISO 3166 country code, like US or DE.")
+    address = AddressFields(
+        label=_text(values, "label"),
+        full_name=_text(values, "full_name"),
+        line1=_text(values, "line1"),
+        line2=_text(values, "line2"),
+        city=_text(values, "city"),
+        region=_text(values, "region"),
+        postal_code=_text(values, "postal_code").upper(),
+        country=country,
+        phone=_text(values, "phone"),
+        instructions=_text(values, "instructions"),
+    )
+    for name, message in (
+        ("full_name", "Enter the recipient's name."),
+        ("line1", "Enter the street address."),
+        ("city", "Enter the town or city."),
+    ):
+        if not getattr(address, name):
+            raise InvalidInput(name, message)
+    if country in REGION_REQUIRED and not address.region:
+        raise InvalidInput("region", "Enter the state, province or region.")
+    if country not in NO_POSTAL_CODE:
+        if not address.postal_code:
+            raise InvalidInput("postal_code", "Enter the postal code.")
+        pattern = POSTAL_PATTERNS.get(country)
+        if pattern and not re.fullmatch(pattern, address.postal_code):
+            raise InvalidInput("postal_code", f"That is not a valid postal code for {country}.")
+    if address.phone:
+        address = replace(address, phone=_phone(address.phone, country))
+    return address
+
+
+def _phone(raw: str, country: str) -> str:
+    try:
+        number = phonenumbers.parse(raw, country)
+    except NumberParseException as exc:
+        raise InvalidInput("phone", "Enter a phone number the courier can call.") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidInput("phone", "That is not a valid phone number.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def changed_fields(old: AddressFields, new: AddressFields) -> set[str]:
+    return {name for name, value in new.as_dict().items() if old.as_dict()[name] != value}
+
+
+def is_significant(changed: set[str], *, strict: bool = False) -> bool:
+    """Whether an edit needs a code: anything beyond cosmetic fields (or anything, if strict)."""
+    if strict:
+        return bool(changed)
+    return bool(changed - COSMETIC_FIELDS)
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """A stored address; ``version`` grows with every change (stale approvals are refused)."""
+
+    id: str
+    account_id: str
+    fields: AddressFields
+    is_default: bool
+    version: int

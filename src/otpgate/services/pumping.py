@@ -1,0 +1,67 @@
+"""SMS-pumping defences that watch rather than decide: limit trips and conversion.
+
+The limits themselves are rules in ``services/limits.py`` (per number, IP, account, prefix,
+country and the global ceiling). What this module adds is visibility: every time a limit
+refuses a request it is counted by rule and, for the send limits, written to the audit trail;
+and sends and confirmations are counted per country and prefix, so pumping (many sends to a
+range, no confirmations) shows on a dashboard before it shows on the invoice.
+"""
+
+from __future__ import annotations
+
+from otpgate.domain.accounts import EventType, SecurityEvent
+from otpgate.domain.clock import Clock
+from otpgate.domain.errors import RateLimited
+from otpgate.domain.phones import country_of, mask
+from otpgate.services.limits import SEND_ACCOUNT, SEND_IP, SEND_NUMBER, SEND_RULES, number_prefix
+from otpgate.services.ports import Metrics, RateLimiter, Store
+
+
+def conversion_labels(e164: str) -> dict[str, str]:
+    """``{"country": "US", "prefix": "+141555"}``: the same prefix the send limit counts."""
+    return {"country": country_of(e164), "prefix": number_prefix(e164)}
+
+
+class WatchedLimiter:
+    """A ``RateLimiter`` that counts every refusal (metric ``limit_trips{rule}``) and records
+    refused sends as ``rate_limited`` security events. Decisions are the inner limiter's."""
+
+    def __init__(self, inner: RateLimiter, store: Store, metrics: Metrics, clock: Clock) -> None:
+        self.inner = inner
+        self.store = store
+        self.metrics = metrics
+        self.clock = clock
+
+    async def hit(self, rule: str, key: str) -> None:
+        try:
+            await self.inner.hit(rule, key)
+        except RateLimited:
+            self.metrics.incr("limit_trips", rule=rule)
+            if rule in SEND_RULES:
+                await self._record(rule, key)
+            raise
+
+    async def clear(self, rule: str, key: str) -> None:
+        await self.inner.clear(rule, key)
+
+    async def ping(self) -> bool:
+        return await self.inner.ping()
+
+    async def _record(self, rule: str, key: str) -> None:
+        # The key says what was throttled, shown the way an operator may see it: a number is
+        # masked, an account or IP goes in its own column.
+        shown = {SEND_NUMBER: mask(key), SEND_IP: None, SEND_ACCOUNT: None}.get(rule, key)
+        details: dict[str, object] = {"rule": rule}
+        if shown is not None:
+            details["key"] = shown
+        async with self.store.transaction() as tx:
+            await tx.add_event(
+                SecurityEvent(
+                    type=EventType.RATE_LIMITED,
+                    outcome=rule,
+                    account_id=key if rule == SEND_ACCOUNT else None,
+                    ip=key if rule == SEND_IP else None,
+                    details=details,
+                    created_at=self.clock.now(),
+                )
+            )

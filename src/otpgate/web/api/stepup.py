@@ -1,0 +1,306 @@
+"""High-risk changes: each answers 202 with the challenge whose code will apply it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Path, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from otpgate.domain.challenges import Challenge
+from otpgate.web.api.common import problems
+from otpgate.web.deps import AuthDep, ContextDep, RuntimeDep
+from otpgate.web.runtime import Runtime
+from otpgate.web.schemas import ChallengeEnvelope, ChallengeOut
+from otpgate.web.views import AddressOut, CardOut, address_out, card_out
+
+router = APIRouter(tags=["step-up"])
+STEP_UP = problems(401, 404, 409, 422, 429)
+AddressId = Path(max_length=64, pattern=r"^adr_[A-Za-z0-9_-]+$")
+CardId = Path(max_length=64, pattern=r"^pm_[A-Za-z0-9_-]+$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProfileChangeIn(Strict):
+    name: str | None = Field(None, max_length=200)
+    email: str | None = Field(None, max_length=320)
+
+
+class PasswordChangeIn(Strict):
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024)
+
+
+class PhoneChangeIn(Strict):
+    phone: str = Field(max_length=64)
+
+
+class AddressIn(Strict):
+    label: str = Field("", max_length=200)
+    full_name: str = Field(max_length=200)
+    line1: str = Field(max_length=300)
+    line2: str = Field("", max_length=300)
+    city: str = Field(max_length=200)
+    region: str = Field("", max_length=200)
+    postal_code: str = Field("", max_length=50)
+    country: str = Field(max_length=10)
+    phone: str = Field("", max_length=64)
+    instructions: str = Field("", max_length=1000)
+    is_default: bool = False
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "label": "Home",
+                    "full_name": "Ada Lovelace",
+                    "line1": "1 Main St",
+                    "city": "Springfield",
+                    "region": "IL",
+                    "postal_code": "62701",
+                    "country": "US",
+                }
+            ]
+        },
+    )
+
+
+class AddressPatchIn(Strict):
+    label: str | None = Field(None, max_length=200)
+    full_name: str | None = Field(None, max_length=200)
+    line1: str | None = Field(None, max_length=300)
+    line2: str | None = Field(None, max_length=300)
+    city: str | None = Field(None, max_length=200)
+    region: str | None = Field(None, max_length=200)
+    postal_code: str | None = Field(None, max_length=50)
+    country: str | None = Field(None, max_length=10)
+    phone: str | None = Field(None, max_length=64)
+    instructions: str | None = Field(None, max_length=1000)
+    is_default: bool | None = None
+
+
+class CardIn(Strict):
+    number: str = Field(max_length=40, description="Never stored, returned or logged")
+    exp_month: int = Field(ge=1, le=12)
+    exp_year: int = Field(ge=0, le=9999)
+    name_on_card: str = Field(max_length=200)
+    billing_address_id: str | None = Field(None, max_length=64)
+    is_default: bool = False
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "number": "4242 4242 4242 4242",
+                    "exp_month": 8,
+                    "exp_year": 2029,
+                    "name_on_card": "ADA LOVELACE",
+                }
+            ]
+        },
+    )
+
+
+class CardPatchIn(Strict):
+    exp_month: int | None = Field(None, ge=1, le=12)
+    exp_year: int | None = Field(None, ge=0, le=9999)
+    billing_address_id: str | None = Field(None, max_length=64)
+    is_default: bool | None = None
+
+
+class AddressList(BaseModel):
+    addresses: list[AddressOut]
+
+
+class CardList(BaseModel):
+    payment_methods: list[CardOut]
+
+
+def accepted(runtime: Runtime, challenge: Challenge) -> JSONResponse:
+    body = ChallengeEnvelope(
+        challenge=ChallengeOut.of(challenge, runtime.settings.policy, runtime.clock.now())
+    )
+    return JSONResponse(body.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
+
+
+# -- login & security -------------------------------------------------------------------------
+
+
+@router.patch(
+    "/me",
+    status_code=202,
+    response_model=ChallengeEnvelope,
+    responses=STEP_UP,
+    summary="Change name and/or email (needs a code)",
+)
+async def change_profile(
+    body: ProfileChangeIn, auth: AuthDep, runtime: RuntimeDep, ctx: ContextDep
+) -> JSONResponse:
+    challenge = await runtime.services.profile.request_profile_change(
+        auth, ctx, body.name, body.email
+    )
+    return accepted(runtime, challenge)
+
+
+@router.put(
+    "/me/password",
+    status_code=202,
+    response_model=ChallengeEnvelope,
+    responses=STEP_UP,
+    summary="Change the password (current password and a code; signs out other sessions)",
+)
+async def change_password(
+    body: PasswordChangeIn, auth: AuthDep, runtime: RuntimeDep, ctx: ContextDep
+) -> JSONResponse:
+    challenge = await runtime.services.profile.request_password_change(
+        auth, ctx, body.current_password, body.new_password
+    )
+    return accepted(runtime, challenge)
+
+
+@router.put(
+    "/me/phone",
+    status_code=202,
+    response_model=ChallengeEnvelope,
+    responses=STEP_UP,
+    summary="Change the mobile number: a code to the old number, then one to the new",
+)
+async def change_phone(
+    body: PhoneChangeIn, auth: AuthDep, runtime: RuntimeDep, ctx: ContextDep
+) -> JSONResponse:
+    challenge = await runtime.services.profile.request_phone_change(auth, ctx, body.phone)
+    return accepted(runtime, challenge)
+
+
+# -- addresses -------------------------------------------------------------------------------
+
+
+@router.get("/me/addresses", response_model=AddressList, responses=problems(401))
+async def list_addresses(auth: AuthDep, runtime: RuntimeDep) -> AddressList:
+    found = await runtime.services.addresses.list(auth)
+    return AddressList(addresses=[address_out(a) for a in found])
+
+
+@router.post(
+    "/me/addresses",
+    status_code=202,
+    response_model=ChallengeEnvelope,
+    responses=STEP_UP,
+    summary="Add a shipping address (needs a code)",
+)
+async def add_address(
+    body: AddressIn, auth: AuthDep, runtime: RuntimeDep, ctx: ContextDep
+) -> JSONResponse:
+    values = body.model_dump(exclude={"is_default"})
+    challenge = await runtime.services.addresses.add(auth, ctx, values, body.is_default)
+    return accepted(runtime, challenge)
+
+
+@router.patch(
+    "/me/addresses/{address_id}",
+    response_model=AddressOut,
+    responses={202: {"model": ChallengeEnvelope, "description": "A code is needed"}, **STEP_UP},
+    summary="Edit an address: label and instructions apply at once, the rest needs a code",
+)
+async def update_address(
+    body: AddressPatchIn,
+    auth: AuthDep,
+    runtime: RuntimeDep,
+    ctx: ContextDep,
+    address_id: str = AddressId,
+) -> Response:
+    changes: dict[str, Any] = body.model_dump(exclude_none=True, exclude={"is_default"})
+    outcome = await runtime.services.addresses.update(
+        auth, ctx, address_id, changes, body.is_default
+    )
+    if isinstance(outcome, Challenge):
+        return accepted(runtime, outcome)
+    return JSONResponse(address_out(outcome).model_dump(mode="json"))
+
+
+@router.delete(
+    "/me/addresses/{address_id}",
+    status_code=202,
+    response_model=ChallengeEnvelope,
+    responses=STEP_UP,
+    summary="Remove an address (needs a code)",
+)
+async def delete_address(
+    auth: AuthDep, runtime: RuntimeDep, ctx: ContextDep, address_id: str = AddressId
+) -> JSONResponse:
+    return accepted(runtime, await runtime.services.addresses.delete(auth, ctx, address_id))
+
+
+# -- payment methods ---------------------------------------------------------------------------
+
+
+@router.get("/me/payment-methods", response_model=CardList, responses=problems(401))
+async def list_cards(auth: AuthDep, runtime: RuntimeDep) -> CardList:
+    found = await runtime.services.payments.list(auth)
+    return CardList(payment_methods=[card_out(c) for c in found])
+
+
+@router.post(
+    "/me/payment-methods",
+    status_code=202,
+    response_model=ChallengeEnvelope,
+    responses=STEP_UP,
+    summary="Add a card (needs a code); the number is never stored",
+)
+async def add_card(
+    body: CardIn, auth: AuthDep, runtime: RuntimeDep, ctx: ContextDep
+) -> JSONResponse:
+    challenge = await runtime.services.payments.add(
+        auth,
+        ctx,
+        number=body.number,
+        exp_month=body.exp_month,
+        exp_year=body.exp_year,
+        name_on_card=body.name_on_card,
+        billing_address_id=body.billing_address_id,
+        is_default=body.is_default,
+    )
+    return accepted(runtime, challenge)
+
+
+@router.patch(
+    "/me/payment-methods/{card_id}",
+    status_code=202,
+    response_model=ChallengeEnvelope,
+    responses=STEP_UP,
+    summary="Change a card's expiry, billing address or default (needs a code)",
+)
+async def update_card(
+    body: CardPatchIn, auth: AuthDep, runtime: RuntimeDep, ctx: ContextDep, card_id: str = CardId
+) -> JSONResponse:
+    challenge = await runtime.services.payments.update(
+        auth,
+        ctx,
+        card_id,
+        exp_month=body.exp_month,
+        exp_year=body.exp_year,
+        billing_address_id=body.billing_address_id,
+        clear_billing_address="billing_address_id" in body.model_fields_set
+        and body.billing_address_id is None,
+        is_default=body.is_default,
+    )
+    return accepted(runtime, challenge)
+
+
+@router.delete(
+    "/me/payment-methods/{card_id}",
+    status_code=202,
+    response_model=ChallengeEnvelope,
+    responses=STEP_UP,
+    summary="Remove a card (needs a code)",
+)
+async def delete_card(
+    auth: AuthDep, runtime: RuntimeDep, ctx: ContextDep, card_id: str = CardId
+) -> JSONResponse:
+    return accepted(runtime, await runtime.services.payments.delete(auth, ctx, card_id))

@@ -1,0 +1,221 @@
+"""The code page: enter the code we texted, ask for a new one, or start again.
+
+The challenge being answered is named by the signed pre-session cookie, never by the URL.
+"""
+
+from __future__ import annotations
+
+import math
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from otpgate.domain.challenges import Challenge, Purpose, Status
+from otpgate.domain.errors import (
+    ChallengeCanceled,
+    ChallengeExpired,
+    ChallengeFailed,
+    ChallengeUsed,
+    EmailUnavailable,
+    InvalidCode,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    OtpgateError,
+    ResendLimitReached,
+    ResendTooSoon,
+    Throttled,
+)
+from otpgate.domain.phones import mask
+from otpgate.services.challenges import VerifyRequest
+from otpgate.web.pages.common import Visit, open_visit
+from otpgate.web.pages.public import end_previous_session, wait_text
+from otpgate.web.problems import status_for
+
+router = APIRouter(include_in_schema=False)
+
+MAX_CODE_INPUT = 32
+ENDED = {
+    ChallengeExpired: Status.EXPIRED,
+    ChallengeFailed: Status.FAILED,
+    ChallengeCanceled: Status.CANCELED,
+}
+ENDED_STATUS = {Status.EXPIRED: 410, Status.FAILED: 410, Status.CANCELED: 410}
+
+
+@router.get("/verify")
+async def code_page(request: Request) -> Response:
+    visit = await open_visit(request)
+    challenge = await _current(visit)
+    if challenge is None:
+        return visit.redirect("/signin")
+    return _page(visit, challenge)
+
+
+@router.post("/verify")
+async def verify(request: Request) -> Response:
+    visit = await open_visit(request)
+    fields = await visit.guard()
+    challenge_id = visit.pre.challenge_id
+    if challenge_id is None:
+        return visit.redirect("/signin")
+    remember = fields.get("remember") == "1"
+    code = fields.get("code", "")[:MAX_CODE_INPUT]
+    try:
+        verified = await visit.services.challenges.verify(
+            VerifyRequest(
+                challenge_id=challenge_id,
+                code=code,
+                remember_device=remember,
+                ctx=visit.ctx,
+                session_id=visit.auth.session.id if visit.auth else None,
+            )
+        )
+    except (InvalidCode, InvalidInput, Throttled) as exc:
+        error = wait_text(exc) if isinstance(exc, Throttled) else exc.detail
+        status = 429 if isinstance(exc, Throttled) else 400
+        return await _again(visit, challenge_id, status, code_error=error, remember=remember)
+    except (ChallengeExpired, ChallengeFailed, ChallengeCanceled) as exc:
+        return await _finished(visit, ENDED[type(exc)])
+    except EmailUnavailable as exc:
+        visit.remember_challenge(None)
+        return visit.render("email_unavailable.html", status=409, message=exc.detail)
+    except (ChallengeUsed, NotFound, NotAuthenticated):
+        visit.remember_challenge(None)
+        return visit.redirect("/account" if visit.auth else "/signin")
+    approval = verified.approval
+    if approval.session_token is None:
+        visit.remember_challenge(None)
+        return visit.redirect("/account" if visit.auth else "/signin")
+    await end_previous_session(visit)
+    visit.start_session(approval.session_token, approval.session_expires_at)
+    if approval.device_token is not None:
+        visit.trust_device(approval.device_token)
+    confirmed = verified.challenge.purpose is Purpose.VERIFY_PHONE
+    return visit.redirect("/account", flash="confirmed" if confirmed else "signed_in")
+
+
+@router.post("/verify/resend")
+async def resend(request: Request) -> Response:
+    visit = await open_visit(request)
+    await visit.guard()
+    challenge_id = visit.pre.challenge_id
+    if challenge_id is None:
+        return visit.redirect("/signin")
+    try:
+        await visit.services.challenges.resend(
+            challenge_id, visit.ctx, visit.auth.session.id if visit.auth else None
+        )
+    except (ResendTooSoon, ResendLimitReached) as exc:
+        return await _again(visit, challenge_id, 429, resend_error=exc.detail)
+    except Throttled as exc:
+        return await _again(visit, challenge_id, 429, resend_error=wait_text(exc))
+    except (ChallengeExpired, ChallengeFailed, ChallengeCanceled) as exc:
+        return await _finished(visit, ENDED[type(exc)])
+    except (ChallengeUsed, NotFound, NotAuthenticated):
+        visit.remember_challenge(None)
+        return visit.redirect("/account" if visit.auth else "/signin")
+    except OtpgateError as exc:
+        return await _again(visit, challenge_id, status_for(exc), resend_error=exc.detail)
+    return visit.redirect("/verify", flash="resent")
+
+
+async def _current(visit: Visit) -> Challenge | None:
+    """The challenge named by the pre-session cookie, or None (and the cookie forgets it)."""
+    challenge_id = visit.pre.challenge_id
+    if challenge_id is None:
+        return None
+    try:
+        return await visit.services.challenges.get(
+            challenge_id, visit.auth.session.id if visit.auth else None
+        )
+    except (NotFound, NotAuthenticated):
+        visit.remember_challenge(None)
+        return None
+
+
+async def _again(
+    visit: Visit,
+    challenge_id: str,
+    status: int,
+    *,
+    code_error: str | None = None,
+    resend_error: str | None = None,
+    remember: bool = False,
+) -> Response:
+    challenge = await _current(visit)
+    if challenge is None or challenge.id != challenge_id:
+        return visit.redirect("/signin")
+    return _page(
+        visit,
+        challenge,
+        status=status,
+        code_error=code_error,
+        resend_error=resend_error,
+        remember=remember,
+    )
+
+
+def _page(
+    visit: Visit,
+    challenge: Challenge,
+    *,
+    status: int = 200,
+    code_error: str | None = None,
+    resend_error: str | None = None,
+    remember: bool = False,
+) -> Response:
+    now = visit.now()
+    state = challenge.effective_status(now)
+    if state is Status.PENDING and challenge.attempts >= challenge.max_attempts:
+        state = Status.FAILED
+    if state is Status.APPROVED:
+        visit.remember_challenge(None)
+        return visit.redirect("/account" if visit.auth else "/signin")
+    if state is not Status.PENDING:
+        return _ended(visit, state, purpose=challenge.purpose)
+    policy = visit.settings.policy
+    available_at = challenge.resend_available_at(policy)
+    resend_wait = None
+    if available_at is not None:
+        resend_wait = max(0, math.ceil((available_at - now).total_seconds()))
+    return visit.render(
+        "code.html",
+        status=status,
+        destination=mask(challenge.destination),
+        purpose=challenge.purpose.value,
+        code_length=policy.code_length,
+        attempts_remaining=challenge.attempts_remaining,
+        max_attempts=challenge.max_attempts,
+        expires_in=_duration(math.ceil((challenge.expires_at - now).total_seconds())),
+        resend_wait=resend_wait,
+        code_error=code_error,
+        resend_error=resend_error,
+        remember=remember,
+        can_remember=visit.settings.remember_devices,
+    )
+
+
+async def _finished(visit: Visit, state: Status) -> Response:
+    challenge = await _current(visit)
+    return _ended(visit, state, challenge.purpose if challenge else None)
+
+
+def _ended(visit: Visit, state: Status, purpose: Purpose | None) -> Response:
+    """A challenge that can take no more codes: say why and offer to start again."""
+    visit.remember_challenge(None)
+    return visit.render(
+        "code_ended.html",
+        status=ENDED_STATUS.get(state, 410),
+        state=state.value,
+        confirming=purpose is Purpose.VERIFY_PHONE,
+        ttl=_duration(visit.settings.code_ttl_seconds),
+    )
+
+
+def _duration(seconds: int) -> str:
+    seconds = max(0, seconds)
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = round(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"

@@ -1,0 +1,244 @@
+"""What every page handler shares: the visitor, rendering, redirects and guarding forms."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from otpgate.config import Settings
+from otpgate.domain.errors import NotAuthenticated
+from otpgate.services.container import Services
+from otpgate.services.ports import RequestContext
+from otpgate.services.sessions import Authenticated
+from otpgate.web.deps import get_context, get_runtime
+from otpgate.web.pages import cookies, csrf
+from otpgate.web.pages.cookies import Cookies, PreSession
+from otpgate.web.runtime import Runtime
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES_DIR = HERE.parent / "templates"
+STATIC_DIR = HERE.parent / "static"
+MAX_FORM_FIELDS = 20
+
+# Flash messages travel as a key, never as text: a cookie can't inject words into a page.
+FLASHES = {
+    "resent": "We sent a new code. The previous code no longer works.",
+    "signed_out": "You have signed out.",
+    "signed_in": "You are signed in.",
+    "confirmed": "Your mobile number is confirmed and you are signed in.",
+}
+
+
+@dataclass(frozen=True)
+class Pages:
+    """Everything the pages need that is fixed when the app is built."""
+
+    settings: Settings
+    cookies: Cookies
+    env: jinja2.Environment
+    assets: Mapping[str, str]
+
+    @classmethod
+    def build(cls, settings: Settings) -> Pages:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+            autoescape=True,  # every template is HTML: escape everything a user typed
+            trim_blocks=True,
+            lstrip_blocks=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        env.filters["when"] = format_when
+        assets = {
+            path.name: f"/static/{path.name}?v={_digest(path)}"
+            for path in sorted(STATIC_DIR.iterdir())
+            if path.is_file()
+        }
+        return cls(
+            settings=settings, cookies=Cookies(https=settings.is_https), env=env, assets=assets
+        )
+
+
+def format_when(moment: datetime | None) -> str:
+    """ "25 Nov 2026, 19:40 UTC" — unambiguous in every locale."""
+    if moment is None:
+        return ""
+    return moment.strftime("%-d %b %Y, %H:%M UTC")
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def pages_of(request: Request) -> Pages:
+    pages: Pages = request.app.state.pages
+    return pages
+
+
+@dataclass
+class Visit:
+    """One request from a browser: who it is (session or pre-session) and how to answer it."""
+
+    request: Request
+    pages: Pages
+    runtime: Runtime
+    auth: Authenticated | None
+    session_token: str | None
+    pre: PreSession
+    pre_is_new: bool
+    flash: str | None
+    _pre_dirty: bool = field(default=False, repr=False)
+    _session: tuple[str, int | None] | None = field(default=None, repr=False)
+    _signed_out: bool = field(default=False, repr=False)
+    _device_token: str | None = field(default=None, repr=False)
+
+    @property
+    def services(self) -> Services:
+        return self.runtime.services
+
+    @property
+    def settings(self) -> Settings:
+        return self.pages.settings
+
+    @property
+    def ctx(self) -> RequestContext:
+        return get_context(self.request)
+
+    @property
+    def keys(self) -> tuple[bytes, ...]:
+        return self.services.deps.config.code_keys
+
+    def now(self) -> datetime:
+        return self.runtime.clock.now()
+
+    # -- CSRF ------------------------------------------------------------------------------
+
+    def csrf_pre(self) -> str:
+        """The token of the anonymous forms; using it makes sure the browser has the cookie."""
+        self._pre_dirty = self._pre_dirty or self.pre_is_new
+        return csrf.token_for(self.keys[0], csrf.pre_binding(self.pre.nonce))
+
+    def csrf_session(self) -> str:
+        assert self.session_token is not None
+        return csrf.token_for(self.keys[0], csrf.session_binding(self.session_token))
+
+    async def guard(self, *, session: bool = False) -> dict[str, str]:
+        """Check origin and token of a POST (``CsrfRefused`` if wrong); return its fields."""
+        csrf.check_origin(self.request, self.settings.base_url)
+        fields = await read_form(self.request)
+        bindings: list[str] = []
+        if session and self.session_token is not None:
+            bindings.append(csrf.session_binding(self.session_token))
+        if not session and not self.pre_is_new:
+            bindings.append(csrf.pre_binding(self.pre.nonce))
+        csrf.check_token(fields.get(csrf.FIELD), self.keys, bindings)
+        return fields
+
+    # -- pre-session -----------------------------------------------------------------------
+
+    def remember_challenge(self, challenge_id: str | None) -> None:
+        self.pre = self.pre.with_challenge(challenge_id)
+        self._pre_dirty = True
+
+    # -- answers ---------------------------------------------------------------------------
+
+    def render(self, template: str, status: int = 200, **context: Any) -> Response:
+        values = {
+            "brand": self.settings.brand,
+            "signed_in": self.auth is not None,
+            "csrf": self.csrf_pre,
+            "flash": self.flash,
+            "asset": self.pages.assets.get,
+            "dev_inbox": "outbox" in self.settings.provider_order,
+            **context,
+        }
+        html = self.pages.env.get_template(template).render(values)
+        return self.finish(HTMLResponse(html, status_code=status))
+
+    def redirect(self, url: str, flash: str | None = None) -> Response:
+        response = RedirectResponse(url, status_code=303)
+        if flash is not None:
+            assert flash in FLASHES
+            self.pages.cookies.set(response, cookies.FLASH, flash, max_age=60)
+        return self.finish(response, keep_flash=flash is not None)
+
+    def finish(self, response: Response, *, keep_flash: bool = False) -> Response:
+        """Write the cookie changes this visit decided on into ``response``."""
+        jar = self.pages.cookies
+        if self._session is not None:
+            token, max_age = self._session
+            jar.set(response, cookies.SESSION, token, max_age=max_age)
+            jar.clear(response, cookies.PRE)
+        elif self._signed_out:
+            jar.clear(response, cookies.SESSION)
+        elif self._pre_dirty:
+            jar.set(response, cookies.PRE, cookies.seal(self.pre, self.keys[0]))
+        if self._device_token is not None:
+            jar.set(
+                response,
+                cookies.DEVICE,
+                self._device_token,
+                max_age=self.settings.device_trust_seconds,
+                samesite="strict",
+            )
+        if self.flash is not None and not keep_flash:
+            jar.clear(response, cookies.FLASH)
+        return response
+
+    # -- sessions --------------------------------------------------------------------------
+
+    def start_session(self, token: str, expires_at: datetime | None) -> None:
+        """Give the browser a fresh session and forget the pre-session (and its challenge)."""
+        max_age = None
+        if expires_at is not None:
+            max_age = max(1, int((expires_at - self.now()).total_seconds()))
+        self._session = (token, max_age)
+
+    def end_session(self) -> None:
+        self._signed_out = True
+
+    def trust_device(self, device_token: str) -> None:
+        self._device_token = device_token
+
+    def device_token(self) -> str | None:
+        return self.pages.cookies.get(self.request, cookies.DEVICE)
+
+
+async def open_visit(request: Request) -> Visit:
+    """Read the browser's cookies: a live session, the pre-session, a flash message."""
+    pages = pages_of(request)
+    runtime = get_runtime(request)
+    jar = pages.cookies
+    token = jar.get(request, cookies.SESSION)
+    auth: Authenticated | None = None
+    if token is not None:
+        try:
+            auth = await runtime.services.sessions.authenticate(token)
+        except NotAuthenticated:
+            token = None
+    keys = runtime.services.deps.config.code_keys
+    pre = cookies.unseal(jar.get(request, cookies.PRE), keys)
+    flash_key = jar.get(request, cookies.FLASH)
+    return Visit(
+        request=request,
+        pages=pages,
+        runtime=runtime,
+        auth=auth,
+        session_token=token,
+        pre=pre or PreSession.fresh(),
+        pre_is_new=pre is None,
+        flash=FLASHES.get(flash_key or ""),
+    )
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """The text fields of a urlencoded or multipart form (files are refused)."""
+    form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+    return {name: value for name, value in form.items() if isinstance(value, str)}

@@ -1,0 +1,61 @@
+"""``/dev/sms``: the outbox provider's inbox, for developers, tests and demos (DESIGN §6).
+
+It exists only while the outbox provider is configured; with real providers it is a 404.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from starlette.responses import Response
+
+from otpgate.adapters.sms.outbox import OutboxProvider
+from otpgate.web.pages.common import open_visit
+
+router = APIRouter(include_in_schema=False)
+
+CODE_LINE = re.compile(r"^@\S+ #(\d+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    to: str
+    body: str
+    code: str | None
+    purpose: str
+    sent_at: datetime | None
+
+
+def to_message(raw: dict[str, Any]) -> Message:
+    body = str(raw.get("body", ""))
+    lines = body.strip().splitlines()
+    match = CODE_LINE.match(lines[-1].strip()) if lines else None
+    try:
+        sent_at = datetime.fromisoformat(str(raw.get("created_at")))
+    except ValueError:
+        sent_at = None
+    return Message(
+        to=str(raw.get("to", "")),
+        body=body,
+        code=match.group(1) if match else None,
+        purpose=str(raw.get("purpose", "")).replace("_", " "),
+        sent_at=sent_at,
+    )
+
+
+@router.get("/dev/sms")
+async def dev_sms(request: Request) -> Response:
+    visit = await open_visit(request)
+    settings = visit.settings
+    if "outbox" not in settings.provider_order:
+        raise HTTPException(status_code=404)
+    outbox = OutboxProvider(settings.outbox_path)
+    raw = await asyncio.to_thread(outbox.read)
+    return visit.render(
+        "dev_sms.html", messages=[to_message(item) for item in raw], path=str(settings.outbox_path)
+    )

@@ -1,0 +1,92 @@
+"""Friendly HTML error pages for browsers (the JSON API keeps its problem details).
+
+``web/problems.py`` calls ``render_error`` for any path outside the API and the operational
+endpoints. Rendering touches no database and, should the template itself fail, falls back to a
+fixed page: an error page must never become a second error.
+"""
+
+from __future__ import annotations
+
+import structlog
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from otpgate.web.middleware import CSP
+from otpgate.web.pages.common import Pages
+from otpgate.web.pages.csrf import CsrfRefused, refused
+
+log = structlog.get_logger("otpgate.web.pages")
+
+# What a person reads, by status; the service's own words are used where they say more.
+FRIENDLY: dict[int, tuple[str, str]] = {
+    400: ("We couldn't read that request", "Go back, check the form and try again."),
+    403: (
+        "We couldn't accept that form",
+        "For your safety we only accept forms sent from our own pages. Go back, reload the "
+        "page and try again.",
+    ),
+    404: (
+        "Page not found",
+        "We couldn't find that page. Check the address, or start again from the home page.",
+    ),
+    405: (
+        "That doesn't work here",
+        "This page can't be used that way. Go back and use the page's own buttons.",
+    ),
+    413: ("That was too much to send", "Go back, shorten what you typed and try again."),
+    500: (
+        "Something went wrong",
+        "Something went wrong on our side. Nothing was changed; please try again.",
+    ),
+    503: (
+        "We're having trouble right now",
+        "Part of our service isn't answering. Nothing was changed; please try again shortly.",
+    ),
+}
+# Errors served outside our own middleware (a 500) still get the page headers.
+BASE_HEADERS = {
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+    "cache-control": "no-store",
+}
+FALLBACK = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>Something went wrong</title>"
+    "<h1>Something went wrong</h1><p>Nothing was changed; please try again.</p>"
+    '<p><a href="/">Go to the home page</a></p></html>'
+)
+
+
+def render_error(
+    request: Request,
+    status: int,
+    title: str | None = None,
+    detail: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """An HTML page for ``status``; ``title``/``detail`` override the generic words."""
+    generic_title, generic_detail = FRIENDLY.get(status, FRIENDLY[500 if status >= 500 else 400])
+    all_headers = {**BASE_HEADERS, **(headers or {})}
+    pages: Pages | None = getattr(request.app.state, "pages", None)
+    try:
+        assert pages is not None
+        html = pages.env.get_template("error.html").render(
+            brand=pages.settings.brand,
+            asset=pages.assets.get,
+            signed_in=False,
+            flash=None,
+            status=status,
+            title=title or generic_title,
+            detail=detail or generic_detail,
+        )
+    except Exception:  # the last line of defence: never a traceback in a browser
+        log.exception("error_page_failed", status=status)
+        html = FALLBACK
+    return HTMLResponse(html, status_code=status, headers=all_headers)
+
+
+async def csrf_refused_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, CsrfRefused)
+    refused(request, exc)
+    return render_error(request, 403)

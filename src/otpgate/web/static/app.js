@@ -1,0 +1,85 @@
+/* Progressive enhancement for otpgate's pages. Every page works without this file. */
+(function () {
+  "use strict";
+
+  // Show / hide a password.
+  document.querySelectorAll("[data-password-toggle]").forEach(function (button) {
+    var input = document.getElementById(button.getAttribute("data-password-toggle"));
+    var label = button.querySelector("[data-toggle-label]");
+    if (!input || !label) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var show = input.type === "password";
+      input.type = show ? "text" : "password";
+      label.textContent = show ? "Hide" : "Show";
+      button.setAttribute("aria-pressed", show ? "true" : "false");
+      input.focus();
+    });
+  });
+
+  // A rough strength hint while typing; the server makes the real check.
+  document.querySelectorAll("[data-strength]").forEach(function (input) {
+    var out = document.getElementById(input.getAttribute("data-strength"));
+    if (!out) return;
+    function rate(value) {
+      var words = value.trim().split(/\s+/).filter(Boolean).length;
+      var kinds = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9\s]/].filter(function (re) {
+        return re.test(value);
+      }).length;
+      if (value.length < 8) return ["weak", "Too short: use at least 8 characters."];
+      if (value.length >= 16 || words >= 3 || (value.length >= 12 && kinds >= 3)) {
+        return ["strong", "Looks strong."];
+      }
+      return ["fair", "Fair: a longer phrase would be stronger."];
+    }
+    input.addEventListener("input", function () {
+      if (!input.value) {
+        out.hidden = true;
+        return;
+      }
+      var result = rate(input.value);
+      out.hidden = false;
+      out.className = "strength strength--" + result[0];
+      out.textContent = result[1];
+    });
+  });
+
+  // Codes pasted with spaces or dashes: keep the digits (the server accepts either way).
+  document.querySelectorAll("[data-code-input]").forEach(function (input) {
+    input.addEventListener("input", function () {
+      var digits = input.value.replace(/[\s\-.#]/g, "");
+      if (digits !== input.value) input.value = digits;
+    });
+  });
+
+  // The resend button wakes up when the cooldown ends.
+  document.querySelectorAll("[data-countdown]").forEach(function (status) {
+    var form = status.closest("form");
+    var button = form && form.querySelector("[data-resend]");
+    var left = parseInt(status.getAttribute("data-countdown"), 10) || 0;
+    if (!button || left <= 0) return;
+    var seconds = status.querySelector("[data-countdown-seconds]");
+    var timer = window.setInterval(function () {
+      left -= 1;
+      if (left > 0) {
+        if (seconds) seconds.textContent = left + (left === 1 ? " second" : " seconds");
+        return;
+      }
+      window.clearInterval(timer);
+      status.textContent = "Didn't get a text? Ask for a new code.";
+      button.disabled = false;
+    }, 1000);
+  });
+
+  // Copy a code from the development inbox.
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    if (!navigator.clipboard) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(button.getAttribute("data-copy")).then(function () {
+        button.textContent = "Copied";
+        window.setTimeout(function () { button.textContent = "Copy code"; }, 1500);
+      });
+    });
+  });
+})();

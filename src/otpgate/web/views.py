@@ -1,0 +1,129 @@
+"""How domain objects read in the JSON API (and as a verify's ``result``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from otpgate.domain.accounts import Account, Device, Session
+from otpgate.domain.addresses import Address
+from otpgate.domain.cards import PaymentMethod
+from otpgate.domain.phones import mask
+
+
+class ProfileOut(BaseModel):
+    id: str
+    name: str
+    email: str
+    phone: str
+    phone_verified: bool
+    created_at: datetime
+
+
+class AddressOut(BaseModel):
+    id: str
+    label: str
+    full_name: str
+    line1: str
+    line2: str
+    city: str
+    region: str
+    postal_code: str
+    country: str
+    phone: str
+    instructions: str
+    is_default: bool
+
+
+class CardOut(BaseModel):
+    id: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    name_on_card: str
+    billing_address_id: str | None
+    is_default: bool
+    description: str
+
+
+class SessionInfoOut(BaseModel):
+    id: str
+    created_at: datetime
+    last_seen_at: datetime
+    ip: str | None
+    user_agent: str | None
+    current: bool
+
+
+class DeviceOut(BaseModel):
+    id: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    user_agent: str | None
+
+
+def profile_out(account: Account) -> ProfileOut:
+    return ProfileOut(
+        id=account.id,
+        name=account.name,
+        email=account.email,
+        phone=mask(account.phone),
+        phone_verified=account.phone_verified,
+        created_at=account.created_at,
+    )
+
+
+def address_out(address: Address) -> AddressOut:
+    return AddressOut(id=address.id, is_default=address.is_default, **address.fields.as_dict())
+
+
+def card_out(card: PaymentMethod) -> CardOut:
+    return CardOut(
+        id=card.id,
+        brand=card.brand,
+        last4=card.last4,
+        exp_month=card.exp_month,
+        exp_year=card.exp_year,
+        name_on_card=card.name_on_card,
+        billing_address_id=card.billing_address_id,
+        is_default=card.is_default,
+        description=f"{card.label}, expires {card.expiry}",
+    )
+
+
+def session_out(session: Session, current_id: str) -> SessionInfoOut:
+    return SessionInfoOut(
+        id=session.id,
+        created_at=session.created_at,
+        last_seen_at=session.last_seen_at,
+        ip=session.ip,
+        user_agent=session.user_agent,
+        current=session.id == current_id,
+    )
+
+
+def device_out(device: Device) -> DeviceOut:
+    return DeviceOut(
+        id=device.id,
+        created_at=device.created_at,
+        expires_at=device.expires_at,
+        last_used_at=device.last_used_at,
+        user_agent=device.user_agent,
+    )
+
+
+def result_out(result: object) -> dict[str, Any] | None:
+    """A verify's ``result``: the resource as it stands after the change."""
+    if isinstance(result, Account):
+        return profile_out(result).model_dump(mode="json")
+    if isinstance(result, Address):
+        return address_out(result).model_dump(mode="json")
+    if isinstance(result, PaymentMethod):
+        return card_out(result).model_dump(mode="json")
+    if isinstance(result, dict):
+        return result
+    return None

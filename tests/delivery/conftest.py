@@ -1,0 +1,144 @@
+"""Fixtures for delivery: the vendor fakes of tests/sms, an app wired to them, a clock-moving sleep.
+
+The app comes from the shared ``make_harness`` (SQLite, and PostgreSQL + Redis when configured),
+with real Twilio / SNS / webhook providers pointed at local fakes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.harness import Harness
+from tests.sms.conftest import ACCOUNT_SID, AUTH_TOKEN, AWS_SECRET, FROM_NUMBER, WEBHOOK_SECRET
+from tests.sms.fakes import FakeSns, FakeTwilio, FakeWebhookReceiver
+
+__all__ = ["ACCOUNT_SID", "AUTH_TOKEN", "WEBHOOK_SECRET"]
+
+BuildHarness = Callable[..., Any]
+
+
+@pytest.fixture(autouse=True)
+def _aws_test_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """boto3 reads its credentials from the environment: fake ones, never the developer's."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAOTPGATETEST00000")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", AWS_SECRET)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "TWILIO_EDGE", "TWILIO_REGION"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def twilio() -> Iterator[ScriptedTwilio]:
+    with ScriptedTwilio() as fake:
+        yield fake
+
+
+@pytest.fixture
+def sns() -> Iterator[FakeSns]:
+    with FakeSns() as fake:
+        yield fake
+
+
+@pytest.fixture
+def receiver() -> Iterator[FakeWebhookReceiver]:
+    with FakeWebhookReceiver(WEBHOOK_SECRET.encode()) as fake:
+        yield fake
+
+
+def provider_settings(
+    twilio: FakeTwilio | None = None,
+    sns: FakeSns | None = None,
+    receiver: FakeWebhookReceiver | None = None,
+) -> dict[str, Any]:
+    """Settings that point every given provider at its fake."""
+    values: dict[str, Any] = {}
+    if twilio is not None:
+        values |= {
+            "twilio_account_sid": ACCOUNT_SID,
+            "twilio_auth_token": AUTH_TOKEN,
+            "twilio_from": FROM_NUMBER,
+            "twilio_api_base": twilio.url,
+        }
+    if sns is not None:
+        values |= {"sns_endpoint_url": sns.url, "sns_region": sns.region}
+    if receiver is not None:
+        values |= {"webhook_url": receiver.url, "webhook_secret": WEBHOOK_SECRET}
+    return values
+
+
+class ClockSleep:
+    """A backoff sleep that moves the harness clock instead of waiting, and remembers delays."""
+
+    def __init__(self, h: Harness) -> None:
+        self.h = h
+        self.delays: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+        self.h.clock.advance(seconds)
+
+
+@pytest.fixture
+def wired(
+    make_harness: BuildHarness,
+    twilio: FakeTwilio,
+    sns: FakeSns,
+    receiver: FakeWebhookReceiver,
+) -> BuildHarness:
+    """``await wired(sms_providers="twilio,sns", ...)``: a harness on the fakes whose backoff
+    sleeps move the clock, and whose jitter always takes the longest wait (deterministic)."""
+
+    async def build(**overrides: Any) -> Harness:
+        values = provider_settings(twilio, sns, receiver) | {"sms_send_timeout_seconds": 2.0}
+        h: Harness = await make_harness(**(values | overrides))
+        h.runtime.dispatcher.sleep = ClockSleep(h)  # type: ignore[union-attr]
+        h.runtime.delivery.jitter = lambda low, high: high
+        return h
+
+    return build
+
+
+class ScriptedTwilio(FakeTwilio):
+    """Twilio whose next message creates answer as ``script`` says, then as ``mode``."""
+
+    def __init__(self) -> None:
+        super().__init__({(ACCOUNT_SID, AUTH_TOKEN)})
+        self.script: list[str] = []
+
+    def _create(self, account_sid: str, form: dict[str, str]) -> Any:
+        if self.script:
+            self.mode = self.script.pop(0)
+        return super()._create(account_sid, form)
+
+
+def metric(h: Harness, name: str, **labels: str) -> float:
+    """A sample from the app's Prometheus registry (0 when never recorded)."""
+    value = h.runtime.metrics.registry.get_sample_value(name, labels)
+    return value or 0.0
+
+
+async def attempts(h: Harness) -> list[tuple[str, str]]:
+    rows = await h.rows("SELECT provider, outcome FROM sms_attempts ORDER BY id")
+    return [(row["provider"], row["outcome"]) for row in rows]
+
+
+async def delivery_status(h: Harness, challenge_id: str) -> str:
+    response = await h.client.get(f"/api/v1/challenges/{challenge_id}")
+    assert response.status_code == 200, response.text
+    status: str = response.json()["delivery_status"]
+    return status
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """A JSON column read through raw SQL: a dict on PostgreSQL, text on SQLite."""
+    if isinstance(value, dict):
+        return value
+    loaded: dict[str, Any] = json.loads(value)
+    return loaded
