@@ -18,12 +18,12 @@ import time
 from pathlib import Path
 
 import httpx
+from tests import backends
+from tests.harness import Harness
 
 from otpgate.config import Settings
 from otpgate.domain.clock import ManualClock
 from otpgate.web.app import create_app
-from tests import backends
-from tests.harness import PASSWORD, Harness
 
 
 def report(name: str, samples: list[float]) -> None:
@@ -34,7 +34,8 @@ def report(name: str, samples: list[float]) -> None:
     print(f"{name:<28} n={len(samples):<5} p50={p50:7.2f} ms  p95={p95:7.2f} ms  {rate:8.1f}/s")
 
 
-async def run(backend: str, n: int) -> None:
+def prepare(backend: str) -> tuple[Settings, str | None]:
+    """Migrate a fresh database (outside any event loop: Alembic runs its own)."""
     tmp = Path(tempfile.mkdtemp(prefix="otpgate-bench-"))
     values: dict[str, object] = {
         "data_dir": tmp,
@@ -46,6 +47,7 @@ async def run(backend: str, n: int) -> None:
         "limit_send_account": "100000/minute",
         "limit_send_prefix": "100000/minute",
         "limit_send_country": "100000/minute",
+        "limit_send_global": "100000/minute",
         "limit_register_ip": "100000/minute",
         "limit_verify_ip": "100000/minute",
         "log_level": "warning",
@@ -61,7 +63,10 @@ async def run(backend: str, n: int) -> None:
     else:
         template = backends.make_sqlite_template(tmp)
         values["database_url"] = backends.sqlite_copy(template, tmp).replace("+aiosqlite", "")
-    settings = Settings(**values)  # type: ignore[arg-type]
+    return Settings(**values), db_url  # type: ignore[arg-type]
+
+
+async def run(backend: str, settings: Settings, n: int) -> None:
     app = create_app(settings, clock=ManualClock())
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench")
     h = Harness(app=app, client=client, clock=app.state.runtime.clock, settings=settings)
@@ -85,8 +90,6 @@ async def run(backend: str, n: int) -> None:
     finally:
         await client.aclose()
         await app.state.runtime.aclose()
-        if db_url and server:
-            backends.drop_postgres_database(server, db_url)
 
 
 def main() -> None:
@@ -98,7 +101,13 @@ def main() -> None:
     if args.backend is None and os.environ.get("OTPGATE_TEST_DATABASE_URL"):
         chosen.append("postgres")
     for backend in chosen:
-        asyncio.run(run(backend, args.n))
+        settings, db_url = prepare(backend)
+        try:
+            asyncio.run(run(backend, settings, args.n))
+        finally:
+            server = backends.postgres_server_url()
+            if db_url and server:
+                backends.drop_postgres_database(server, db_url)
 
 
 if __name__ == "__main__":
