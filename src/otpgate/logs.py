@@ -39,6 +39,10 @@ def configure_logging(level: str = "info", fmt: str = "json") -> None:
     for noisy in ("uvicorn.access",):
         logging.getLogger(noisy).handlers = []
         logging.getLogger(noisy).propagate = False
+    # Database drivers log statements *with their parameters* at debug level (hashes, ids,
+    # sealed bodies): never let OTPGATE_LOG_LEVEL=debug turn that on.
+    for chatty in ("aiosqlite", "asyncpg", "sqlalchemy", "alembic", "botocore", "twilio"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
