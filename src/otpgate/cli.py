@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from pydantic import SecretStr, ValidationError
 
+from otpgate.adapters.storage.repositories import SqlStore
 from otpgate.config import Settings, describe_error, load_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="otpgate account security")
@@ -97,7 +98,6 @@ def worker(
     from otpgate.worker import run_worker
 
     settings = _settings()
-    configure_logging(settings.log_level, settings.log_format)
     if settings.delivery_mode != "queue":
         typer.echo(
             "otpgate: the worker drains the PostgreSQL queue (OTPGATE_DELIVERY=queue); in "
@@ -105,6 +105,7 @@ def worker(
             err=True,
         )
         raise typer.Exit(2)
+    configure_logging(settings.log_level, settings.log_format)
     metrics = PrometheusMetrics()
     try:
         _ = settings.secret_key_bytes
@@ -188,14 +189,23 @@ async def _checks(settings: Settings) -> bool:
     from otpgate.adapters.ratelimit import LimitsRateLimiter
     from otpgate.adapters.sms.registry import build_provider
     from otpgate.adapters.storage.engine import make_engine
-    from otpgate.adapters.storage.repositories import SqlStore
+    from otpgate.adapters.storage.migrate import current_head
     from otpgate.web.runtime import limit_rules
 
     ok = True
     store = SqlStore(make_engine(settings.effective_database_url))
     db_ok = await store.ping()
+    schema = await _schema_version(store) if db_ok else None
     await store.aclose()
-    typer.echo(f"database: {'ok' if db_ok else 'NOT REACHABLE'}")
+    head = current_head()
+    if not db_ok:
+        typer.echo("database: NOT REACHABLE")
+    elif schema != head:
+        at = schema or "nothing"
+        typer.echo(f"database: reachable, schema at {at}; run `otpgate db upgrade`")
+        db_ok = False
+    else:
+        typer.echo(f"database: ok (schema {head})")
     ok &= db_ok
     try:
         limiter = LimitsRateLimiter(limit_rules(settings), settings.redis_url, "otpgate-doctor")
@@ -217,6 +227,18 @@ async def _checks(settings: Settings) -> bool:
     if db_ok:
         ok &= await _delivery_check(settings)
     return ok
+
+
+async def _schema_version(store: SqlStore) -> str | None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        async with store.engine.connect() as conn:
+            row = (await conn.execute(text("SELECT version_num FROM alembic_version"))).first()
+    except DBAPIError:
+        return None
+    return str(row[0]) if row else None
 
 
 async def _delivery_check(settings: Settings) -> bool:
