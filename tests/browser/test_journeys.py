@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, expect
 
 from tests.browser.conftest import PHONE, new_context
 from tests.browser.journey import (
@@ -152,7 +152,12 @@ def test_forged_and_cross_site_forms_are_refused(page: Page, server: Server) -> 
 
 def test_a_name_with_markup_is_shown_as_text(page: Page, server: Server) -> None:
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def record(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", record)
     name = "<script>alert(1)</script>"
     signed_up(page, server, name=name, email="xss@example.com")
     expect(page.locator(".details")).to_contain_text(name)

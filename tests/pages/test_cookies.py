@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 
 import httpx
@@ -53,10 +53,9 @@ async def test_session_cookie_is_host_prefixed_secure_httponly_lax(
 
 
 async def test_over_plain_http_cookies_have_no_prefix_and_no_secure(
-    make_harness: Callable[..., object], make_visitor: Callable[..., Visitor]
+    make_harness: Callable[..., Awaitable[Harness]], make_visitor: Callable[..., Visitor]
 ) -> None:
     h = await make_harness(base_url="http://shop.example")
-    assert isinstance(h, Harness)
     visitor = make_visitor(h, base_url="http://shop.example")
     phone = h.new_phone()
     await visitor.register("ada@example.com", phone)

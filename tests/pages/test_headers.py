@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from html import unescape
 
 import httpx
@@ -119,14 +119,13 @@ async def test_a_crash_is_a_friendly_500_without_a_traceback(h: Harness) -> None
 
 
 async def test_dev_sms_is_absent_with_a_real_provider(
-    make_harness: Callable[..., object], make_visitor: Callable[..., Visitor]
+    make_harness: Callable[..., Awaitable[Harness]], make_visitor: Callable[..., Visitor]
 ) -> None:
     h = await make_harness(
         sms_provider="webhook",
         webhook_url="https://hooks.example/sms",
         webhook_secret="webhook-secret-that-is-long-enough-0123",
     )
-    assert isinstance(h, Harness)
     visitor = make_visitor(h)
     response = await visitor.get("/dev/sms")
     assert response.status_code == 404
