@@ -157,3 +157,34 @@ async def test_password_is_not_trimmed_and_is_nfkc_normalised(h: Harness) -> Non
         "/api/v1/sessions", json={"email": "w@example.com", "password": ascii_form.rstrip()}
     )
     assert trimmed.status_code == 401
+
+
+async def test_registering_again_before_confirming_replaces_the_unconfirmed_account(
+    h: Harness,
+) -> None:
+    first = await h.register("ada@example.com", phone="+14155550111")  # a mistyped number
+    again = await h.register("ada@example.com", phone="+14155550122")
+    code = await h.last_code("+14155550122")
+    verified = await h.verify(again["challenge"]["id"], code)
+    assert verified.status_code == 200, verified.text
+    token = verified.json()["session"]["token"]
+    me = (await h.client.get("/api/v1/me", headers=auth(token))).json()
+    assert me["id"] == first["account_id"]
+    assert me["phone"].endswith("22") and me["phone_verified"] is True
+    assert await h.scalar("SELECT count(*) FROM accounts") == 1
+    # The first (mistyped) registration's code is dead.
+    stale = await h.verify(first["challenge"]["id"], await h.last_code("+14155550111"))
+    assert stale.status_code == 410
+
+
+async def test_a_confirmed_account_is_never_taken_over_by_registering_again(h: Harness) -> None:
+    pending = await h.register("ada@example.com", phone="+14155550111")
+    again = await h.register("ada@example.com", phone="+14155550122")
+    # The original registrant confirms first.
+    assert (
+        await h.verify(pending["challenge"]["id"], await h.last_code("+14155550111"))
+    ).status_code == 200
+    late = await h.verify(again["challenge"]["id"], await h.last_code("+14155550122"))
+    assert late.status_code == 409
+    assert late.json()["code"] == "email_unavailable"
+    assert await h.scalar("SELECT phone FROM accounts") == "+14155550111"

@@ -286,7 +286,7 @@ class ChallengeService:
             if claimed.account_id is not None:
                 await tx.set_code_lockout(claimed.account_id, 0, 0, None)
             await self._event(tx, claimed, EventType.CODE_APPROVED, "ok", request)
-            if claimed.account_id is None:
+            if claimed.account_id is None and claimed.action_type is None:
                 # A registration decoy (the email was taken): the code was right, the account
                 # can't be made. Said only now, to someone who holds the phone (see registration).
                 return None, EmailUnavailable(

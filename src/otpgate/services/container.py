@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import datetime
 
 from otpgate.domain.accounts import EventType, SecurityEvent
 from otpgate.domain.challenges import Challenge, Purpose
+from otpgate.domain.errors import EmailUnavailable
 from otpgate.services.account import AccountService
 from otpgate.services.addresses import AddressService
 from otpgate.services.challenges import Approval, ChallengeService, VerifyRequest
@@ -14,7 +17,7 @@ from otpgate.services.devices import DeviceService
 from otpgate.services.payments import PaymentService
 from otpgate.services.ports import StepUpTransaction
 from otpgate.services.profile import ProfileService
-from otpgate.services.registration import RegistrationService
+from otpgate.services.registration import REPLACE_UNCONFIRMED, RegistrationService
 from otpgate.services.sessions import SessionService
 from otpgate.services.signin import SignInService
 from otpgate.services.stepup import StepUpService
@@ -40,6 +43,8 @@ class Services:
         self, tx: StepUpTransaction, challenge: Challenge, now: datetime, request: VerifyRequest
     ) -> Approval:
         """Confirming the number at registration also signs the customer in."""
+        if challenge.action_type == REPLACE_UNCONFIRMED and challenge.action_payload:
+            challenge = await self._take_over_unconfirmed(tx, challenge, now)
         assert challenge.account_id is not None
         await tx.set_phone_verified(challenge.account_id, now)
         await tx.add_event(
@@ -54,6 +59,32 @@ class Services:
             )
         )
         return await self._new_session(tx, challenge, now, request)
+
+    async def _take_over_unconfirmed(
+        self, tx: StepUpTransaction, challenge: Challenge, now: datetime
+    ) -> Challenge:
+        """Give a never-confirmed account the name, number and password just proven."""
+        assert challenge.action_payload is not None
+        payload = json.loads(challenge.action_payload)
+        account = await tx.get_account(payload["account_id"])
+        if account is None or account.phone_verified:
+            # Confirmed (or gone) in the meantime: it is somebody's account now.
+            raise EmailUnavailable(
+                "This email address can't be used for a new account. "
+                "If it is yours, sign in instead."
+            )
+        await tx.update_account(
+            account.id,
+            {
+                "name": payload["name"],
+                "phone": payload["phone"],
+                "password_hash": payload["password_hash"],
+            },
+        )
+        await tx.cancel_pending(account.id, Purpose.VERIFY_PHONE, now)
+        await tx.revoke_sessions(account.id, now)
+        await tx.revoke_devices(account.id, now)
+        return replace(challenge, account_id=account.id)
 
     async def _signed_in(
         self, tx: StepUpTransaction, challenge: Challenge, now: datetime, request: VerifyRequest

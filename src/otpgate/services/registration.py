@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from otpgate.domain.accounts import Account, EventType, SecurityEvent
+from otpgate.domain.actions import canonical_json
 from otpgate.domain.challenges import Challenge, Purpose
 from otpgate.domain.emails import normalize_email
 from otpgate.domain.errors import InvalidInput
@@ -17,6 +18,8 @@ from otpgate.services.limits import REGISTER_IP, hit_send_limits
 from otpgate.services.ports import RequestContext
 
 MAX_NAME_LENGTH = 100
+# The action a verify_phone challenge carries when it re-registers an unconfirmed account.
+REPLACE_UNCONFIRMED = "replace_unconfirmed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +97,28 @@ class RegistrationService:
             else:
                 account_id = new_id("acc")  # looks like a real id, points at nothing
                 owner = None
+            action_type = action_payload = None
+            if existing is not None and not existing.phone_verified:
+                # Never confirmed, so it can't be used: whoever proves a phone now may take the
+                # address over (a mistyped number is fixed by registering again). The email was
+                # never proven either, so this gives nobody more than registering first would.
+                action_type = REPLACE_UNCONFIRMED
+                action_payload = canonical_json(
+                    {
+                        "account_id": existing.id,
+                        "name": clean,
+                        "phone": number,
+                        "password_hash": password_hash,
+                    }
+                )
             challenge, message = await self.challenges.open(
                 tx,
                 account_id=owner,
                 purpose=Purpose.VERIFY_PHONE,
                 destination=number,
                 ctx=ctx,
+                action_type=action_type,
+                action_payload=action_payload,
             )
         deps.dispatcher.submit(message)
         deps.metrics.incr("registrations")
