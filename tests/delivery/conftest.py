@@ -7,15 +7,17 @@ with real Twilio / SNS / webhook providers pointed at local fakes.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 
 from tests.harness import Harness
 from tests.sms.conftest import ACCOUNT_SID, AUTH_TOKEN, AWS_SECRET, FROM_NUMBER, WEBHOOK_SECRET
-from tests.sms.fakes import FakeSns, FakeTwilio, FakeWebhookReceiver
+from tests.sms.fakes import FakeSns, FakeTwilio, FakeWebhookReceiver, Request, json_answer
 
 __all__ = ["ACCOUNT_SID", "AUTH_TOKEN", "WEBHOOK_SECRET"]
 
@@ -106,16 +108,50 @@ def wired(
 
 
 class ScriptedTwilio(FakeTwilio):
-    """Twilio whose next message creates answer as ``script`` says, then as ``mode``."""
+    """Twilio whose next message creates answer as ``script`` says, then as ``mode``.
+
+    It also lists a number's messages (``GET .../Messages.json?To=...``, newest first) from
+    those it created, and has one more mode, ``accept_and_hang``: it creates the message and
+    then holds the answer, like a Twilio that took the message while the caller died.
+    """
 
     def __init__(self) -> None:
         super().__init__({(ACCOUNT_SID, AUTH_TOKEN)})
         self.script: list[str] = []
+        self.created: list[dict[str, str]] = []  # sid, to, body of every message it took
+        self.list_fails = False
+
+    def answer(self, request: Request) -> Any:
+        path, _, query = request.path.partition("?")
+        listing = request.method == "GET" and path.endswith("/Messages.json")
+        if not listing or request.basic_auth not in self.credentials:
+            return super().answer(request)
+        if self.list_fails:
+            return json_answer(503, {"code": 20503, "message": "Service unavailable"})
+        to = dict(parse_qsl(query)).get("To")
+        found = [
+            {"sid": m["sid"], "to": m["to"], "body": m["body"], "status": "sent"}
+            for m in reversed(self.created)
+            if m["to"] == to
+        ]
+        return json_answer(
+            200, {"messages": found, "next_page_uri": None, "page": 0, "page_size": 50, "uri": path}
+        )
 
     def _create(self, account_sid: str, form: dict[str, str]) -> Any:
         if self.script:
             self.mode = self.script.pop(0)
-        return super()._create(account_sid, form)
+        if self.mode == "accept_and_hang":
+            self.messages.append(form)
+            self._took("SM" + uuid.uuid4().hex, form)
+            return None
+        answer = super()._create(account_sid, form)
+        if answer is not None and answer[0] == 201:
+            self._took(json.loads(answer[2])["sid"], form)
+        return answer
+
+    def _took(self, sid: str, form: dict[str, str]) -> None:
+        self.created.append({"sid": sid, "to": form["To"], "body": form["Body"]})
 
 
 def metric(h: Harness, name: str, **labels: str) -> float:

@@ -43,6 +43,10 @@ async def test_the_global_ceiling_stops_all_sends_and_is_seen(make_harness: Buil
     assert (
         'otpgate_limit_trips_total{rule="send_global"} 1.0' in (await h.client.get("/metrics")).text
     )
+    # A flood is counted in full but written to the audit trail once a minute, not per request.
+    assert_throttled(await _register(h, 3))
+    assert metric(h, "otpgate_limit_trips_total", rule="send_global") == 2
+    assert await h.scalar("SELECT count(*) FROM events WHERE type = 'rate_limited'") == 1
 
 
 async def test_a_spike_to_one_prefix_trips_the_prefix_limit(make_harness: BuildHarness) -> None:

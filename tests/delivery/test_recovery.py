@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.harness import Harness
-from tests.sms.fakes import FakeWebhookReceiver
+from tests.sms.fakes import FakeSns, FakeWebhookReceiver
 
 from .conftest import ScriptedTwilio, as_dict, attempts, delivery_status, metric
 
@@ -29,11 +29,12 @@ async def _died_mid_send(h: Harness, provider: str) -> dict[str, Any]:
     return data
 
 
-async def test_a_call_cut_off_through_twilio_is_not_repeated(
-    wired: BuildHarness, twilio: ScriptedTwilio
+async def test_a_call_cut_off_through_sns_is_not_repeated(
+    wired: BuildHarness, sns: FakeSns
 ) -> None:
-    h: Harness = await wired(sms_providers="twilio")
-    data = await _died_mid_send(h, "twilio")
+    """SNS takes no idempotency key and can't be asked: the message is ``unknown``."""
+    h: Harness = await wired(sms_providers="sns")
+    data = await _died_mid_send(h, "sns")
 
     h.clock.advance(30)  # a live worker could still be in its call: hands off
     await h.runtime.dispatcher.sweep_once()
@@ -43,8 +44,8 @@ async def test_a_call_cut_off_through_twilio_is_not_repeated(
     await h.runtime.dispatcher.sweep_once()
     await h.runtime.dispatcher.drain()
 
-    assert twilio.requests == []  # Twilio takes no idempotency key: not sent again
-    assert await attempts(h) == [("twilio", "interrupted")]
+    assert sns.sms == []  # not sent again
+    assert await attempts(h) == [("sns", "interrupted")]
     assert await delivery_status(h, data["challenge"]["id"]) == "unknown"
     [row] = await h.rows("SELECT error, body_sealed FROM sms_messages")
     assert row["body_sealed"] is None
@@ -52,12 +53,61 @@ async def test_a_call_cut_off_through_twilio_is_not_repeated(
     [event] = await h.rows("SELECT outcome, details FROM events WHERE type = 'sms.failed'")
     assert event["outcome"] == "unknown"
     assert as_dict(event["details"])["message_id"] == data["message_id"]
-    assert metric(h, "otpgate_sms_messages_total", provider="twilio", status="unknown") == 1
+    assert metric(h, "otpgate_sms_messages_total", provider="sns", status="unknown") == 1
     # The customer is not stuck: a new code can be asked for after the cooldown.
     h.clock.advance(30)
     resent = await h.client.post(f"/api/v1/challenges/{data['challenge']['id']}/resend")
     assert resent.status_code == 202, resent.text
     assert resent.json()["challenge"]["delivery_status"] == "queued"
+
+
+async def test_twilio_is_asked_and_a_message_it_took_is_not_sent_again(
+    wired: BuildHarness, twilio: ScriptedTwilio
+) -> None:
+    h: Harness = await wired(sms_providers="twilio")
+    data = await _died_mid_send(h, "twilio")
+    sealed = await h.scalar("SELECT body_sealed FROM sms_messages")
+    body = h.runtime.delivery.sealer.open(sealed, data["message_id"])  # type: ignore[union-attr]
+    twilio.created.append({"sid": "SM" + "f" * 32, "to": data["phone"], "body": body})
+
+    h.clock.advance(61)
+    await h.runtime.dispatcher.sweep_once()
+    await h.runtime.dispatcher.drain()
+
+    assert twilio.messages == []  # no second create
+    assert await attempts(h) == [("twilio", "sent")]
+    [row] = await h.rows("SELECT status, provider_message_id FROM sms_messages")
+    assert row == {"status": "sent", "provider_message_id": "SM" + "f" * 32}
+
+
+async def test_twilio_is_asked_and_a_message_it_never_took_is_sent_now(
+    wired: BuildHarness, twilio: ScriptedTwilio
+) -> None:
+    h: Harness = await wired(sms_providers="twilio")
+    data = await _died_mid_send(h, "twilio")
+
+    h.clock.advance(61)
+    await h.runtime.dispatcher.sweep_once()
+    await h.runtime.dispatcher.drain()
+
+    assert len(twilio.messages) == 1
+    assert await attempts(h) == [("twilio", "interrupted"), ("twilio", "sent")]
+    assert await delivery_status(h, data["challenge"]["id"]) == "sent"
+
+
+async def test_when_twilio_cannot_be_asked_the_message_is_unknown(
+    wired: BuildHarness, twilio: ScriptedTwilio
+) -> None:
+    h: Harness = await wired(sms_providers="twilio")
+    data = await _died_mid_send(h, "twilio")
+    twilio.list_fails = True
+
+    h.clock.advance(61)
+    await h.runtime.dispatcher.sweep_once()
+    await h.runtime.dispatcher.drain()
+
+    assert twilio.messages == []
+    assert await delivery_status(h, data["challenge"]["id"]) == "unknown"
 
 
 async def test_a_call_cut_off_through_the_webhook_is_resent_with_the_same_key(

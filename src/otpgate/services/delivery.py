@@ -11,10 +11,16 @@ durable queue (``adapters/queue.py``) uses procrastinate jobs drained by ``otpga
 
 No duplicate SMS when a process dies mid-send: the attempt row says ``sending`` before the
 provider is called, so a later turn that finds the message still ``sending`` (after
-``reclaim_after``) knows a call may have gone out. It re-sends only through a provider that
-takes an idempotency key (the webhook: the receiver drops the repeat); for any other provider it
-marks the message ``unknown`` and sends nothing — a customer who got nothing asks for a new
-code, which is better than two codes nobody can tell apart, or a bill for both.
+``reclaim_after``) knows a call may have gone out, and reconciles instead of re-sending:
+
+- a provider that takes an idempotency key (the webhook) gets the message again with the same
+  key, and its receiver drops the repeat;
+- a provider that can be asked (Twilio: ``find`` looks for the number's recent message with
+  this very body, which holds a one-time code) settles it: found, the message is ``sent``
+  with the provider's id; not found, long after the call, it never went out and is sent now;
+- any other provider (SNS, the outbox), or a lookup that fails: the message is ``unknown`` and
+  nothing is sent — a customer who got nothing asks for a new code, which is better than two
+  codes nobody can tell apart, or a bill for both.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import structlog
 
@@ -56,6 +62,15 @@ class DeliveryMetrics(Metrics, Protocol):
 
     def gauge(self, name: str, value: float, **labels: str) -> None:
         """Set the gauge ``name``."""
+        ...
+
+
+@runtime_checkable
+class Lookup(Protocol):
+    """A provider that can say whether it already has a message (to reconcile a cut-off call)."""
+
+    async def find(self, to: str, body: str) -> str | None:
+        """The provider's id of a message to ``to`` with exactly ``body``, or None."""
         ...
 
 
@@ -116,6 +131,8 @@ class DeliveryEngine:
         self.settings = settings or DeliverySettings()
         self.breakers = breakers or Breakers()
         self.jitter = jitter
+        for name in self.providers:  # every breaker on the dashboard from the start
+            self._breaker_gauge(name)
 
     # -- one turn ------------------------------------------------------------------------
 
@@ -265,14 +282,35 @@ class DeliveryEngine:
             await self.ledger.requeue(message.id, message.rounds, now, now, "resumed")
             return 0.0
         provider = self.providers.get(last.provider)
+        others = self.routes.providers_for(message.to)
+        # If it goes out again, it goes through the same provider first.
+        order = (last.provider, *(name for name in others if name != last.provider))
         if provider is not None and getattr(provider, "idempotent", False):
+            # Same idempotency key: the receiver drops a repeat.
             await self.ledger.end_attempt(
                 last.id, AttemptOutcome.INTERRUPTED, now, "the sending process stopped mid-call"
             )
-            # Same provider first, same idempotency key: the receiver drops a repeat.
-            others = self.routes.providers_for(message.to)
-            order = (last.provider, *(name for name in others if name != last.provider))
             return await self._turn(message, None, order)
+        body = self._unseal(message)
+        if isinstance(provider, Lookup) and body is not None:
+            try:
+                async with asyncio.timeout(self.settings.timeout_seconds):
+                    provider_id = await provider.find(message.to, body)
+            except (DeliveryError, TimeoutError):
+                await self._unknown(message, last)  # can't tell
+                return None
+            if provider_id is not None:
+                log.info("sms found at the provider", message_id=message.id, provider=last.provider)
+                await self._sent(message, last.id, last.provider, provider_id)
+                return None
+            # Long after the call, the provider has no such message: it never went out.
+            await self.ledger.end_attempt(
+                last.id,
+                AttemptOutcome.INTERRUPTED,
+                now,
+                f"the sending process stopped mid-call; {last.provider} has no such message",
+            )
+            return await self._turn(message, body, order)
         await self._unknown(message, last)
         return None
 

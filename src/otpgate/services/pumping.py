@@ -9,6 +9,8 @@ range, no confirmations) shows on a dashboard before it shows on the invoice.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from otpgate.domain.accounts import EventType, SecurityEvent
 from otpgate.domain.clock import Clock
 from otpgate.domain.errors import RateLimited
@@ -24,13 +26,26 @@ def conversion_labels(e164: str) -> dict[str, str]:
 
 class WatchedLimiter:
     """A ``RateLimiter`` that counts every refusal (metric ``limit_trips{rule}``) and records
-    refused sends as ``rate_limited`` security events. Decisions are the inner limiter's."""
+    refused sends as ``rate_limited`` security events. Decisions are the inner limiter's.
 
-    def __init__(self, inner: RateLimiter, store: Store, metrics: Metrics, clock: Clock) -> None:
+    Under a flood every request is refused; one event per rule and key per ``event_every``
+    (per process) says so without turning the attack into as many database writes.
+    """
+
+    def __init__(
+        self,
+        inner: RateLimiter,
+        store: Store,
+        metrics: Metrics,
+        clock: Clock,
+        event_every: timedelta = timedelta(minutes=1),
+    ) -> None:
         self.inner = inner
         self.store = store
         self.metrics = metrics
         self.clock = clock
+        self.event_every = event_every
+        self._recorded: dict[tuple[str, str], datetime] = {}
 
     async def hit(self, rule: str, key: str) -> None:
         try:
@@ -48,6 +63,14 @@ class WatchedLimiter:
         return await self.inner.ping()
 
     async def _record(self, rule: str, key: str) -> None:
+        now = self.clock.now()
+        last = self._recorded.get((rule, key))
+        if last is not None and now - last < self.event_every:
+            return
+        if len(self._recorded) > 10_000:  # forget the oldest half; a flood of keys stays bounded
+            for stale in sorted(self._recorded, key=self._recorded.__getitem__)[:5_000]:
+                del self._recorded[stale]
+        self._recorded[(rule, key)] = now
         # The key says what was throttled, shown the way an operator may see it: a number is
         # masked, an account or IP goes in its own column.
         shown = {SEND_NUMBER: mask(key), SEND_IP: None, SEND_ACCOUNT: None}.get(rule, key)
@@ -62,6 +85,6 @@ class WatchedLimiter:
                     account_id=key if rule == SEND_ACCOUNT else None,
                     ip=key if rule == SEND_IP else None,
                     details=details,
-                    created_at=self.clock.now(),
+                    created_at=now,
                 )
             )

@@ -6,7 +6,8 @@ the sync client with a per-request timeout is the simpler, sturdier choice here.
 
 Twilio's Messages API takes no idempotency key, so ``message_id`` is not sent; the SDK does
 not retry either (requests' default adapters make one attempt), so one ``send`` is at most one
-SMS. Retries are the dispatcher's job.
+SMS. Retries are the dispatcher's job. When a process died in the middle of a send, delivery
+asks ``find`` whether Twilio has the message (same number, same body) before sending again.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from otpgate.domain.errors import DeliveryError, PermanentDeliveryError
 __all__ = ["PERMANENT_ERROR_CODES", "TwilioProvider"]
 
 DEFAULT_API_BASE = "https://api.twilio.com"
+# How many of the number's newest messages ``find`` looks through.
+FIND_LIMIT = 20
 
 # Twilio error codes that blame the destination number itself: retrying, or sending through
 # another provider with the same account, will not help. Every other 4xx (bad credentials,
@@ -138,6 +141,22 @@ class TwilioProvider:
             status_callback=self.status_callback,
         )
         return str(message.sid) if message.sid else None
+
+    async def find(self, to: str, body: str) -> str | None:
+        """The sid of a recent message to ``to`` whose body is exactly ``body``, if Twilio has
+        one. The body holds a one-time code, so a match is that very message."""
+        with _twilio_errors():
+            async with asyncio.timeout(self._deadline):
+                return await asyncio.to_thread(self._find, to, body)
+
+    def _find(self, to: str, body: str) -> str | None:
+        recent = self._client.api.v2010.accounts(self.account_sid).messages.list(
+            to=to, limit=FIND_LIMIT
+        )
+        for message in recent:
+            if message.body == body and message.sid:
+                return str(message.sid)
+        return None
 
     async def check(self) -> str:
         # Fetching the account proves the credentials and the URL without sending anything.
