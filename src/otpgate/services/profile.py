@@ -12,11 +12,11 @@ from otpgate.domain.emails import mask_email, normalize_email
 from otpgate.domain.errors import Conflict, InvalidInput
 from otpgate.domain.passwords import check_password, normalize_password
 from otpgate.domain.phones import mask, parse_mobile
-from otpgate.domain.tokens import new_id
 from otpgate.services.challenges import Approval, VerifyRequest
 from otpgate.services.deps import Deps
 from otpgate.services.limits import PASSWORD_ACCOUNT, hit_send_limits
-from otpgate.services.ports import OutgoingSms, RequestContext, SmsRecord, StepUpTransaction
+from otpgate.services.outbox import queue_sms
+from otpgate.services.ports import OutgoingSms, RequestContext, StepUpTransaction
 from otpgate.services.registration import clean_name
 from otpgate.services.sessions import Authenticated, SessionService
 from otpgate.services.stepup import StepUpService
@@ -195,25 +195,16 @@ class ProfileService:
             f"Your {self.deps.config.brand} mobile number was changed to {mask(new)}. "
             "If this wasn't you, contact us right away."
         )
-        message_id = new_id("sms")
-        await tx.insert_sms(
-            SmsRecord(
-                id=message_id,
-                to=old,
-                body_redacted=body,
-                purpose="notice",
-                status="queued",
-                created_at=now,
-            )
-        )
-        return OutgoingSms(
-            message_id=message_id,
+        return await queue_sms(
+            self.deps,
+            tx,
             to=old,
             body=body,
+            body_redacted=body,  # no code in a notice: nothing to blank out
             purpose="notice",
-            challenge_id=None,
-            account_id=account_id,
+            now=now,
             expires_at=now + timedelta(hours=1),
+            account_id=account_id,
         )
 
 
