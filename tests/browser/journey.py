@@ -57,3 +57,45 @@ def signed_up(page: Page, server: Server, *, name: str, email: str) -> str:
     enter_code(page, server.wait_for_code(phone))
     expect_account(page, name, email)
     return phone
+
+
+# -- the account pages (issue 4) ------------------------------------------------------------
+
+ADDRESS = {
+    "Full name": "Ada Lovelace",
+    "Address line 1": "1 Main St",
+    "City": "Springfield",
+    "State / region": "IL",
+    "Postal code": "62701",
+}
+CHANGE_HEADING = re.compile(r"^Enter the code we sent to \+1 ••• ••• ••\d\d to ")
+
+
+def sent(server: Server, phone: str) -> int:
+    """How many texts ``phone`` has had: the next code is the one after these."""
+    return len(server.messages(phone))
+
+
+def fill_address(page: Page, fields: dict[str, str], country: str = "US") -> None:
+    for label, value in fields.items():
+        page.get_by_label(label, exact=True).fill(value)
+    page.get_by_label("Country", exact=True).select_option(country)
+
+
+def request_address(page: Page, server: Server, **changes: str) -> None:
+    """Fill in "Add an address" and send it; end on the code page that names it."""
+    page.goto(f"{server.url}/account/addresses/new")
+    fill_address(page, {**ADDRESS, **changes})
+    page.get_by_role("button", name="Add address").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(CHANGE_HEADING)
+
+
+def request_card(page: Page, server: Server, number: str = "4242 4242 4242 4242") -> None:
+    """Fill in "Add a card" (billing: the default address) and send it; end on the code page."""
+    page.goto(f"{server.url}/account/payments/new")
+    page.get_by_label("Card number").fill(number)
+    page.get_by_label("Expiry month").select_option("8")
+    page.get_by_label("Expiry year").select_option("2029")
+    page.get_by_label("Name on card").fill("ADA LOVELACE")
+    page.get_by_role("button", name="Add card").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(CHANGE_HEADING)

@@ -1,7 +1,9 @@
 """Screenshots of the main pages, desktop and phone: ``python -m tests.browser.screenshots DIR``.
 
-Starts a real server, walks the journey (create account, confirm, account, sign out, sign in)
-and saves ``<page>-desktop.png`` and ``<page>-mobile.png`` into DIR (``make screenshots``).
+Starts a real server, walks the journey (create account, confirm, account, sign out, sign in,
+then the account pages: an address and a card added with their codes, security, devices,
+activity) and saves ``<page>-desktop.png`` and ``<page>-mobile.png`` into DIR
+(``make screenshots``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,15 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE
-from tests.browser.journey import PASSWORD, enter_code, expect_account, sign_out
+from tests.browser.journey import (
+    PASSWORD,
+    enter_code,
+    expect_account,
+    request_address,
+    request_card,
+    sent,
+    sign_out,
+)
 from tests.browser.server import Server
 
 VIEWS = (("desktop", DESKTOP, 1), ("mobile", PHONE, 2))
@@ -57,7 +67,36 @@ def walk(browser: Browser, server: Server, directory: Path) -> list[Path]:
         enter_code(page, server.wait_for_code(phone, count=2))
         expect_account(page, name, email)
         saved.append(shoot(page, directory, "account", view))
+        saved.extend(account_pages(page, server, directory, view, phone))
         context.close()
+    return saved
+
+
+def account_pages(page: Page, server: Server, directory: Path, view: str, phone: str) -> list[Path]:
+    """The account pages of issue 4, with an address and a card added through their codes."""
+    saved: list[Path] = []
+    before = sent(server, phone)
+    request_address(page, server, **{"Delivery instructions": "Leave it with number 3"})
+    saved.append(shoot(page, directory, "code-change", view))
+    enter_code(page, server.wait_for_code(phone, count=before + 1))
+    page.get_by_role("heading", name="Your addresses").wait_for()
+    saved.append(shoot(page, directory, "addresses", view))
+
+    page.goto(f"{server.url}/account/payments/new")
+    page.get_by_label("Name on card").fill("ADA LOVELACE")
+    saved.append(shoot(page, directory, "card-form", view))
+    request_card(page, server)
+    enter_code(page, server.wait_for_code(phone, count=before + 2))
+    page.get_by_role("heading", name="Your payments").wait_for()
+    saved.append(shoot(page, directory, "payments", view))
+
+    for name, path in (
+        ("security", "/account/security"),
+        ("devices", "/account/devices"),
+        ("activity", "/account/activity"),
+    ):
+        page.goto(f"{server.url}{path}")
+        saved.append(shoot(page, directory, name, view))
     return saved
 
 

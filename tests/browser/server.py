@@ -143,15 +143,19 @@ class Server:
         found = [json.loads(line) for line in lines if line.strip()]
         return [message for message in found if message["to"] == to]
 
-    def wait_for_code(self, to: str, count: int = 1, timeout: float = 10.0) -> str:
-        """The code of the ``count``-th text to ``to``, once it has been delivered."""
+    def wait_for_message(self, to: str, count: int = 1, timeout: float = 10.0) -> dict[str, Any]:
+        """The ``count``-th text to ``to``, once it has been delivered."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             sent = self.messages(to)
             if len(sent) >= count:
-                return code_of(sent[count - 1]["body"])
+                return sent[count - 1]
             time.sleep(0.05)
         raise AssertionError(f"no text number {count} to {to} within {timeout}s")
+
+    def wait_for_code(self, to: str, count: int = 1, timeout: float = 10.0) -> str:
+        """The code of the ``count``-th text to ``to``, once it has been delivered."""
+        return code_of(self.wait_for_message(to, count, timeout)["body"])
 
 
 def code_of(body: str) -> str:

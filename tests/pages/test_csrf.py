@@ -9,6 +9,7 @@ import pytest
 
 from tests.harness import PASSWORD, Harness
 from tests.pages.conftest import Visitor, token_in
+from tests.pages.steps import ACCOUNT_PAGES
 
 FOREIGN: dict[str, str | None] = {"origin": "https://evil.example", "sec-fetch-site": "cross-site"}
 
@@ -149,7 +150,7 @@ async def test_sign_out_needs_the_session_token(h: Harness, visitor: Visitor) ->
 async def test_get_never_changes_state(h: Harness, visitor: Visitor) -> None:
     await visitor.signed_up("ada@example.com")
     before = await counts(h), await h.scalar("SELECT count(*) FROM events")
-    for path in ("/", "/register", "/signin", "/verify", "/account", "/dev/sms"):
+    for path in ("/", "/register", "/signin", "/verify", "/account", "/dev/sms", *ACCOUNT_PAGES):
         assert (await visitor.get(path)).status_code in (200, 303)
     assert (await visitor.get("/signout")).status_code == 405
     assert (await visitor.get("/verify/resend")).status_code == 405

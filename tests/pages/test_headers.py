@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from tests.harness import Harness
 from tests.pages.conftest import ORIGIN, Visitor
+from tests.pages.steps import ACCOUNT_PAGES, ADDRESS
 
 PAGES = ("/", "/register", "/signin", "/account", "/verify", "/dev/sms", "/no-such-page")
 
@@ -24,6 +25,13 @@ async def signed_in_pages(h: Harness, visitor: Visitor) -> list[httpx.Response]:
     await visitor.enter_code(await h.last_code(phone))
     pages.append(await visitor.get("/account"))
     pages.append(await visitor.get("/dev/sms"))
+    for path in ACCOUNT_PAGES:
+        page = await visitor.get(path)
+        assert page.status_code == 200, path
+        pages.append(page)
+    await visitor.submit("/account/addresses/new", "/account/addresses", **ADDRESS)
+    pages.append(await visitor.get("/verify"))  # the code page of a change
+    assert "ship to 1 Main St" in pages[-1].text
     return pages
 
 

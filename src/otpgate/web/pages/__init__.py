@@ -1,15 +1,24 @@
-"""The customer's pages: server-rendered HTML that works without JavaScript (issue 3).
+"""The customer's pages: server-rendered HTML that works without JavaScript (issues 3 and 4).
 
 ``install(app, settings)`` adds the routes, the static files, the HTML error pages and the
 CSRF refusal handler to an app built by ``otpgate.web.app.create_app``.
 
-    /               home
-    /register       create an account            POST: then the code page
-    /signin         email and password           POST: then the code page (or the account)
-    /verify         the code page                POST: check a code; /verify/resend: a new code
-    /account        "Your account"
-    /signout        POST only
-    /dev/sms        the outbox inbox (outbox provider only, else 404)
+    /                   home
+    /register           create an account            POST: then the code page
+    /signin             email and password           POST: then the code page (or the account)
+    /verify             the code page                POST: check a code; /verify/resend: a new code
+    /account            "Your account"
+    /account/security   name, email, password, mobile number    every POST: then the code page
+    /account/addresses  list; /new, /{id}/edit; POST add, edit, /{id}/default, /{id}/delete
+    /account/payments   list; /new, /{id}/edit; POST add, edit, /{id}/default, /{id}/delete
+    /account/devices    sessions and trusted browsers; POST sign out, forget
+    /account/activity   security events (?before=<id> for older ones)
+    /signout            POST only
+    /dev/sms            the outbox inbox (outbox provider only, else 404)
+
+Every account page needs a live session (else: /signin); every POST checks the origin and a
+token bound to the session. A change that needs a code never happens on its own page: the
+page opens a step-up challenge and the code page applies it (``stepup.py``).
 """
 
 from __future__ import annotations
@@ -18,8 +27,18 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
 from otpgate.config import Settings
-from otpgate.web.pages import account, codes, dev, public
-from otpgate.web.pages.common import STATIC_DIR, Pages
+from otpgate.web.pages import (
+    account,
+    activity,
+    addresses,
+    codes,
+    dev,
+    devices,
+    payments,
+    public,
+    security,
+)
+from otpgate.web.pages.common import STATIC_DIR, Pages, SignInFirst, sign_in_first_handler
 from otpgate.web.pages.csrf import CsrfRefused
 from otpgate.web.pages.errors import csrf_refused_handler, render_error
 
@@ -30,6 +49,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.state.pages = Pages.build(settings)
     app.state.html_errors = render_error
     app.add_exception_handler(CsrfRefused, csrf_refused_handler)
-    for module in (public, codes, account, dev):
+    app.add_exception_handler(SignInFirst, sign_in_first_handler)
+    for module in (public, codes, account, security, addresses, payments, devices, activity, dev):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,6 +1,8 @@
 """The code page: enter the code we texted, ask for a new one, or start again.
 
 The challenge being answered is named by the signed pre-session cookie, never by the URL.
+The same page takes sign-in codes and step-up codes; for a step-up it names the change the
+code is for (S24), and afterwards returns to the account page the change came from.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ import math
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from otpgate.domain.actions import ActionType
 from otpgate.domain.challenges import Challenge, Purpose, Status
 from otpgate.domain.errors import (
     ChallengeCanceled,
     ChallengeExpired,
     ChallengeFailed,
+    ChallengeNotFound,
     ChallengeUsed,
+    Conflict,
     EmailUnavailable,
     InvalidCode,
     InvalidInput,
@@ -27,7 +32,8 @@ from otpgate.domain.errors import (
     Throttled,
 )
 from otpgate.domain.phones import mask
-from otpgate.services.challenges import VerifyRequest
+from otpgate.services.challenges import Approval, VerifyRequest
+from otpgate.web.pages import stepup
 from otpgate.web.pages.common import Visit, open_visit
 from otpgate.web.pages.public import end_previous_session, wait_text
 from otpgate.web.problems import status_for
@@ -48,17 +54,17 @@ async def code_page(request: Request) -> Response:
     visit = await open_visit(request)
     challenge = await _current(visit)
     if challenge is None:
-        return visit.redirect("/signin")
+        return visit.redirect(_home(visit))
     return _page(visit, challenge)
 
 
 @router.post("/verify")
 async def verify(request: Request) -> Response:
     visit = await open_visit(request)
-    fields = await visit.guard()
+    fields = await visit.guard(session=visit.auth is not None)
     challenge_id = visit.pre.challenge_id
     if challenge_id is None:
-        return visit.redirect("/signin")
+        return visit.redirect(_home(visit))
     remember = fields.get("remember") == "1"
     code = fields.get("code", "")[:MAX_CODE_INPUT]
     try:
@@ -80,13 +86,19 @@ async def verify(request: Request) -> Response:
     except EmailUnavailable as exc:
         visit.remember_challenge(None)
         return visit.render("email_unavailable.html", status=409, message=exc.detail)
-    except (ChallengeUsed, NotFound, NotAuthenticated):
+    except (ChallengeUsed, ChallengeNotFound, NotAuthenticated):
         visit.remember_challenge(None)
-        return visit.redirect("/account" if visit.auth else "/signin")
+        return visit.redirect(_home(visit))
+    except (Conflict, NotFound) as exc:
+        # The code was right but its change can't be applied any more (the address was
+        # removed, the email got taken meanwhile): nothing of it was applied.
+        return await _refused(visit, exc)
     approval = verified.approval
+    if verified.challenge.purpose is Purpose.STEP_UP:
+        return _changed(visit, verified.challenge, approval)
     if approval.session_token is None:
         visit.remember_challenge(None)
-        return visit.redirect("/account" if visit.auth else "/signin")
+        return visit.redirect(_home(visit))
     await end_previous_session(visit)
     visit.start_session(approval.session_token, approval.session_expires_at)
     if approval.device_token is not None:
@@ -98,10 +110,10 @@ async def verify(request: Request) -> Response:
 @router.post("/verify/resend")
 async def resend(request: Request) -> Response:
     visit = await open_visit(request)
-    await visit.guard()
+    await visit.guard(session=visit.auth is not None)
     challenge_id = visit.pre.challenge_id
     if challenge_id is None:
-        return visit.redirect("/signin")
+        return visit.redirect(_home(visit))
     try:
         await visit.services.challenges.resend(
             challenge_id, visit.ctx, visit.auth.session.id if visit.auth else None
@@ -114,10 +126,43 @@ async def resend(request: Request) -> Response:
         return await _finished(visit, ENDED[type(exc)])
     except (ChallengeUsed, NotFound, NotAuthenticated):
         visit.remember_challenge(None)
-        return visit.redirect("/account" if visit.auth else "/signin")
+        return visit.redirect(_home(visit))
     except OtpgateError as exc:
         return await _again(visit, challenge_id, status_for(exc), resend_error=exc.detail)
     return visit.redirect("/verify", flash="resent")
+
+
+def _home(visit: Visit) -> str:
+    return "/account" if visit.auth else "/signin"
+
+
+def _changed(visit: Visit, challenge: Challenge, approval: Approval) -> Response:
+    """A step-up code was right and its change is applied: back to where it came from."""
+    if approval.next_challenge is not None:
+        # A new mobile number: the old number said yes, now the new one proves itself.
+        visit.remember_challenge(approval.next_challenge.id)
+        return visit.redirect("/verify", flash="phone_step_one")
+    visit.remember_challenge(None)
+    if approval.session_token is not None:
+        # A new password rotates this browser's session (the old token is already dead).
+        visit.start_session(approval.session_token, approval.session_expires_at)
+    origin = stepup.origin_of(challenge)
+    if origin is None:
+        return visit.redirect("/account")
+    return visit.redirect(origin.path, flash=origin.flash)
+
+
+async def _refused(visit: Visit, exc: OtpgateError) -> Response:
+    challenge = await _current(visit)
+    origin = stepup.origin_of(challenge)
+    visit.remember_challenge(None)
+    return visit.render(
+        "change_refused.html",
+        status=status_for(exc),
+        message=exc.detail,
+        back=origin.path if origin else "/account",
+        back_label=origin.label if origin else "Your account",
+    )
 
 
 async def _current(visit: Visit) -> Challenge | None:
@@ -145,7 +190,7 @@ async def _again(
 ) -> Response:
     challenge = await _current(visit)
     if challenge is None or challenge.id != challenge_id:
-        return visit.redirect("/signin")
+        return visit.redirect(_home(visit))
     return _page(
         visit,
         challenge,
@@ -169,11 +214,12 @@ def _page(
     state = challenge.effective_status(now)
     if state is Status.PENDING and challenge.attempts >= challenge.max_attempts:
         state = Status.FAILED
+    origin = stepup.origin_of(challenge)
     if state is Status.APPROVED:
         visit.remember_challenge(None)
-        return visit.redirect("/account" if visit.auth else "/signin")
+        return visit.redirect(origin.path if origin else _home(visit))
     if state is not Status.PENDING:
-        return _ended(visit, state, purpose=challenge.purpose)
+        return _ended(visit, state, challenge)
     policy = visit.settings.policy
     available_at = challenge.resend_available_at(policy)
     resend_wait = None
@@ -184,6 +230,9 @@ def _page(
         status=status,
         destination=mask(challenge.destination),
         purpose=challenge.purpose.value,
+        wording=_wording(challenge),
+        again=origin.path if origin else "/signin",
+        again_label=f"Back to {origin.label}" if origin else "Start again",
         code_length=policy.code_length,
         attempts_remaining=challenge.attempts_remaining,
         max_attempts=challenge.max_attempts,
@@ -192,23 +241,54 @@ def _page(
         code_error=code_error,
         resend_error=resend_error,
         remember=remember,
-        can_remember=visit.settings.remember_devices,
+        can_remember=visit.settings.remember_devices and origin is None,
     )
 
 
+def _wording(challenge: Challenge) -> dict[str, str | None]:
+    """What the code page says: above the heading, the heading around the number, the lead."""
+    action = stepup.action_of(challenge)
+    if challenge.purpose is Purpose.VERIFY_PHONE:
+        return {"eyebrow": "Confirm your mobile number", "lead": None, "change": None}
+    if action is None:
+        return {"eyebrow": "Sign in · step 2 of 2", "lead": None, "change": None}
+    if action is ActionType.CHANGE_PHONE:
+        return {
+            "eyebrow": "New mobile number · step 1 of 2",
+            "change": stepup.change_text(challenge),
+            "lead": "This code goes to your current number. Next we'll text a code to the new one.",
+        }
+    if action is ActionType.CONFIRM_NEW_PHONE:
+        return {
+            "eyebrow": "New mobile number · step 2 of 2",
+            "heading": "Now enter the code we sent to your new number",
+            "change": None,
+            "lead": "This proves the new number is yours. Your number changes only once this "
+            "code is accepted.",
+        }
+    return {
+        "eyebrow": "Confirm a change",
+        "change": stepup.change_text(challenge),
+        "lead": "Nothing changes until you enter this code, and it works only for this change.",
+    }
+
+
 async def _finished(visit: Visit, state: Status) -> Response:
-    challenge = await _current(visit)
-    return _ended(visit, state, challenge.purpose if challenge else None)
+    return _ended(visit, state, await _current(visit))
 
 
-def _ended(visit: Visit, state: Status, purpose: Purpose | None) -> Response:
+def _ended(visit: Visit, state: Status, challenge: Challenge | None) -> Response:
     """A challenge that can take no more codes: say why and offer to start again."""
     visit.remember_challenge(None)
+    origin = stepup.origin_of(challenge)
     return visit.render(
         "code_ended.html",
         status=ENDED_STATUS.get(state, 410),
         state=state.value,
-        confirming=purpose is Purpose.VERIFY_PHONE,
+        confirming=challenge is not None and challenge.purpose is Purpose.VERIFY_PHONE,
+        step_up=origin is not None,
+        again=origin.path if origin else "/signin",
+        again_label=origin.label if origin else None,
         ttl=_duration(visit.settings.code_ttl_seconds),
     )
 

@@ -34,6 +34,22 @@ FLASHES = {
     "signed_out": "You have signed out.",
     "signed_in": "You are signed in.",
     "confirmed": "Your mobile number is confirmed and you are signed in.",
+    # After a step-up code: the change is applied (the page it came from shows the result).
+    "profile_changed": "Your details are updated.",
+    "password_changed": "Your password is changed. Every other browser was signed out.",
+    "phone_step_one": "Your current number approved the change. One more code to go.",
+    "phone_changed": "Your mobile number is changed. Codes now go to the new number.",
+    "address_added": "The address is added.",
+    "address_updated": "The address is updated.",
+    "address_removed": "The address is removed.",
+    "address_saved": "Saved. Labels and delivery instructions change without a code.",
+    "unchanged": "Nothing changed.",
+    "card_added": "The card is added.",
+    "card_updated": "The card is updated.",
+    "card_removed": "The card is removed.",
+    "session_signed_out": "That browser is signed out.",
+    "others_signed_out": "Every other browser is signed out.",
+    "device_forgotten": "That browser is forgotten. It will need a code at its next sign-in.",
 }
 
 
@@ -129,6 +145,10 @@ class Visit:
         assert self.session_token is not None
         return csrf.token_for(self.keys[0], csrf.session_binding(self.session_token))
 
+    def form_token(self) -> str:
+        """The token for this visitor's forms: bound to the session once signed in."""
+        return self.csrf_session() if self.auth is not None else self.csrf_pre()
+
     async def guard(self, *, session: bool = False) -> dict[str, str]:
         """Check origin and token of a POST (``CsrfRefused`` if wrong); return its fields."""
         csrf.check_origin(self.request, self.settings.base_url)
@@ -154,6 +174,7 @@ class Visit:
             "brand": self.settings.brand,
             "signed_in": self.auth is not None,
             "csrf": self.csrf_pre,
+            "form_token": self.form_token,
             "flash": self.flash,
             "asset": self.pages.assets.get,
             "dev_inbox": "outbox" in self.settings.provider_order,
@@ -236,6 +257,36 @@ async def open_visit(request: Request) -> Visit:
         pre_is_new=pre is None,
         flash=FLASHES.get(flash_key or ""),
     )
+
+
+class SignInFirst(Exception):
+    """An account page or form reached without a live session (S19): off to sign-in."""
+
+
+async def member(request: Request) -> tuple[Visit, Authenticated]:
+    """The signed-in visitor of an account page, or ``SignInFirst``."""
+    visit = await open_visit(request)
+    if visit.auth is None:
+        raise SignInFirst()
+    return visit, visit.auth
+
+
+async def member_form(request: Request) -> tuple[Visit, Authenticated, dict[str, str]]:
+    """A signed-in visitor's POST, its origin and session-bound token checked; its fields.
+
+    Without a session nothing is read or changed: a cross-site request is refused (403), any
+    other goes to sign-in.
+    """
+    visit = await open_visit(request)
+    if visit.auth is None:
+        csrf.check_origin(request, visit.settings.base_url)
+        raise SignInFirst()
+    fields = await visit.guard(session=True)
+    return visit, visit.auth, fields
+
+
+async def sign_in_first_handler(request: Request, exc: Exception) -> Response:
+    return RedirectResponse("/signin", status_code=303)
 
 
 async def read_form(request: Request) -> dict[str, str]:

@@ -1,0 +1,109 @@
+"""Security activity: every event of the account in words, with the changes codes were for."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from otpgate.domain.accounts import EventType, SecurityEvent
+from otpgate.domain.challenges import Purpose
+from otpgate.web.pages.common import member
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 30
+Tone = Literal["neutral", "good", "warning"]
+
+# What each security event means to the customer, and whether it deserves their attention.
+EVENT_TEXT: dict[EventType, tuple[str, Tone]] = {
+    EventType.ACCOUNT_REGISTERED: ("Account created", "neutral"),
+    EventType.PHONE_VERIFIED: ("Mobile number confirmed", "neutral"),
+    EventType.SIGNIN_PASSWORD_FAILED: ("Sign-in refused: wrong password", "warning"),
+    EventType.SIGNIN_PASSWORD_OK: ("Password accepted, code sent", "neutral"),
+    EventType.SIGNIN_SUCCEEDED: ("Signed in", "neutral"),
+    EventType.SIGNIN_TRUSTED_DEVICE: ("Signed in on a trusted browser", "neutral"),
+    EventType.CODE_SENT: ("Code sent by text message", "neutral"),
+    EventType.CODE_FAILED: ("Wrong code entered", "warning"),
+    EventType.CODE_APPROVED: ("Code accepted", "neutral"),
+    EventType.CHALLENGE_FAILED: ("Too many wrong codes", "warning"),
+    EventType.CHALLENGE_EXPIRED: ("Code expired unused", "neutral"),
+    EventType.LOCKOUT_CODES: ("Codes paused after many wrong attempts", "warning"),
+    EventType.RATE_LIMITED: ("Too many attempts", "warning"),
+    EventType.SESSION_SIGNED_OUT: ("Signed out", "neutral"),
+    EventType.SMS_FAILED: ("A text message could not be delivered", "warning"),
+    EventType.STEP_UP_REQUESTED: ("Change requested, code sent", "neutral"),
+    EventType.STEP_UP_APPLIED: ("Change made", "good"),
+    EventType.STEP_UP_REFUSED: ("Change refused, nothing changed", "warning"),
+    EventType.CHANGE_APPLIED: ("Account changed", "good"),
+    EventType.SESSION_REVOKED: ("Another browser signed out", "neutral"),
+    EventType.DEVICE_FORGOTTEN: ("Trusted browser forgotten", "neutral"),
+}
+# Events about a code that, for a step-up, say what happened to the change it was for.
+STEP_UP_ENDINGS: dict[EventType, tuple[str, Tone]] = {
+    EventType.CHALLENGE_EXPIRED: ("Change expired unused, nothing changed", "neutral"),
+    EventType.CHALLENGE_FAILED: ("Too many wrong codes, nothing changed", "warning"),
+    EventType.CODE_FAILED: ("Wrong code entered for a change", "warning"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    text: str
+    detail: str | None
+    tone: Tone
+    at: datetime | None
+    ip: str | None
+
+
+def describe_all(events: Sequence[SecurityEvent]) -> list[Activity]:
+    """The events in words. Step-up events name their change; the request event names it
+    for the later events of the same challenge (a refusal or an expiry) that don't."""
+    summaries: dict[str, str] = {}
+    for event in events:
+        summary = event.details.get("summary")
+        challenge_id = event.details.get("challenge_id")
+        if isinstance(summary, str) and isinstance(challenge_id, str):
+            summaries[challenge_id] = summary
+    return [describe(event, summaries) for event in events]
+
+
+def describe(event: SecurityEvent, summaries: dict[str, str] | None = None) -> Activity:
+    details = event.details
+    text, tone = EVENT_TEXT.get(event.type, (event.type.value.replace("_", " "), "neutral"))
+    detail: str | None = None
+    step_up = details.get("purpose") == Purpose.STEP_UP.value or "action" in details
+    if step_up:
+        if event.type in STEP_UP_ENDINGS:
+            text, tone = STEP_UP_ENDINGS[event.type]
+        summary = details.get("summary")
+        if not isinstance(summary, str):
+            summary = (summaries or {}).get(str(details.get("challenge_id")))
+        detail = summary
+    elif event.type is EventType.CHANGE_APPLIED:
+        if "phone" in details:
+            text = f"Mobile number changed to {details['phone']}"
+        elif "signed_out" in details:
+            text = "Password changed, other browsers signed out"
+    elif event.type is EventType.SESSION_REVOKED and "others" in details:
+        text = "Signed out everywhere else"
+    return Activity(text=text, detail=detail, tone=tone, at=event.created_at, ip=event.ip)
+
+
+@router.get("/account/activity")
+async def activity(request: Request, before: int | None = None) -> Response:
+    visit, auth = await member(request)
+    events = await visit.services.account.events(auth.account.id, PAGE_SIZE + 1, before)
+    shown = list(events[:PAGE_SIZE])
+    older = shown[-1].id if len(events) > PAGE_SIZE and shown else None
+    return visit.render(
+        "activity.html",
+        section="activity",
+        activity=describe_all(shown),
+        older=older,
+        paged=before is not None,
+    )

@@ -1,0 +1,201 @@
+"""Your payments: cards. Adding, editing, removing and choosing the default each take a code.
+
+The card number is read from the form, handed to the service and dropped: it is never put
+back into a page (not even into the form after an error), never logged, never stored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from fastapi import APIRouter, HTTPException, Request
+from starlette.responses import Response
+
+from otpgate.domain.addresses import Address
+from otpgate.domain.cards import PaymentMethod
+from otpgate.domain.errors import InvalidInput, OtpgateError
+from otpgate.services.sessions import Authenticated
+from otpgate.web.pages.common import Visit, member, member_form
+from otpgate.web.pages.stepup import PAYMENTS, ask_for_code, refusal
+
+router = APIRouter(include_in_schema=False)
+
+FIELDS = ("number", "exp_month", "exp_year", "name_on_card", "billing_address_id")
+CARD_ID = re.compile(r"^pm_[A-Za-z0-9_-]{1,60}$")
+MAX_NUMBER_INPUT = 40
+YEARS_AHEAD = 20
+
+
+@router.get("/account/payments")
+async def payments_page(request: Request) -> Response:
+    visit, auth = await member(request)
+    cards = await visit.services.payments.list(auth)
+    addresses = {a.id: a for a in await visit.services.addresses.list(auth)}
+    return visit.render(
+        "payments.html",
+        section="payments",
+        cards=[_view(card, addresses, visit.now()) for card in cards],
+    )
+
+
+@router.get("/account/payments/new")
+async def new_card(request: Request) -> Response:
+    visit, auth = await member(request)
+    addresses = await visit.services.addresses.list(auth)
+    default = next((a.id for a in addresses if a.is_default), "")
+    values = {"exp_month": "", "exp_year": "", "name_on_card": "", "billing_address_id": default}
+    return _form(visit, None, addresses, values, {})
+
+
+@router.post("/account/payments")
+async def add_card(request: Request) -> Response:
+    visit, auth, fields = await member_form(request)
+    # Everything but the number may be shown again; the number goes to the service only.
+    values = {name: fields.get(name, "")[:100] for name in FIELDS if name != "number"}
+    is_default = fields.get("is_default") == "1"
+    try:
+        challenge = await visit.services.payments.add(
+            auth,
+            visit.ctx,
+            number=fields.get("number", "")[:MAX_NUMBER_INPUT],
+            exp_month=_number(values["exp_month"], "exp_month", "Choose the expiry month."),
+            exp_year=_number(values["exp_year"], "exp_year", "Choose the expiry year."),
+            name_on_card=values["name_on_card"],
+            billing_address_id=values["billing_address_id"] or None,
+            is_default=is_default,
+        )
+    except OtpgateError as exc:
+        errors, status = refusal(exc, FIELDS)
+        addresses = await visit.services.addresses.list(auth)
+        return _form(visit, None, addresses, values, errors, is_default=is_default, status=status)
+    return ask_for_code(visit, challenge)
+
+
+@router.get("/account/payments/{card_id}/edit")
+async def edit_card(request: Request, card_id: str) -> Response:
+    visit, auth = await member(request)
+    card = await _find(visit, auth, card_id)
+    values = {
+        "exp_month": str(card.exp_month),
+        "exp_year": str(card.exp_year),
+        "billing_address_id": card.billing_address_id or "",
+    }
+    return _form(visit, card, await visit.services.addresses.list(auth), values, {})
+
+
+@router.post("/account/payments/{card_id}")
+async def update_card(request: Request, card_id: str) -> Response:
+    visit, auth, fields = await member_form(request)
+    card = await _find(visit, auth, card_id)
+    values = {name: fields.get(name, "")[:100] for name in FIELDS if name != "number"}
+    billing = values["billing_address_id"] or None
+    try:
+        challenge = await visit.services.payments.update(
+            auth,
+            visit.ctx,
+            card.id,
+            exp_month=_number(values["exp_month"], "exp_month", "Choose the expiry month."),
+            exp_year=_number(values["exp_year"], "exp_year", "Choose the expiry year."),
+            billing_address_id=billing,
+            clear_billing_address=billing is None,
+            is_default=None,
+        )
+    except OtpgateError as exc:
+        errors, status = refusal(exc, FIELDS)
+        addresses = await visit.services.addresses.list(auth)
+        return _form(visit, card, addresses, values, errors, status=status)
+    return ask_for_code(visit, challenge)
+
+
+@router.post("/account/payments/{card_id}/default")
+async def make_default(request: Request, card_id: str) -> Response:
+    visit, auth, _fields = await member_form(request)
+    card = await _find(visit, auth, card_id)
+    if card.is_default:
+        return visit.redirect(PAYMENTS, flash="unchanged")
+    challenge = await visit.services.payments.update(
+        auth,
+        visit.ctx,
+        card.id,
+        exp_month=None,
+        exp_year=None,
+        billing_address_id=None,
+        clear_billing_address=False,
+        is_default=True,
+    )
+    return ask_for_code(visit, challenge)
+
+
+@router.post("/account/payments/{card_id}/delete")
+async def delete_card(request: Request, card_id: str) -> Response:
+    visit, auth, _fields = await member_form(request)
+    card = await _find(visit, auth, card_id)
+    return ask_for_code(visit, await visit.services.payments.delete(auth, visit.ctx, card.id))
+
+
+async def _find(visit: Visit, auth: Authenticated, card_id: str) -> PaymentMethod:
+    """The account's card ``card_id``; any other id is a 404 page."""
+    if CARD_ID.match(card_id):
+        for card in await visit.services.payments.list(auth):
+            if card.id == card_id:
+                return card
+    raise HTTPException(status_code=404)
+
+
+def _number(raw: str, field: str, missing: str) -> int:
+    text = raw.strip()
+    if not text:
+        raise InvalidInput(field, missing)
+    if not text.isascii() or not text.isdigit() or len(text) > 4:
+        raise InvalidInput(field, "Choose a date from the list.")
+    return int(text)
+
+
+def _form(
+    visit: Visit,
+    card: PaymentMethod | None,
+    addresses: Sequence[Address],
+    values: Mapping[str, str],
+    errors: Mapping[str, str],
+    *,
+    is_default: bool = False,
+    status: int = 200,
+) -> Response:
+    year = visit.now().year
+    return visit.render(
+        "card_form.html",
+        status=status,
+        section="payments",
+        card=_view(card, {}, visit.now()) if card else None,
+        action=f"{PAYMENTS}/{card.id}" if card else PAYMENTS,
+        values=values,
+        errors=errors,
+        # The number is never shown again; after any error it must be typed again.
+        retype=bool(errors) and "number" not in errors,
+        is_default=is_default,
+        months=[("", "Month")] + [(str(m), f"{m:02d}") for m in range(1, 13)],
+        years=[("", "Year")] + [(str(y), str(y)) for y in range(year, year + YEARS_AHEAD + 1)],
+        billing=[("", "No billing address")] + [(a.id, _address_line(a)) for a in addresses],
+        has_addresses=bool(addresses),
+    )
+
+
+def _address_line(address: Address) -> str:
+    return f"{address.fields.full_name}, {address.fields.one_line}"
+
+
+def _view(
+    card: PaymentMethod, addresses: Mapping[str, Address], now: datetime
+) -> dict[str, object]:
+    billing = addresses.get(card.billing_address_id or "")
+    return {
+        "id": card.id,
+        "label": card.label,
+        "description": f"{card.label}, expires {card.expiry}",
+        "name_on_card": card.name_on_card,
+        "billing": _address_line(billing) if billing else None,
+        "is_default": card.is_default,
+        "expired": (card.exp_year, card.exp_month) < (now.year, now.month),
+    }

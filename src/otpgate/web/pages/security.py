@@ -1,0 +1,90 @@
+"""Login & security: name and email, password, mobile number — each change behind a code.
+
+Each form asks the service for a step-up and sends the browser to the code page; the change
+is made only when the code is accepted there. Passwords are never sent back into a page.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from otpgate.domain.errors import OtpgateError
+from otpgate.domain.passwords import MIN_PASSWORD_LENGTH
+from otpgate.domain.phones import mask
+from otpgate.services.sessions import Authenticated
+from otpgate.web.pages.common import Visit, member, member_form
+from otpgate.web.pages.stepup import ask_for_code, refusal
+
+router = APIRouter(include_in_schema=False)
+
+PROFILE_FIELDS = ("name", "email")
+PASSWORD_FIELDS = ("current_password", "new_password")
+PHONE_FIELDS = ("phone",)
+
+
+@router.get("/account/security")
+async def security_page(request: Request) -> Response:
+    visit, auth = await member(request)
+    return _page(visit, auth)
+
+
+@router.post("/account/security/profile")
+async def change_profile(request: Request) -> Response:
+    visit, auth, fields = await member_form(request)
+    values = {name: fields.get(name, "") for name in PROFILE_FIELDS}
+    try:
+        challenge = await visit.services.profile.request_profile_change(
+            auth, visit.ctx, values["name"], values["email"]
+        )
+    except OtpgateError as exc:
+        errors, status = refusal(exc, PROFILE_FIELDS)
+        return _page(visit, auth, "profile", errors, status, values)
+    return ask_for_code(visit, challenge)
+
+
+@router.post("/account/security/password")
+async def change_password(request: Request) -> Response:
+    visit, auth, fields = await member_form(request)
+    try:
+        challenge = await visit.services.profile.request_password_change(
+            auth, visit.ctx, fields.get("current_password", ""), fields.get("new_password", "")
+        )
+    except OtpgateError as exc:
+        errors, status = refusal(exc, PASSWORD_FIELDS)
+        return _page(visit, auth, "password", errors, status)
+    return ask_for_code(visit, challenge)
+
+
+@router.post("/account/security/phone")
+async def change_phone(request: Request) -> Response:
+    visit, auth, fields = await member_form(request)
+    phone = fields.get("phone", "")
+    try:
+        challenge = await visit.services.profile.request_phone_change(auth, visit.ctx, phone)
+    except OtpgateError as exc:
+        errors, status = refusal(exc, PHONE_FIELDS)
+        return _page(visit, auth, "phone", errors, status, {"phone": phone})
+    return ask_for_code(visit, challenge)
+
+
+def _page(
+    visit: Visit,
+    auth: Authenticated,
+    form: str | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    typed: dict[str, str] | None = None,
+) -> Response:
+    """The page; after a refused form, that form's errors and what was typed (no password)."""
+    account = auth.account
+    values = {"name": account.name, "email": account.email, "phone": "", **(typed or {})}
+    return visit.render(
+        "security.html",
+        status=status,
+        section="security",
+        values=values,
+        errors={form: errors or {}} if form else {},
+        phone=mask(account.phone),
+        min_password=MIN_PASSWORD_LENGTH,
+    )
