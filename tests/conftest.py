@@ -64,6 +64,7 @@ def make_settings(
             "base_url": "https://shop.example",
             "brand": "Shop",
             "resend_cooldown_seconds": 30,
+            "dev_sms_page": True,
             # In process, also on PostgreSQL: tests/delivery covers the queue with a worker.
             "delivery": "inline",
         }

@@ -75,7 +75,10 @@ class Settings(BaseSettings):
     argon2_parallelism: int = Field(1, ge=1, le=16)
 
     # -- rate limits (``limits`` notation; several separated by ';' make growing delays) ----
-    limit_password_account: str = "5/30seconds;10/15minutes;20/hour;50/day"
+    # Growing pauses that never exceed an hour (S14): an attacker who types wrong passwords
+    # for someone else's email can delay its owner, never lock them out.
+    limit_password_account: str = "5/30seconds;10/15minutes;20/hour"
+    limit_password_change: str = "5/15minutes;10/hour"
     limit_password_ip: str = "20/minute;100/hour;500/day"
     limit_send_number: str = "5/15minutes;10/day"
     limit_send_ip: str = "10/15minutes;30/day"
@@ -91,6 +94,9 @@ class Settings(BaseSettings):
     sms_provider: Literal["outbox", "twilio", "sns", "webhook"] = "outbox"
     sms_providers: CommaList = ()
     sms_outbox: Path | None = None
+    # The /dev/sms page shows every code sent: unset means "only when the outbox is the one
+    # provider and the service answers on a loopback address" (a developer's machine).
+    dev_sms_page: bool | None = None
     sms_default_region: str | None = Field(None, min_length=2, max_length=2)
     sms_allowed_countries: CommaList = ()
     sms_send_timeout_seconds: float = Field(10.0, gt=0, le=60)
@@ -234,6 +240,14 @@ class Settings(BaseSettings):
     @property
     def outbox_path(self) -> Path:
         return self.sms_outbox or self.data_dir / "sms-outbox.jsonl"
+
+    @property
+    def dev_inbox_enabled(self) -> bool:
+        if "outbox" not in self.provider_order:
+            return False
+        if self.dev_sms_page is not None:
+            return self.dev_sms_page
+        return self.provider_order == ("outbox",) and self.host in ("127.0.0.1", "localhost", "::1")
 
     @property
     def provider_order(self) -> tuple[str, ...]:

@@ -68,13 +68,105 @@ async def test_forwarded_for_is_ignored_from_untrusted_peers(h: Harness) -> None
 
 
 async def test_sends_per_number_are_capped_and_nothing_is_sent_over_the_cap(h: Harness) -> None:
-    account = await h.registered_account()  # send 1
-    for _ in range(4):  # sends 2..5
+    account = await h.registered_account()  # counted in the budget of unproven numbers
+    for _ in range(5):  # sign-in sends 1..5 to the confirmed number
         assert (await h.start_sign_in()).status_code == 202
     before = len(await h.messages(account["phone"]))
-    assert before == 5
+    assert before == 6
     assert_throttled(await h.start_sign_in())
     assert len(await h.messages(account["phone"])) == before
+
+
+async def test_sign_ups_with_someone_elses_number_cannot_block_their_sign_in(
+    make_harness: Any,
+) -> None:
+    h: Harness = await make_harness(limit_register_ip="1000/minute", limit_send_ip="1000/minute")
+    victim = await h.registered_account("victim@example.com")
+    for i in range(5):  # an attacker types the victim's number into the sign-up form
+        await h.client.post(
+            "/api/v1/accounts",
+            json={
+                "name": "Mallory",
+                "email": f"junk{i}@example.com",
+                "password": PASSWORD,
+                "phone": victim["phone"],
+            },
+        )
+    refused = await h.client.post(
+        "/api/v1/accounts",
+        json={
+            "name": "M",
+            "email": "junk9@example.com",
+            "password": PASSWORD,
+            "phone": victim["phone"],
+        },
+    )
+    assert_throttled(refused)  # the sign-up budget for that number is spent...
+    assert (await h.start_sign_in("victim@example.com")).status_code == 202  # ...not the victim's
+
+
+async def test_wrong_passwords_elsewhere_never_lock_out_a_trusted_browser(
+    make_harness: Any,
+) -> None:
+    h: Harness = await make_harness(limit_send_number="100/minute")
+    account = await h.registered_account()
+    challenge = (await h.start_sign_in()).json()["challenge"]
+    device_token = (
+        await h.verify(challenge["id"], await h.last_code(account["phone"]), remember_device=True)
+    ).json()["device_token"]
+    for _ in range(5):
+        await h.client.post(
+            "/api/v1/sessions", json={"email": "ada@example.com", "password": "attacker guess"}
+        )
+    assert_throttled(await h.start_sign_in())
+    trusted = await h.start_sign_in(device_token=device_token)
+    assert trusted.status_code == 201
+    # A forged device token earns no bucket of its own.
+    assert_throttled(await h.start_sign_in(device_token="dev_forged"))
+
+
+async def test_password_pauses_never_exceed_an_hour(make_harness: Any) -> None:
+    h: Harness = await make_harness(limit_password_ip="1000/minute")
+    retry_after = 0
+    for _ in range(40):
+        response = await h.client.post(
+            "/api/v1/sessions", json={"email": "ada@example.com", "password": "guess guess"}
+        )
+        if response.status_code == 429:
+            retry_after = max(retry_after, int(response.headers["Retry-After"]))
+    assert 0 < retry_after <= 3600
+
+
+async def test_every_spelling_of_an_address_shares_one_password_bucket(h: Harness) -> None:
+    await h.registered_account("ada@example.com")
+    spellings = ["ada@example.com", "ADA@EXAMPLE.COM", "ada@ｅxample.com", "ada@example．com"]
+    for spelling in [*spellings, "ada@exampｌe.com"]:
+        response = await h.client.post(
+            "/api/v1/sessions", json={"email": spelling, "password": "wrong guess here"}
+        )
+        assert response.status_code == 401, spelling
+    for spelling in spellings:
+        assert_throttled(
+            await h.client.post("/api/v1/sessions", json={"email": spelling, "password": PASSWORD})
+        )
+
+
+async def test_ipv6_clients_are_counted_by_their_64_block(make_harness: Any) -> None:
+    h: Harness = await make_harness(trusted_proxies="203.0.113.7", limit_password_ip="3/minute")
+    for i in range(3):
+        response = await h.client.post(
+            "/api/v1/sessions",
+            json={"email": f"u{i}@example.com", "password": "wrong guess"},
+            headers={"X-Forwarded-For": f"2001:db8:1:2::{i + 1}"},
+        )
+        assert response.status_code == 401
+    assert_throttled(
+        await h.client.post(
+            "/api/v1/sessions",
+            json={"email": "u9@example.com", "password": "wrong guess"},
+            headers={"X-Forwarded-For": "2001:db8:1:2:ffff::9"},
+        )
+    )
 
 
 async def test_sends_per_ip_are_capped(make_harness: Any) -> None:

@@ -218,3 +218,62 @@ async def test_sessions_and_devices_can_be_listed_and_signed_out(h: Harness) -> 
     assert (await h.client.get("/api/v1/me", headers=auth(token))).status_code == 200
     unknown = await h.client.delete("/api/v1/me/sessions/se_unknown", headers=auth(token))
     assert unknown.status_code == 404
+
+
+async def test_wrong_current_passwords_from_a_session_dont_lock_out_sign_in(
+    h: Harness,
+) -> None:
+    _account, token = await h.signed_in()
+    for _ in range(6):
+        await h.client.put(
+            "/api/v1/me/password",
+            json={"current_password": "a wrong guess", "new_password": NEW_PASSWORD},
+            headers=auth(token),
+        )
+    refused = await h.client.put(
+        "/api/v1/me/password",
+        json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+        headers=auth(token),
+    )
+    assert refused.status_code == 429
+    assert (await h.start_sign_in()).status_code == 202
+    events = (await h.client.get("/api/v1/me/events", headers=auth(token))).json()["events"]
+    assert [e["type"] for e in events].count("password_change.failed") == 5
+
+
+async def test_a_password_change_ends_sign_ins_begun_with_the_old_password(
+    make_harness: Any,
+) -> None:
+    h: Harness = await make_harness(limit_password_account="100/minute")
+    account, token = await h.signed_in()
+    pending = (await h.start_sign_in()).json()["challenge"]
+    old_code = await h.last_code(account["phone"])
+    requested = await h.client.put(
+        "/api/v1/me/password",
+        json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+        headers=auth(token),
+    )
+    await verify(h, token, requested.json()["challenge"]["id"], await h.last_code(account["phone"]))
+    late = await h.verify(pending["id"], old_code)
+    assert late.status_code == 410
+    assert late.json()["code"] == "challenge_canceled"
+
+
+async def test_wrong_step_up_codes_pause_step_up_codes_too(make_harness: Any) -> None:
+    h: Harness = await make_harness(limit_send_number="100/minute", limit_send_account="100/minute")
+    account, token = await h.signed_in()
+    for _ in range(2):
+        h.clock.advance(1)
+        requested = await h.client.patch(
+            "/api/v1/me", json={"name": "Mallory"}, headers=auth(token)
+        )
+        code = await h.last_code(account["phone"])
+        wrong = "000000" if code != "000000" else "111111"
+        for _ in range(5):
+            await verify(h, token, requested.json()["challenge"]["id"], wrong)
+    requested = await h.client.patch("/api/v1/me", json={"name": "Mallory"}, headers=auth(token))
+    code = await h.last_code(account["phone"])
+    paused = await verify(h, token, requested.json()["challenge"]["id"], code)
+    assert paused.status_code == 429
+    assert paused.json()["code"] == "code_lockout"
+    assert (await h.client.get("/api/v1/me", headers=auth(token))).json()["name"] == "Ada Lovelace"

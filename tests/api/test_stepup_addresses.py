@@ -36,13 +36,13 @@ async def test_adding_an_address_needs_a_code_that_names_it(h: Harness) -> None:
     challenge = requested.json()["challenge"]
     assert challenge["action"] == {
         "type": "add_address",
-        "summary": "Ship to 1 Main St, Springfield 62701",
+        "summary": "Ship to Ada Lovelace, 1 Main St, Springfield IL 62701, US",
     }
     listed = await h.client.get("/api/v1/me/addresses", headers=auth(token))
     assert listed.json()["addresses"] == []  # nothing applied before the code
     body = (await h.messages(account["phone"]))[-1]["body"]
     assert body.startswith(f"{(await h.last_code(account['phone']))} is your Shop code to ship")
-    assert "to ship to 1 Main St, Springfield 62701." in body
+    assert "to ship to Ada Lovelace, 1 Main St, Springfield IL 62701, US." in body
     done = await approve(h, token, requested, account["phone"])
     assert done["result"]["line1"] == "1 Main St"
     assert done["result"]["is_default"] is True
@@ -144,7 +144,11 @@ async def test_unused_step_up_codes_show_as_expired_in_the_activity(h: Harness) 
     h.clock.advance(301)
     events = (await h.client.get("/api/v1/me/events", headers=auth(token))).json()["events"]
     expired = [e for e in events if e["type"] == "challenge.expired"]
-    assert expired and expired[0]["details"]["summary"] == "Ship to 1 Main St, Springfield 62701"
+    assert (
+        expired
+        and expired[0]["details"]["summary"]
+        == "Ship to Ada Lovelace, 1 Main St, Springfield IL 62701, US"
+    )
 
 
 async def test_cosmetic_edits_apply_at_once_significant_ones_need_a_code(h: Harness) -> None:
@@ -167,7 +171,7 @@ async def test_cosmetic_edits_apply_at_once_significant_ones_need_a_code(h: Harn
     )
     assert significant.status_code == 202
     assert significant.json()["challenge"]["action"]["summary"] == (
-        "Ship to 2 Side St, Springfield 62702 instead of 1 Main St, Springfield 62701"
+        "Change the address 1 Main St, Springfield 62701: street to 2 Side St, postal code to 62702"
     )
     current = await h.client.get("/api/v1/me/addresses", headers=auth(token))
     assert current.json()["addresses"][0]["line1"] == "1 Main St"
@@ -239,3 +243,32 @@ async def test_invalid_addresses_are_refused_with_the_field(h: Harness) -> None:
     assert (
         await h.client.post("/api/v1/me/addresses", json=gb, headers=auth(token))
     ).status_code == 202
+
+
+async def test_the_code_text_names_every_changed_value(h: Harness) -> None:
+    account, token = await h.signed_in()
+    added = await approve(
+        h,
+        token,
+        await h.client.post("/api/v1/me/addresses", json=HOME, headers=auth(token)),
+        account["phone"],
+    )
+    response = await h.client.patch(
+        f"/api/v1/me/addresses/{added['result']['id']}",
+        json={"line2": "Apt 7", "full_name": "Mallory"},
+        headers=auth(token),
+    )
+    summary = response.json()["challenge"]["action"]["summary"]
+    assert summary == (
+        "Change the address 1 Main St, Springfield 62701: recipient to Mallory, line 2 to Apt 7"
+    )
+    sms = (await h.messages(account["phone"]))[-1]["body"]
+    assert "recipient to Mallory, line 2 to Apt 7." in sms
+
+
+async def test_text_direction_controls_are_refused(h: Harness) -> None:
+    _account, token = await h.signed_in()
+    spoof = {**HOME, "line1": "1 Main St \u202e10726 dleifgnirpS"}
+    response = await h.client.post("/api/v1/me/addresses", json=spoof, headers=auth(token))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "line1"

@@ -33,8 +33,8 @@ def test_add_an_address_with_a_code(page: Page, server: Server) -> None:
 
     expect(page.get_by_role("heading", level=1)).to_have_text(
         re.compile(
-            r"^Enter the code we sent to \+1 ••• ••• ••\d\d to ship to 1 Main St, "
-            r"Springfield 62701$"
+            r"^Enter the code we sent to \+1 ••• ••• ••\d\d to ship to Ada Lovelace, "
+            r"1 Main St, Springfield IL 62701, US$"
         )
     )
     expect(page.get_by_text("Confirm a change")).to_be_visible()

@@ -72,13 +72,14 @@ async def test_adding_an_address_waits_for_the_code_that_names_it(
     sent = await visitor.submit("/account/addresses/new", "/account/addresses", **ADDRESS)
     assert_redirect(sent, "/verify")
     assert heading((await visitor.get("/verify")).text) == (
-        f"Enter the code we sent to {phone_mask(phone)} to ship to 1 Main St, Springfield 62701"
+        f"Enter the code we sent to {phone_mask(phone)} to ship to Ada Lovelace, 1 Main St, "
+        "Springfield IL 62701, US"
     )
     page = text_of((await visitor.get("/verify")).text)
     assert "Confirm a change" in page and "Don't ask for codes" not in page
     assert await h.scalar("SELECT count(*) FROM addresses") == 0
     sms = (await h.messages(phone))[-1]["body"]
-    assert "code to ship to 1 Main St, Springfield 62701" in sms
+    assert "code to ship to Ada Lovelace, 1 Main St, Springfield IL 62701, US" in sms
 
     listed = await approve(visitor, phone, "/account/addresses")
     assert "The address is added." in listed
@@ -98,7 +99,7 @@ async def test_a_wrong_code_counts_down_and_changes_nothing(h: Harness, visitor:
     refused = await visitor.enter_code(wrong(code))
     assert refused.status_code == 400
     assert alerts(refused.text) == ["That code is not right. 4 tries left."]
-    assert "to ship to 1 Main St" in heading(refused.text)
+    assert "to ship to Ada Lovelace, 1 Main St" in heading(refused.text)
     assert await h.scalar("SELECT count(*) FROM addresses") == 0
     for _ in range(3):
         await visitor.enter_code(wrong(code))
@@ -138,8 +139,8 @@ async def test_label_and_instructions_apply_at_once_the_rest_needs_a_code(
     asked = await visitor.submit(edit, f"/account/addresses/{address_id}", **moved)
     assert_redirect(asked, "/verify")
     assert await code_page(visitor) == (
-        f"Enter the code we sent to {phone_mask(phone)} to ship to 2 Side St, Springfield 62701 "
-        "instead of 1 Main St, Springfield 62701"
+        f"Enter the code we sent to {phone_mask(phone)} to change the address "
+        "1 Main St, Springfield 62701: street to 2 Side St"
     )
     assert await h.scalar("SELECT line1 FROM addresses") == "1 Main St"
     assert "The address is updated." in await approve(visitor, phone, "/account/addresses")
@@ -382,9 +383,10 @@ async def test_resend_works_for_a_change_code(h: Harness, visitor: Visitor) -> N
     resent = await visitor.submit("/verify", "/verify/resend")
     assert_redirect(resent, "/verify")
     page = await visitor.get("/verify")
-    assert "We sent a new code" in page.text and "to ship to 1 Main St" in heading(page.text)
+    assert "We sent a new code" in page.text
+    assert "to ship to Ada Lovelace, 1 Main St" in heading(page.text)
     assert len(await h.messages(phone)) == sends + 1
-    assert "code to ship to 1 Main St" in (await h.messages(phone))[-1]["body"]
+    assert "code to ship to Ada Lovelace, 1 Main St" in (await h.messages(phone))[-1]["body"]
     await approve(visitor, phone, "/account/addresses")
     assert await h.scalar("SELECT count(*) FROM addresses") == 1
 

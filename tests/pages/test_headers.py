@@ -31,7 +31,7 @@ async def signed_in_pages(h: Harness, visitor: Visitor) -> list[httpx.Response]:
         pages.append(page)
     await visitor.submit("/account/addresses/new", "/account/addresses", **ADDRESS)
     pages.append(await visitor.get("/verify"))  # the code page of a change
-    assert "ship to 1 Main St" in pages[-1].text
+    assert "ship to Ada Lovelace, 1 Main St" in pages[-1].text
     return pages
 
 
@@ -140,3 +140,29 @@ async def test_dev_sms_is_absent_with_a_real_provider(
     assert "Page not found" in response.text
     home = await visitor.get("/")
     assert "/dev/sms" not in home.text
+
+
+@pytest.mark.parametrize(
+    ("overrides", "shown"),
+    [
+        ({"dev_sms_page": None, "base_url": "https://shop.example"}, False),
+        ({"dev_sms_page": None, "base_url": "http://127.0.0.1:8000"}, True),
+        ({"dev_sms_page": None, "sms_providers": "webhook,outbox"}, False),
+        ({"dev_sms_page": False, "base_url": "http://127.0.0.1:8000"}, False),
+    ],
+)
+async def test_the_code_inbox_is_only_served_on_a_developers_machine(
+    make_harness: Callable[..., Awaitable[Harness]],
+    make_visitor: Callable[..., Visitor],
+    overrides: dict[str, object],
+    shown: bool,
+) -> None:
+    extra: dict[str, object] = {}
+    if "webhook" in str(overrides.get("sms_providers", "")):
+        extra = {
+            "webhook_url": "https://hooks.example/sms",
+            "webhook_secret": "webhook-secret-that-is-long-enough-0123",
+        }
+    h = await make_harness(**overrides, **extra)
+    response = await make_visitor(h).get("/dev/sms")
+    assert response.status_code == (200 if shown else 404)

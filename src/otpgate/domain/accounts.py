@@ -70,6 +70,7 @@ class EventType(StrEnum):
     SESSION_SIGNED_OUT = "session.signed_out"
     SMS_FAILED = "sms.failed"
     STEP_UP_REQUESTED = "step_up.requested"
+    PASSWORD_CHANGE_FAILED = "password_change.failed"
     STEP_UP_APPLIED = "step_up.applied"
     STEP_UP_REFUSED = "step_up.refused"
     CHANGE_APPLIED = "change.applied"

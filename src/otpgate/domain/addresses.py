@@ -72,9 +72,42 @@ class AddressFields:
 
     @property
     def one_line(self) -> str:
-        """ "1 Main St, Springfield 62701" for SMS texts and summaries."""
+        """How a customer recognises the address: "1 Main St, Springfield 62701"."""
         place = " ".join(part for part in (self.city, self.postal_code) if part)
         return ", ".join(part for part in (self.line1, place) if part)
+
+    @property
+    def full_line(self) -> str:
+        """Everything that decides where a parcel goes and who takes it, on one line."""
+        place = " ".join(p for p in (self.city, self.region, self.postal_code) if p)
+        parts = (self.full_name, self.line1, self.line2, place, self.country)
+        return ", ".join(p for p in parts if p)
+
+
+FIELD_NAMES = {
+    "label": "label",
+    "full_name": "recipient",
+    "line1": "street",
+    "line2": "line 2",
+    "city": "city",
+    "region": "region",
+    "postal_code": "postal code",
+    "country": "country",
+    "phone": "phone",
+    "instructions": "instructions",
+}
+# Characters that reorder how text is displayed: in an SMS they could make one change read
+# as another (RTS 5 dynamic linking: the text must show exactly what is approved).
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def describe_change(old: AddressFields, new: AddressFields, changed: set[str]) -> str:
+    """Every changed field with its new value, for the summary a code approves."""
+    parts = []
+    for name, label in FIELD_NAMES.items():
+        if name in changed:
+            parts.append(f"{label} to {getattr(new, name) or '(empty)'}")
+    return ", ".join(parts)
 
 
 def _text(values: Mapping[str, Any], name: str) -> str:
@@ -86,7 +119,7 @@ def _text(values: Mapping[str, Any], name: str) -> str:
     text = " ".join(raw.split()) if name != "instructions" else raw.strip()
     if len(text) > LIMITS[name]:
         raise InvalidInput(name, f"Use at most {LIMITS[name]} characters.")
-    if any(ord(ch) < 32 and ch not in "\n\t" for ch in text):
+    if any((ord(ch) < 32 and ch not in "\n\t") or ch in BIDI_CONTROLS for ch in text):
         raise InvalidInput(name, "This has characters we can't store.")
     return text
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from email_validator import EmailNotValidError, validate_email
 
 from otpgate.domain.errors import InvalidInput
@@ -28,11 +30,17 @@ def normalize_email(raw: str, *, field: str = "email") -> str:
 
 
 def throttle_key(raw: str) -> str:
-    """The key password throttling uses: the address as typed, folded, valid or not.
+    """The key password throttling uses: the address in the form accounts are looked up by.
 
-    Known and unknown addresses are keyed the same way so throttling never tells them apart.
+    Every spelling that reaches the same account (case, full-width letters, IDNA forms of the
+    domain) must land in the same bucket, or each spelling would be a fresh set of tries.
+    Unknown and invalid addresses are keyed by the same rule, so throttling never tells them
+    apart from known ones.
     """
-    return raw.strip().lower()[:MAX_EMAIL_LENGTH]
+    try:
+        return normalize_email(raw)
+    except InvalidInput:
+        return unicodedata.normalize("NFKC", raw).strip().casefold()[:MAX_EMAIL_LENGTH]
 
 
 def mask_email(email: str) -> str:

@@ -12,6 +12,7 @@ from otpgate.domain.addresses import (
     Address,
     AddressFields,
     changed_fields,
+    describe_change,
     is_significant,
     validate_address,
 )
@@ -53,7 +54,10 @@ class AddressService:
             raise InvalidInput("address", f"You can keep at most {MAX_ADDRESSES} addresses.")
         # The first address is the default whatever was asked: orders need somewhere to go.
         payload = {"fields": fields.as_dict(), "is_default": is_default or not existing}
-        action = PendingAction(ActionType.ADD_ADDRESS, payload, f"Ship to {fields.one_line}")
+        summary = f"Ship to {fields.full_line}"
+        if payload["is_default"] and existing:
+            summary += " (your new default)"
+        action = PendingAction(ActionType.ADD_ADDRESS, payload, _fit(summary))
         return await self.stepup.request(auth, action, ctx)
 
     async def update(
@@ -85,22 +89,31 @@ class AddressService:
             return updated
         if changed == {"is_default"}:
             summary = f"Make {address.fields.one_line} your default address"
+            if not make_default:
+                summary = f"Stop using {address.fields.one_line} as your default address"
         else:
-            summary = f"Ship to {merged.one_line} instead of {address.fields.one_line}"
+            # Name every changed value: the code approves exactly what the text shows (S24).
+            summary = f"Change the address {address.fields.one_line}: " + describe_change(
+                address.fields, merged, changed
+            )
+            if "is_default" in changed:
+                summary += ", and make it your default" if make_default else ", not default"
         payload = {
             "id": address.id,
             "version": address.version,
             "fields": merged.as_dict(),
             "is_default": make_default,
         }
-        action = PendingAction(ActionType.UPDATE_ADDRESS, payload, summary)
+        action = PendingAction(ActionType.UPDATE_ADDRESS, payload, _fit(summary))
         return await self.stepup.request(auth, action, ctx)
 
     async def delete(self, auth: Authenticated, ctx: RequestContext, address_id: str) -> Challenge:
         address = await self._get(auth.account.id, address_id)
         payload = {"id": address.id, "version": address.version}
         action = PendingAction(
-            ActionType.DELETE_ADDRESS, payload, f"Remove the address {address.fields.one_line}"
+            ActionType.DELETE_ADDRESS,
+            payload,
+            _fit(f"Remove the address {address.fields.one_line}"),
         )
         return await self.stepup.request(auth, action, ctx)
 
@@ -167,3 +180,8 @@ class AddressService:
         if await tx.get_address(account_id, address_id) is None:
             raise AddressNotFound("That address no longer exists; nothing was changed.")
         raise Conflict("That address changed after this code was sent; nothing was changed.")
+
+
+def _fit(summary: str, limit: int = 200) -> str:
+    """Summaries are stored in 200 characters; a longer one is cut visibly, never silently."""
+    return summary if len(summary) <= limit else summary[: limit - 1] + "…"

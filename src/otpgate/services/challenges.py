@@ -46,7 +46,7 @@ from otpgate.domain.errors import (
 from otpgate.domain.messages import code_message, redact
 from otpgate.domain.policy import after_code_failure, seconds_until
 from otpgate.services.deps import Deps
-from otpgate.services.limits import VERIFY_IP, hit_send_limits
+from otpgate.services.limits import VERIFY_IP, hit_send_limits, ip_key
 from otpgate.services.outbox import queue_sms
 from otpgate.services.ports import (
     OutgoingSms,
@@ -219,7 +219,7 @@ class ChallengeService:
             raise InvalidInput(
                 "code", f"Enter the {deps.config.policy.code_length}-digit code from the text."
             )
-        await deps.limiter.hit(VERIFY_IP, request.ctx.ip)
+        await deps.limiter.hit(VERIFY_IP, ip_key(request.ctx.ip))
         error: OtpgateError | None = None
         verified: Verified | None = None
         async with deps.store.transaction() as tx:
@@ -257,7 +257,9 @@ class ChallengeService:
     async def _check_lockout(
         self, tx: StepUpTransaction, challenge: Challenge, now: datetime
     ) -> OtpgateError | None:
-        if challenge.account_id is None or challenge.purpose is not Purpose.SIGN_IN:
+        # Every code the account owns pauses together: a stolen session guessing step-up codes
+        # is stopped exactly like someone guessing sign-in codes (S12).
+        if challenge.account_id is None:
             return None
         account = await tx.get_account(challenge.account_id)
         if account and account.code_locked_until and account.code_locked_until > now:
@@ -382,7 +384,13 @@ class ChallengeService:
             raise ChallengeNotFound()
         _ensure_owner(challenge, session_id)
         ensure_resend_allowed(challenge, policy, deps.clock.now())
-        await hit_send_limits(deps.limiter, challenge.destination, ctx, challenge.account_id)
+        await hit_send_limits(
+            deps.limiter,
+            challenge.destination,
+            ctx,
+            challenge.account_id,
+            proven=is_proven_destination(challenge),
+        )
         code = generate_code(policy.code_length)
         async with deps.store.transaction() as tx:
             now = deps.clock.now()
@@ -417,6 +425,13 @@ class ChallengeService:
             )
         deps.dispatcher.submit(message)
         return replace(updated, delivery_status=DeliveryStatus.QUEUED.value)
+
+
+def is_proven_destination(challenge: Challenge) -> bool:
+    """Whether the challenge texts an account's confirmed number (see ``hit_send_limits``)."""
+    if challenge.purpose is Purpose.SIGN_IN:
+        return True
+    return challenge.purpose is Purpose.STEP_UP and challenge.action_type != "confirm_new_phone"
 
 
 def _ensure_owner(challenge: Challenge, session_id: str | None) -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from otpgate.domain.phones import country_of
 from otpgate.services.ports import RateLimiter, RequestContext
 
-# Password attempts, keyed on the email as typed and on the client IP (S13).
+# Password attempts, keyed on the email (normalised) and on the client IP (S13).
 PASSWORD_ACCOUNT = "password_account"
 PASSWORD_IP = "password_ip"
+# Current-password checks of a signed-in session (changing the password): a bucket of their
+# own, so a stolen session can't lock the owner out of signing in.
+PASSWORD_CHANGE = "password_change"
 # SMS sends (S16): per destination number, per client IP, per account, per number prefix and
 # per country, plus registrations per IP (S40).
 SEND_NUMBER = "send_number"
@@ -18,6 +23,13 @@ SEND_COUNTRY = "send_country"
 # Every SMS from this installation, whoever asks: the spend circuit breaker against pumping.
 SEND_GLOBAL = "send_global"
 GLOBAL_KEY = "all"
+# The same caps, counted apart for numbers nobody has proven yet (registration, a new mobile
+# number). Anyone can type a victim's number into a sign-up form; that must never use up the
+# budget the victim's own sign-in and step-up codes draw on (S16, S40).
+SEND_NUMBER_NEW = "send_number_new"
+SEND_PREFIX_NEW = "send_prefix_new"
+SEND_COUNTRY_NEW = "send_country_new"
+SEND_GLOBAL_NEW = "send_global_new"
 REGISTER_IP = "register_ip"
 # Code checks per client IP, against many challenges at once.
 VERIFY_IP = "verify_ip"
@@ -31,10 +43,26 @@ ALL_RULES = (
     SEND_PREFIX,
     SEND_COUNTRY,
     SEND_GLOBAL,
+    SEND_NUMBER_NEW,
+    SEND_PREFIX_NEW,
+    SEND_COUNTRY_NEW,
+    SEND_GLOBAL_NEW,
+    PASSWORD_CHANGE,
     REGISTER_IP,
     VERIFY_IP,
 )
-SEND_RULES = (SEND_NUMBER, SEND_IP, SEND_ACCOUNT, SEND_PREFIX, SEND_COUNTRY, SEND_GLOBAL)
+SEND_RULES = (
+    SEND_NUMBER,
+    SEND_IP,
+    SEND_ACCOUNT,
+    SEND_PREFIX,
+    SEND_COUNTRY,
+    SEND_GLOBAL,
+    SEND_NUMBER_NEW,
+    SEND_PREFIX_NEW,
+    SEND_COUNTRY_NEW,
+    SEND_GLOBAL_NEW,
+)
 
 
 def number_prefix(e164: str) -> str:
@@ -42,14 +70,45 @@ def number_prefix(e164: str) -> str:
     return e164[:7]
 
 
+def ip_key(ip: str) -> str:
+    """The client an IP limit counts: the address, or its /64 for IPv6.
+
+    One IPv6 customer line gets a /64 (or more); counting single addresses would hand an
+    attacker 2**64 fresh buckets.
+    """
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 async def hit_send_limits(
-    limiter: RateLimiter, to: str, ctx: RequestContext, account_id: str | None
+    limiter: RateLimiter,
+    to: str,
+    ctx: RequestContext,
+    account_id: str | None,
+    *,
+    proven: bool = True,
 ) -> None:
-    """Count one SMS send against every send cap; raise ``RateLimited`` before anything is sent."""
-    await limiter.hit(SEND_NUMBER, to)
-    await limiter.hit(SEND_IP, ctx.ip)
-    if account_id is not None:
-        await limiter.hit(SEND_ACCOUNT, account_id)
-    await limiter.hit(SEND_PREFIX, number_prefix(to))
-    await limiter.hit(SEND_COUNTRY, country_of(to))
-    await limiter.hit(SEND_GLOBAL, GLOBAL_KEY)
+    """Count one SMS send against every send cap; raise ``RateLimited`` before anything is sent.
+
+    ``proven`` says whether ``to`` is an account's confirmed number reached by someone who
+    already passed a password or holds a session; otherwise the sends count in the separate
+    budgets of unproven numbers.
+    """
+    await limiter.hit(SEND_IP, ip_key(ctx.ip))
+    if proven:
+        await limiter.hit(SEND_NUMBER, to)
+        if account_id is not None:
+            await limiter.hit(SEND_ACCOUNT, account_id)
+        await limiter.hit(SEND_PREFIX, number_prefix(to))
+        await limiter.hit(SEND_COUNTRY, country_of(to))
+        await limiter.hit(SEND_GLOBAL, GLOBAL_KEY)
+    else:
+        await limiter.hit(SEND_NUMBER_NEW, to)
+        await limiter.hit(SEND_PREFIX_NEW, number_prefix(to))
+        await limiter.hit(SEND_COUNTRY_NEW, country_of(to))
+        await limiter.hit(SEND_GLOBAL_NEW, GLOBAL_KEY)

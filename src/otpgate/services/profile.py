@@ -7,14 +7,14 @@ from typing import Any
 
 from otpgate.domain.accounts import EventType, SecurityEvent
 from otpgate.domain.actions import ActionType, PendingAction
-from otpgate.domain.challenges import Challenge
+from otpgate.domain.challenges import Challenge, Purpose
 from otpgate.domain.emails import mask_email, normalize_email
 from otpgate.domain.errors import Conflict, InvalidInput
 from otpgate.domain.passwords import check_password, normalize_password
 from otpgate.domain.phones import mask, parse_mobile
 from otpgate.services.challenges import Approval, VerifyRequest
 from otpgate.services.deps import Deps
-from otpgate.services.limits import PASSWORD_ACCOUNT, hit_send_limits
+from otpgate.services.limits import PASSWORD_CHANGE, hit_send_limits
 from otpgate.services.outbox import queue_sms
 from otpgate.services.ports import OutgoingSms, RequestContext, StepUpTransaction
 from otpgate.services.registration import clean_name
@@ -84,8 +84,20 @@ class ProfileService:
         """Check the current password, vet the new one, and ask for a code (S26)."""
         deps = self.deps
         account = auth.account
-        await deps.limiter.hit(PASSWORD_ACCOUNT, account.email)
+        await deps.limiter.hit(PASSWORD_CHANGE, account.id)
         if not await deps.hasher.verify(account.password_hash, normalize_password(current)):
+            async with deps.store.transaction() as tx:
+                await tx.add_event(
+                    SecurityEvent(
+                        type=EventType.PASSWORD_CHANGE_FAILED,
+                        outcome="wrong_current_password",
+                        account_id=account.id,
+                        ip=ctx.ip,
+                        user_agent=ctx.user_agent,
+                        details={"session_id": auth.session.id},
+                        created_at=deps.clock.now(),
+                    )
+                )
             raise InvalidInput("current_password", "Your current password is not right.")
         context = [deps.config.brand, account.email.split("@")[0], *account.name.split()]
         normalized = check_password(new, context=context, field="new_password")
@@ -110,6 +122,7 @@ class ProfileService:
         await tx.update_account(account_id, {"password_hash": payload["password_hash"]})
         # Everyone else is signed out and every trusted browser forgotten (S26); this browser
         # gets a new session id, since its privilege just changed (ASVS 7.2.4).
+        await _cancel_pending_codes(tx, account_id, now)
         signed_out = await tx.revoke_sessions(account_id, now)
         forgotten = await tx.revoke_devices(account_id, now)
         issued = await self.sessions.issue(tx, account_id, request.ctx, now)
@@ -150,7 +163,7 @@ class ProfileService:
         """The old number said yes; now the new number must prove itself with its own code."""
         assert challenge.account_id is not None and challenge.session_id is not None
         await hit_send_limits(
-            self.deps.limiter, payload["phone"], request.ctx, challenge.account_id
+            self.deps.limiter, payload["phone"], request.ctx, challenge.account_id, proven=False
         )
         action = PendingAction(
             ActionType.CONFIRM_NEW_PHONE,
@@ -183,6 +196,7 @@ class ProfileService:
             {"phone": payload["phone"], "phone_verified": True, "phone_verified_at": now},
         )
         forgotten = await tx.revoke_devices(account.id, now)
+        await _cancel_pending_codes(tx, account.id, now)
         notice = await self._notice(tx, account.id, payload["old"], payload["phone"], now)
         await _event(tx, account.id, request, now, devices=forgotten, phone=mask(payload["phone"]))
         return Approval(result=await tx.get_account(account.id), messages=(notice,))
@@ -206,6 +220,12 @@ class ProfileService:
             expires_at=now + timedelta(hours=1),
             account_id=account_id,
         )
+
+
+async def _cancel_pending_codes(tx: StepUpTransaction, account_id: str, now: datetime) -> None:
+    """A sign-in begun with the old password or number must not finish after the change."""
+    await tx.cancel_pending(account_id, Purpose.SIGN_IN, now)
+    await tx.cancel_pending(account_id, Purpose.VERIFY_PHONE, now)
 
 
 async def _event(

@@ -15,7 +15,14 @@ from otpgate.domain.accounts import EventType, SecurityEvent
 from otpgate.domain.clock import Clock
 from otpgate.domain.errors import RateLimited
 from otpgate.domain.phones import country_of, mask
-from otpgate.services.limits import SEND_ACCOUNT, SEND_IP, SEND_NUMBER, SEND_RULES, number_prefix
+from otpgate.services.limits import (
+    SEND_ACCOUNT,
+    SEND_IP,
+    SEND_NUMBER,
+    SEND_NUMBER_NEW,
+    SEND_RULES,
+    number_prefix,
+)
 from otpgate.services.ports import Metrics, RateLimiter, Store
 
 
@@ -73,7 +80,12 @@ class WatchedLimiter:
         self._recorded[(rule, key)] = now
         # The key says what was throttled, shown the way an operator may see it: a number is
         # masked, an account or IP goes in its own column.
-        shown = {SEND_NUMBER: mask(key), SEND_IP: None, SEND_ACCOUNT: None}.get(rule, key)
+        shown = {
+            SEND_NUMBER: mask(key),
+            SEND_NUMBER_NEW: mask(key),
+            SEND_IP: None,
+            SEND_ACCOUNT: None,
+        }.get(rule, key)
         details: dict[str, object] = {"rule": rule}
         if shown is not None:
             details["key"] = shown

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from otpgate.domain.accounts import Account, EventType, SecurityEvent
 from otpgate.domain.actions import canonical_json
+from otpgate.domain.addresses import BIDI_CONTROLS
 from otpgate.domain.challenges import Challenge, Purpose
 from otpgate.domain.emails import normalize_email
 from otpgate.domain.errors import InvalidInput
@@ -14,7 +15,7 @@ from otpgate.domain.phones import parse_mobile
 from otpgate.domain.tokens import new_id
 from otpgate.services.challenges import ChallengeService
 from otpgate.services.deps import Deps
-from otpgate.services.limits import REGISTER_IP, hit_send_limits
+from otpgate.services.limits import REGISTER_IP, hit_send_limits, ip_key
 from otpgate.services.ports import RequestContext
 
 MAX_NAME_LENGTH = 100
@@ -35,7 +36,7 @@ def clean_name(raw: str, field: str = "name") -> str:
         raise InvalidInput(field, "Enter your name.")
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidInput(field, f"Use at most {MAX_NAME_LENGTH} characters.")
-    if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in name):
+    if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or ch in BIDI_CONTROLS for ch in name):
         raise InvalidInput(field, "Your name has characters we can't store.")
     return name
 
@@ -64,9 +65,9 @@ class RegistrationService:
         )
         context = [config.brand, address.split("@")[0], *clean.split()]
         normalized_password = check_password(password, context=context)
-        await deps.limiter.hit(REGISTER_IP, ctx.ip)
+        await deps.limiter.hit(REGISTER_IP, ip_key(ctx.ip))
         password_hash = await deps.hasher.hash(normalized_password)
-        await hit_send_limits(deps.limiter, number, ctx, None)
+        await hit_send_limits(deps.limiter, number, ctx, None, proven=False)
         async with deps.store.transaction() as tx:
             now = deps.clock.now()
             existing = await tx.get_account_by_email(address)

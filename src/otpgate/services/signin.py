@@ -10,9 +10,10 @@ from otpgate.domain.emails import normalize_email, throttle_key
 from otpgate.domain.errors import CodeLockout, InvalidCredentials, InvalidInput
 from otpgate.domain.passwords import MAX_PASSWORD_LENGTH, normalize_password
 from otpgate.domain.policy import seconds_until
+from otpgate.domain.tokens import token_hash
 from otpgate.services.challenges import ChallengeService
 from otpgate.services.deps import Deps
-from otpgate.services.limits import PASSWORD_ACCOUNT, PASSWORD_IP, hit_send_limits
+from otpgate.services.limits import PASSWORD_ACCOUNT, PASSWORD_IP, hit_send_limits, ip_key
 from otpgate.services.ports import RequestContext
 from otpgate.services.sessions import IssuedSession, SessionService
 
@@ -54,8 +55,8 @@ class SignInService:
         deps = self.deps
         # Throttle on the email as typed *before* anything is looked up, so an unknown
         # address is throttled exactly like a known one (S13).
-        await deps.limiter.hit(PASSWORD_ACCOUNT, throttle_key(email))
-        await deps.limiter.hit(PASSWORD_IP, ctx.ip)
+        await deps.limiter.hit(PASSWORD_ACCOUNT, await self._throttle_key(email, device_token))
+        await deps.limiter.hit(PASSWORD_IP, ip_key(ctx.ip))
         candidate = normalize_password(password)
         account = await self._find(email)
         if account is None or len(candidate) > MAX_PASSWORD_LENGTH:
@@ -95,6 +96,24 @@ class SignInService:
                 return SignedIn(issued)
         return CodeRequired(await self._send(account, Purpose.SIGN_IN, ctx, remember_device))
 
+    async def _throttle_key(self, email: str, device_token: str | None) -> str:
+        """The owner's trusted browser gets a bucket of its own (S14): wrong passwords typed
+        elsewhere for this email can't keep its owner out. Only a valid device token of the
+        very account the email names earns that; anything else shares the email's bucket."""
+        key = throttle_key(email)
+        if not device_token or not self.deps.config.remember_devices:
+            return key
+        async with self.deps.store.transaction() as tx:
+            device = await tx.get_device_by_token_hash(token_hash(device_token[:200]))
+            if device is None or device.revoked_at is not None:
+                return key
+            if self.deps.clock.now() >= device.expires_at:
+                return key
+            account = await tx.get_account(device.account_id)
+        if account is None or account.email != key:
+            return key
+        return f"device:{device.id}"
+
     async def _find(self, email: str) -> Account | None:
         try:
             address = normalize_email(email)
@@ -107,7 +126,11 @@ class SignInService:
         self, account: Account, purpose: Purpose, ctx: RequestContext, remember: bool
     ) -> Challenge:
         deps = self.deps
-        await hit_send_limits(deps.limiter, account.phone, ctx, account.id)
+        # A confirmed number reached with the right password draws on its own budget; an
+        # unconfirmed one shares the budget of numbers typed into sign-up forms.
+        await hit_send_limits(
+            deps.limiter, account.phone, ctx, account.id, proven=account.phone_verified
+        )
         async with deps.store.transaction() as tx:
             now = deps.clock.now()
             if purpose is Purpose.SIGN_IN:

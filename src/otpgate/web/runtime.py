@@ -34,6 +34,12 @@ def limit_rules(settings: Settings) -> dict[str, str]:
         rules.SEND_PREFIX: settings.limit_send_prefix,
         rules.SEND_COUNTRY: settings.limit_send_country,
         rules.SEND_GLOBAL: settings.limit_send_global,
+        # Unproven numbers get budgets of the same size, counted apart (see services/limits).
+        rules.SEND_NUMBER_NEW: settings.limit_send_number,
+        rules.SEND_PREFIX_NEW: settings.limit_send_prefix,
+        rules.SEND_COUNTRY_NEW: settings.limit_send_country,
+        rules.SEND_GLOBAL_NEW: settings.limit_send_global,
+        rules.PASSWORD_CHANGE: settings.limit_password_change,
         rules.REGISTER_IP: settings.limit_register_ip,
         rules.VERIFY_IP: settings.limit_verify_ip,
     }

@@ -25,7 +25,9 @@ async def events(
     auth: AuthDep,
     runtime: RuntimeDep,
     limit: int = Query(50, ge=1, le=100),
-    before: int | None = Query(None, ge=1, description="Show events older than this id"),
+    before: int | None = Query(
+        None, ge=1, le=2**63 - 1, description="Show events older than this id"
+    ),
 ) -> EventsOut:
     found = await runtime.services.account.events(auth.account.id, limit, before)
     items = [

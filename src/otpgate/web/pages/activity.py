@@ -97,6 +97,8 @@ def describe(event: SecurityEvent, summaries: dict[str, str] | None = None) -> A
 @router.get("/account/activity")
 async def activity(request: Request, before: int | None = None) -> Response:
     visit, auth = await member(request)
+    if before is not None and not 1 <= before < 2**63:
+        before = None  # a hand-edited link: show the newest page rather than fail
     events = await visit.services.account.events(auth.account.id, PAGE_SIZE + 1, before)
     shown = list(events[:PAGE_SIZE])
     older = shown[-1].id if len(events) > PAGE_SIZE and shown else None

@@ -177,7 +177,7 @@ class Visit:
             "form_token": self.form_token,
             "flash": self.flash,
             "asset": self.pages.assets.get,
-            "dev_inbox": "outbox" in self.settings.provider_order,
+            "dev_inbox": self.settings.dev_inbox_enabled,
             **context,
         }
         html = self.pages.env.get_template(template).render(values)

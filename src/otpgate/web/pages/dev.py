@@ -52,7 +52,7 @@ def to_message(raw: dict[str, Any]) -> Message:
 async def dev_sms(request: Request) -> Response:
     visit = await open_visit(request)
     settings = visit.settings
-    if "outbox" not in settings.provider_order:
+    if not settings.dev_inbox_enabled:
         raise HTTPException(status_code=404)
     outbox = OutboxProvider(settings.outbox_path)
     raw = await asyncio.to_thread(outbox.read)
