@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
 import statistics
 import time
 from typing import Any
 
+import httpx
+
 from otpgate.domain.tokens import token_hash
+from otpgate.web.app import create_app
 from tests.harness import PASSWORD, Harness, auth
 
 
@@ -192,3 +196,24 @@ async def test_security_events_record_the_journey(h: Harness) -> None:
         f"/api/v1/me/events?limit=2&before={page.json()['next_before']}", headers=auth(token)
     )
     assert older.json()["events"][0]["id"] < page.json()["events"][-1]["id"]
+
+
+async def test_numbers_outside_a_narrowed_allow_list_get_no_code(h: Harness) -> None:
+    await h.registered_account()
+    sent = len(await h.messages())
+    # The operator narrows the list: a new process on the same database.
+    narrowed = create_app(
+        h.settings.model_copy(update={"sms_allowed_countries": ("DE",)}),
+        limiter_prefix="narrowed" + secrets.token_hex(4),
+    )
+    transport = httpx.ASGITransport(app=narrowed)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            response = await client.post(
+                "/api/v1/sessions", json={"email": "ada@example.com", "password": PASSWORD}
+            )
+    finally:
+        await narrowed.state.runtime.aclose()
+    assert response.status_code == 422
+    assert "country" in response.json()["detail"]
+    assert len(await h.messages()) == sent

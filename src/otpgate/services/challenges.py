@@ -44,6 +44,7 @@ from otpgate.domain.errors import (
     OtpgateError,
 )
 from otpgate.domain.messages import code_message, redact
+from otpgate.domain.phones import country_of
 from otpgate.domain.policy import after_code_failure, seconds_until
 from otpgate.services.deps import Deps
 from otpgate.services.limits import VERIFY_IP, hit_send_limits, ip_key
@@ -129,6 +130,7 @@ class ChallengeService:
         The caller must have hit the send limits first and must ``submit`` the returned
         message only after ``tx`` commits.
         """
+        ensure_country_allowed(self.deps.config.allowed_countries, destination)
         deps = self.deps
         policy = deps.config.policy
         now = deps.clock.now()
@@ -384,6 +386,7 @@ class ChallengeService:
             raise ChallengeNotFound()
         _ensure_owner(challenge, session_id)
         ensure_resend_allowed(challenge, policy, deps.clock.now())
+        ensure_country_allowed(deps.config.allowed_countries, challenge.destination)
         await hit_send_limits(
             deps.limiter,
             challenge.destination,
@@ -425,6 +428,13 @@ class ChallengeService:
             )
         deps.dispatcher.submit(message)
         return replace(updated, delivery_status=DeliveryStatus.QUEUED.value)
+
+
+def ensure_country_allowed(allowed: tuple[str, ...], destination: str) -> None:
+    """Refuse to text a number outside the allow list, even one stored before the list
+    narrowed (S38): the operator's list is the last word on where codes go."""
+    if allowed and country_of(destination) not in allowed:
+        raise InvalidInput("phone", "We can't send codes to numbers in that country.")
 
 
 def is_proven_destination(challenge: Challenge) -> bool:
