@@ -277,3 +277,18 @@ async def test_wrong_step_up_codes_pause_step_up_codes_too(make_harness: Any) ->
     assert paused.status_code == 429
     assert paused.json()["code"] == "code_lockout"
     assert (await h.client.get("/api/v1/me", headers=auth(token))).json()["name"] == "Ada Lovelace"
+
+
+async def test_a_long_name_and_email_still_make_a_storable_summary(h: Harness) -> None:
+    account, token = await h.signed_in()
+    long_email = "a" * 60 + "@" + "b" * 60 + "." + "c" * 60 + ".example.com"
+    requested = await h.client.patch(
+        "/api/v1/me", json={"name": "N" * 100, "email": long_email}, headers=auth(token)
+    )
+    assert requested.status_code == 202, requested.text
+    summary = requested.json()["challenge"]["action"]["summary"]
+    assert len(summary) <= 200 and summary.endswith("…")
+    done = await verify(
+        h, token, requested.json()["challenge"]["id"], await h.last_code(account["phone"])
+    )
+    assert done.json()["result"]["email"] == long_email

@@ -57,7 +57,7 @@ class AddressService:
         summary = f"Ship to {fields.full_line}"
         if payload["is_default"] and existing:
             summary += " (your new default)"
-        action = PendingAction(ActionType.ADD_ADDRESS, payload, _fit(summary))
+        action = PendingAction(ActionType.ADD_ADDRESS, payload, summary)
         return await self.stepup.request(auth, action, ctx)
 
     async def update(
@@ -104,7 +104,7 @@ class AddressService:
             "fields": merged.as_dict(),
             "is_default": make_default,
         }
-        action = PendingAction(ActionType.UPDATE_ADDRESS, payload, _fit(summary))
+        action = PendingAction(ActionType.UPDATE_ADDRESS, payload, summary)
         return await self.stepup.request(auth, action, ctx)
 
     async def delete(self, auth: Authenticated, ctx: RequestContext, address_id: str) -> Challenge:
@@ -113,7 +113,7 @@ class AddressService:
         action = PendingAction(
             ActionType.DELETE_ADDRESS,
             payload,
-            _fit(f"Remove the address {address.fields.one_line}"),
+            f"Remove the address {address.fields.one_line}",
         )
         return await self.stepup.request(auth, action, ctx)
 
@@ -180,8 +180,3 @@ class AddressService:
         if await tx.get_address(account_id, address_id) is None:
             raise AddressNotFound("That address no longer exists; nothing was changed.")
         raise Conflict("That address changed after this code was sent; nothing was changed.")
-
-
-def _fit(summary: str, limit: int = 200) -> str:
-    """Summaries are stored in 200 characters; a longer one is cut visibly, never silently."""
-    return summary if len(summary) <= limit else summary[: limit - 1] + "…"

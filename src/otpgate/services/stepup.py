@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from otpgate.domain.accounts import EventType, SecurityEvent
-from otpgate.domain.actions import ActionType, PendingAction, action_hash, sms_purpose
+from otpgate.domain.actions import (
+    ActionType,
+    PendingAction,
+    action_hash,
+    fit_summary,
+    sms_purpose,
+)
 from otpgate.domain.challenges import Challenge, Purpose
 from otpgate.domain.errors import Conflict
 from otpgate.services.challenges import Approval, ChallengeService, VerifyRequest
@@ -61,6 +68,7 @@ class StepUpService:
         account_id, session_id = (
             (auth.account.id, auth.session.id) if isinstance(auth, Authenticated) else auth
         )
+        action = replace(action, summary=fit_summary(action.summary))
         challenge, message = await self.challenges.open(
             tx,
             account_id=account_id,
