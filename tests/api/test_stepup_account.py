@@ -292,3 +292,25 @@ async def test_a_long_name_and_email_still_make_a_storable_summary(h: Harness) -
         h, token, requested.json()["challenge"]["id"], await h.last_code(account["phone"])
     )
     assert done.json()["result"]["email"] == long_email
+
+
+async def test_an_unused_new_password_hash_is_not_kept(h: Harness) -> None:
+    account, token = await h.signed_in()
+    requested = await h.client.put(
+        "/api/v1/me/password",
+        json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+        headers=auth(token),
+    )
+    challenge_id = requested.json()["challenge"]["id"]
+    assert "argon2" in await h.scalar(
+        "SELECT action_payload FROM challenges WHERE id = :i", i=challenge_id
+    )
+    h.clock.advance(301)
+    await h.client.get("/api/v1/me/events", headers=auth(token))  # records the expiry
+    assert (
+        await h.scalar("SELECT action_payload FROM challenges WHERE id = :i", i=challenge_id)
+        is None
+    )
+    assert (
+        await h.scalar("SELECT status FROM challenges WHERE id = :i", i=challenge_id) == "expired"
+    )

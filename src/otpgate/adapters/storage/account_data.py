@@ -175,7 +175,7 @@ class AccountDataMixin:
 
     async def expire_overdue(self, account_id: str, now: datetime) -> Sequence[Challenge]:
         """Mark the account's pending challenges past their expiry as expired; return them."""
-        from otpgate.adapters.storage.repositories import _challenge
+        from otpgate.adapters.storage.repositories import _challenge, scrubbed_payload
 
         result = await self.conn.execute(
             update(challenges)
@@ -184,7 +184,7 @@ class AccountDataMixin:
                 challenges.c.status == Status.PENDING.value,
                 challenges.c.expires_at <= now,
             )
-            .values(status=Status.EXPIRED.value, ended_at=now)
+            .values(status=Status.EXPIRED.value, ended_at=now, action_payload=scrubbed_payload())
             .returning(*challenges.c)
         )
         return [_challenge(row) for row in result.mappings()]

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import case, func, insert, null, select, text, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -100,6 +100,19 @@ def _device(row: RowMapping) -> Device:
         user_agent=row["user_agent"],
         last_used_at=row["last_used_at"],
         revoked_at=row["revoked_at"],
+    )
+
+
+# Pending actions whose payload holds a password hash: once the challenge has ended the hash
+# is either applied (and lives in ``accounts``) or never will be, so it is not kept.
+SECRET_PAYLOAD_ACTIONS = ("change_password", "replace_unconfirmed")
+
+
+def scrubbed_payload() -> Any:
+    """The ``action_payload`` a challenge keeps after it ends."""
+    return case(
+        (challenges.c.action_type.in_(SECRET_PAYLOAD_ACTIONS), null()),
+        else_=challenges.c.action_payload,
     )
 
 
@@ -224,7 +237,7 @@ class SqlTransaction(AccountDataMixin):
         result = await self.conn.execute(
             update(challenges)
             .where(challenges.c.id == challenge_id, challenges.c.status == Status.PENDING.value)
-            .values(status=Status.APPROVED.value, ended_at=now)
+            .values(status=Status.APPROVED.value, ended_at=now, action_payload=scrubbed_payload())
         )
         return result.rowcount == 1
 
@@ -234,7 +247,7 @@ class SqlTransaction(AccountDataMixin):
         result = await self.conn.execute(
             update(challenges)
             .where(challenges.c.id == challenge_id, challenges.c.status == from_status)
-            .values(status=status, ended_at=now)
+            .values(status=status, ended_at=now, action_payload=scrubbed_payload())
         )
         return result.rowcount == 1
 
@@ -267,7 +280,11 @@ class SqlTransaction(AccountDataMixin):
         )
         if keep is not None:
             statement = statement.where(challenges.c.id != keep)
-        await self.conn.execute(statement.values(status=Status.CANCELED.value, ended_at=now))
+        await self.conn.execute(
+            statement.values(
+                status=Status.CANCELED.value, ended_at=now, action_payload=scrubbed_payload()
+            )
+        )
 
     # -- sessions and devices ------------------------------------------------------------
 
