@@ -295,7 +295,7 @@ async def test_a_long_name_and_email_still_make_a_storable_summary(h: Harness) -
 
 
 async def test_an_unused_new_password_hash_is_not_kept(h: Harness) -> None:
-    account, token = await h.signed_in()
+    _account, token = await h.signed_in()
     requested = await h.client.put(
         "/api/v1/me/password",
         json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
