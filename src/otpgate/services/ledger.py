@@ -126,10 +126,6 @@ class DeliveryLedger(Protocol):
         or it already had its final word)."""
         ...
 
-    async def status_of(self, message_id: str) -> DeliveryStatus | None:
-        """The message's current status (tests, the CLI)."""
-        ...
-
     async def add_event(self, event: SecurityEvent) -> None:
         """Write one line of the audit trail."""
         ...

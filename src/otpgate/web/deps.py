@@ -43,7 +43,6 @@ async def get_optional_auth(request: Request) -> Authenticated | None:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-ServicesDep = Annotated[Services, Depends(get_services)]
 ContextDep = Annotated[RequestContext, Depends(get_context)]
 AuthDep = Annotated[Authenticated, Depends(get_auth)]
 OptionalAuthDep = Annotated[Authenticated | None, Depends(get_optional_auth)]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from otpgate.adapters.metrics import PrometheusMetrics
 from otpgate.adapters.passwords import Argon2Hasher
@@ -76,7 +75,6 @@ class Runtime:
     metrics: PrometheusMetrics
     services: Services
     trusted_proxies: tuple[Network, ...]
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def build(

@@ -268,11 +268,6 @@ class AccountDataMixin:
         )
         return result.rowcount == 1
 
-    async def count_addresses(self, account_id: str) -> int:
-        return len(await self.list_addresses(account_id))
-
-    # -- payment methods ---------------------------------------------------------------------
-
     async def list_cards(self, account_id: str) -> Sequence[PaymentMethod]:
         result = await self.conn.execute(
             select(payment_methods)
@@ -285,16 +280,6 @@ class AccountDataMixin:
         result = await self.conn.execute(
             select(payment_methods).where(
                 payment_methods.c.id == card_id, payment_methods.c.account_id == account_id
-            )
-        )
-        row = result.mappings().first()
-        return _card(row) if row else None
-
-    async def find_card(self, account_id: str, fingerprint: str) -> PaymentMethod | None:
-        result = await self.conn.execute(
-            select(payment_methods).where(
-                payment_methods.c.account_id == account_id,
-                payment_methods.c.fingerprint == fingerprint,
             )
         )
         row = result.mappings().first()

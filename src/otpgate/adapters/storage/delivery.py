@@ -304,14 +304,6 @@ class SqlDeliveryLedger:
             challenge_id=row["challenge_id"],
         )
 
-    async def status_of(self, message_id: str) -> DeliveryStatus | None:
-        async with self.engine.connect() as conn:
-            result = await conn.execute(
-                select(sms_messages.c.status).where(sms_messages.c.id == message_id)
-            )
-            value = result.scalar()
-        return DeliveryStatus(value) if value else None
-
     async def add_event(self, event: SecurityEvent) -> None:
         async with self._tx() as conn:
             await SqlTransaction(conn).add_event(event)

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, insert, null, select, text, update
+from sqlalchemy import case, insert, null, select, text, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -363,30 +363,6 @@ class SqlTransaction(AccountDataMixin):
             )
         )
 
-    async def update_sms(
-        self,
-        message_id: str,
-        *,
-        status: str,
-        now: datetime,
-        provider: str | None = None,
-        provider_message_id: str | None = None,
-        error: str | None = None,
-        attempts: int | None = None,
-    ) -> None:
-        values: dict[str, Any] = {"status": status, "updated_at": now}
-        if provider is not None:
-            values["provider"] = provider
-        if provider_message_id is not None:
-            values["provider_message_id"] = provider_message_id[:100]
-        if error is not None:
-            values["error"] = error[:300]
-        if attempts is not None:
-            values["attempts"] = attempts
-        await self.conn.execute(
-            update(sms_messages).where(sms_messages.c.id == message_id).values(**values)
-        )
-
     async def add_event(self, event: SecurityEvent) -> None:
         await self.conn.execute(
             insert(events).values(
@@ -420,12 +396,6 @@ class SqlTransaction(AccountDataMixin):
             )
             for row in result.mappings()
         ]
-
-    async def count_rows(self, table: str) -> int:
-        """Row count of a table (operators' doctor, tests)."""
-        known = {t.name: t for t in (accounts, challenges, sessions, devices, sms_messages, events)}
-        result = await self.conn.execute(select(func.count()).select_from(known[table]))
-        return int(result.scalar_one())
 
 
 class SqlStore:
