@@ -86,6 +86,9 @@ async def test_an_unexpected_failure_is_a_500_without_internals(
         )
     await app.state.runtime.aclose()
     assert response.status_code == 500
+    assert response.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["x-content-type-options"] == "nosniff"
     problem = response.json()
     assert problem["code"] == "internal_error"
     assert "Traceback" not in response.text

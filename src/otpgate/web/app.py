@@ -17,7 +17,7 @@ from otpgate.services.ports import SmsProvider
 from otpgate.web import ops, problems
 from otpgate.web.api import hooks
 from otpgate.web.api import router as api_router
-from otpgate.web.middleware import SecurityHeaders
+from otpgate.web.middleware import CatchAll, SecurityHeaders
 from otpgate.web.runtime import Runtime
 from otpgate.web.security import BodySizeLimit
 
@@ -63,6 +63,8 @@ def create_app(
     app.include_router(ops.router)
     app.include_router(hooks.router)
     _include_pages(app, settings)
+    # Innermost first: CatchAll must answer before the response passes SecurityHeaders.
+    app.add_middleware(CatchAll, handler=problems.unhandled_error_handler)
     app.add_middleware(SecurityHeaders, https=settings.is_https, metrics=runtime.metrics)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     return app

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 
 import structlog
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from otpgate.adapters.metrics import PrometheusMetrics
 
 log = structlog.get_logger("otpgate.http")
+ErrorHandler = Callable[[Request, Exception], Awaitable[Response]]
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -82,3 +86,38 @@ class SecurityHeaders:
                 ms=round(elapsed * 1000, 1),
             )
             structlog.contextvars.clear_contextvars()
+
+
+class CatchAll:
+    """Turn an unexpected exception into our 500 answer *inside* ``SecurityHeaders``.
+
+    Starlette answers unhandled exceptions in its outermost middleware, past every other one,
+    so its 500 would carry none of our security headers. Added innermost, this one answers
+    first, and the answer flows out through ``SecurityHeaders`` like any other.
+    """
+
+    def __init__(self, app: ASGIApp, handler: ErrorHandler) -> None:
+        self.app = app
+        self.handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:
+                raise
+            # The traceback goes to the log (never to the client); it holds no local values.
+            log.exception("unhandled error", route=getattr(scope.get("route"), "path", None))
+            response = await self.handler(Request(scope), exc)
+            await response(scope, receive, send)
