@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     trusted_proxies: CommaList = ()
     db_pool_size: int = Field(10, ge=1, le=200)
     db_max_overflow: int = Field(10, ge=0, le=200)
+    # When set, GET /metrics needs "Authorization: Bearer <token>".
+    metrics_token: SecretStr | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "console"] = "json"
 

@@ -140,3 +140,13 @@ async def test_readiness_fails_when_the_database_is_gone(make_settings: Any) -> 
     await app.state.runtime.aclose()
     assert response.status_code == 503
     assert response.json()["checks"]["database"] is False
+
+
+async def test_metrics_can_require_a_token(make_harness: Any) -> None:
+    h: Harness = await make_harness(metrics_token="scraper-token-0123456789")
+    assert (await h.client.get("/metrics")).status_code == 401
+    wrong = await h.client.get("/metrics", headers=auth("not-it"))
+    assert wrong.status_code == 401
+    ok = await h.client.get("/metrics", headers=auth("scraper-token-0123456789"))
+    assert ok.status_code == 200
+    assert "otpgate_http_request_seconds" in ok.text

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import hmac
+
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from otpgate.domain.errors import NotAuthenticated
 from otpgate.web.deps import RuntimeDep
+from otpgate.web.security import bearer_token
 
 router = APIRouter(tags=["operations"])
 
@@ -30,5 +34,12 @@ async def readyz(runtime: RuntimeDep) -> JSONResponse:
 
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
-async def metrics(runtime: RuntimeDep) -> Response:
+async def metrics(runtime: RuntimeDep, request: Request) -> Response:
+    # Counters name number prefixes and countries: with OTPGATE_METRICS_TOKEN set, only a
+    # scraper that presents it reads them.
+    expected = runtime.settings.metrics_token
+    if expected is not None:
+        given = bearer_token(request.headers.get("authorization")) or ""
+        if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
+            raise NotAuthenticated("This endpoint needs the metrics token.")
     return Response(runtime.metrics.render(), media_type=CONTENT_TYPE_LATEST)
