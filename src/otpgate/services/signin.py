@@ -10,7 +10,6 @@ from otpgate.domain.emails import normalize_email, throttle_key
 from otpgate.domain.errors import CodeLockout, InvalidCredentials, InvalidInput
 from otpgate.domain.passwords import MAX_PASSWORD_LENGTH, normalize_password
 from otpgate.domain.policy import seconds_until
-from otpgate.domain.tokens import token_hash
 from otpgate.services.challenges import ChallengeService
 from otpgate.services.deps import Deps
 from otpgate.services.limits import PASSWORD_ACCOUNT, PASSWORD_IP, hit_send_limits, ip_key
@@ -101,18 +100,16 @@ class SignInService:
         elsewhere for this email can't keep its owner out. Only a valid device token of the
         very account the email names earns that; anything else shares the email's bucket."""
         key = throttle_key(email)
-        if not device_token or not self.deps.config.remember_devices:
+        if not device_token:
             return key
         async with self.deps.store.transaction() as tx:
-            device = await tx.get_device_by_token_hash(token_hash(device_token[:200]))
-            if device is None or device.revoked_at is not None:
+            account = await tx.get_account_by_email(key)
+            if account is None:
                 return key
-            if self.deps.clock.now() >= device.expires_at:
-                return key
-            account = await tx.get_account(device.account_id)
-        if account is None or account.email != key:
-            return key
-        return f"device:{device.id}"
+            device = await self.sessions.trusted_device(
+                tx, account.id, device_token, self.deps.clock.now()
+            )
+        return f"device:{device.id}" if device is not None else key
 
     async def _find(self, email: str) -> Account | None:
         try:
