@@ -17,7 +17,7 @@ import pytest
 
 from otpgate.adapters.storage.migrate import upgrade
 
-TABLES = "events, sms_messages, devices, sessions, challenges, accounts"
+TABLES = "events, messages, devices, sessions, challenges, accounts"
 
 
 def require_all() -> bool:
@@ -45,20 +45,7 @@ def _asyncpg_dsn(url: str) -> str:
 
 def create_postgres_database(server_url: str) -> str:
     """Create a fresh, migrated database on the server; return its SQLAlchemy URL."""
-    import asyncpg
-
-    name = "otpgate_test_" + secrets.token_hex(4)
-
-    async def create() -> None:
-        conn = await asyncpg.connect(_asyncpg_dsn(server_url))
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(create())
-    base = server_url.rsplit("/", 1)[0]
-    url = f"{base}/{name}".replace("postgresql://", "postgresql+asyncpg://", 1)
+    url = create_empty_postgres_database(server_url)
     upgrade(url)
     return url
 
@@ -88,3 +75,21 @@ def sqlite_copy(template: Path, target_dir: Path) -> str:
     target = target_dir / "otpgate.db"
     shutil.copyfile(template, target)
     return f"sqlite+aiosqlite:///{target}"
+
+
+def create_empty_postgres_database(server_url: str) -> str:
+    """A fresh database with no schema at all (for migration tests); its SQLAlchemy URL."""
+    import asyncpg
+
+    name = "otpgate_test_" + secrets.token_hex(4)
+
+    async def create() -> None:
+        conn = await asyncpg.connect(_asyncpg_dsn(server_url))
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    base = server_url.rsplit("/", 1)[0]
+    return f"{base}/{name}".replace("postgresql://", "postgresql+asyncpg://", 1)

@@ -12,9 +12,9 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from otpgate.bootstrap import Runtime
 from otpgate.config import Settings
 from otpgate.domain.clock import ManualClock
-from otpgate.web.runtime import Runtime
 
 PASSWORD = "correct horse battery staple"
 CODE_LINE = re.compile(r"^@[^ ]+ #(\d+)$")

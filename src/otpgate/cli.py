@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from pydantic import SecretStr, ValidationError
 
-from otpgate.adapters.storage.repositories import SqlStore
+from otpgate.adapters.storage.unit_of_work import SqlStore
 from otpgate.config import Settings, describe_error, load_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="otpgate account security")
@@ -48,7 +48,7 @@ def serve(
         # Build once here so a bad setting (limits notation, provider settings) stops start-up
         # with one line instead of a traceback in every worker.
         from otpgate.adapters.ratelimit import parse_rules
-        from otpgate.web.runtime import limit_rules
+        from otpgate.bootstrap import limit_rules
 
         parse_rules(limit_rules(settings))
         from otpgate.adapters.sms.registry import build_provider
@@ -190,7 +190,7 @@ async def _checks(settings: Settings) -> bool:
     from otpgate.adapters.sms.registry import build_provider
     from otpgate.adapters.storage.engine import make_engine
     from otpgate.adapters.storage.migrate import current_head
-    from otpgate.web.runtime import limit_rules
+    from otpgate.bootstrap import limit_rules
 
     ok = True
     store = SqlStore(make_engine(settings.effective_database_url))
@@ -263,7 +263,7 @@ async def _delivery_check(settings: Settings) -> bool:
             ).scalar_one()
             waiting = (
                 await conn.execute(
-                    text("SELECT count(*) FROM sms_messages WHERE status IN ('queued', 'sending')")
+                    text("SELECT count(*) FROM messages WHERE status IN ('queued', 'sending')")
                 )
             ).scalar_one()
     except Exception as exc:  # noqa: BLE001 - report any failure, e.g. schema not applied

@@ -295,6 +295,12 @@ class Settings(BaseSettings):
             code_lockout_max_seconds=self.code_lockout_max_seconds,
         )
 
+    @property
+    def secret_keys(self) -> tuple[bytes, ...]:
+        """The server key first, then former keys still accepted while rotating."""
+        previous = (key.get_secret_value().encode() for key in self.previous_secret_keys)
+        return (self.secret_key_bytes, *previous)
+
     @cached_property
     def secret_key_bytes(self) -> bytes:
         """The server key: the setting, or (embedded mode) one generated once into data_dir."""

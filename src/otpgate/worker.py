@@ -1,80 +1,22 @@
-"""Delivery wired from settings: the engine both modes share, and ``otpgate worker``.
+"""``otpgate worker`` (drains the durable queue) and ``otpgate sms test``.
 
-``build_engine`` is used by the serving process (embedded mode runs turns in process; scaled
-mode still needs the engine for Twilio's status callbacks) and by the worker.
+The delivery engine comes from ``bootstrap.build_engine``, the same as the serving process'
+(embedded mode runs turns in process; scaled mode still needs it for Twilio's receipts).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
-from datetime import timedelta
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from otpgate.adapters.metrics import PrometheusMetrics
-from otpgate.adapters.sealing import AesGcmSealer
 from otpgate.adapters.sms.registry import build_providers
-from otpgate.adapters.storage.delivery import SqlDeliveryLedger
+from otpgate.bootstrap import build_engine
 from otpgate.config import Settings
-from otpgate.domain.clock import Clock, SystemClock
-from otpgate.domain.delivery import Breakers, RetryPolicy, Routes
-from otpgate.services.delivery import DeliveryEngine, DeliverySettings
-from otpgate.services.ports import SmsProvider
+from otpgate.domain.clock import SystemClock
 
 log = structlog.get_logger("otpgate.worker")
-
-
-def sealer_for(settings: Settings) -> AesGcmSealer:
-    previous = tuple(key.get_secret_value().encode() for key in settings.previous_secret_keys)
-    return AesGcmSealer(settings.secret_key_bytes, previous)
-
-
-def delivery_settings(settings: Settings) -> DeliverySettings:
-    return DeliverySettings(
-        retry=RetryPolicy(
-            max_rounds=settings.sms_max_rounds,
-            base_seconds=settings.sms_retry_base_seconds,
-            max_seconds=settings.sms_retry_max_seconds,
-        ),
-        timeout_seconds=settings.sms_send_timeout_seconds,
-        reclaim_after_seconds=settings.sms_reclaim_after_seconds,
-        sweep_grace_seconds=settings.sms_sweep_seconds,
-    )
-
-
-def build_engine(
-    settings: Settings,
-    db: AsyncEngine,
-    clock: Clock,
-    metrics: PrometheusMetrics,
-    providers: Sequence[SmsProvider] | Mapping[str, SmsProvider] | None = None,
-) -> DeliveryEngine:
-    """The delivery engine on ``db``. ``providers`` (tests) replaces the configured ones; a
-    list also replaces the configured order."""
-    if providers is None:
-        by_name: dict[str, SmsProvider] = dict(build_providers(settings))
-        routes = settings.sms_route_table
-    elif isinstance(providers, Mapping):
-        by_name = dict(providers)
-        routes = settings.sms_route_table
-    else:
-        by_name = {provider.name: provider for provider in providers}
-        routes = Routes.parse(settings.sms_routes, [provider.name for provider in providers])
-    return DeliveryEngine(
-        SqlDeliveryLedger(db),
-        by_name,
-        routes,
-        clock,
-        sealer=sealer_for(settings),
-        metrics=metrics,
-        settings=delivery_settings(settings),
-        breakers=Breakers(
-            threshold=settings.sms_breaker_failures,
-            cooloff=timedelta(seconds=settings.sms_breaker_cooloff_seconds),
-        ),
-    )
 
 
 async def run_worker(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from otpgate.adapters.ratelimit import parse_rules
+from otpgate.bootstrap import limit_rules
 from otpgate.services.limits import ALL_RULES, SEND_RULES
-from otpgate.web.runtime import limit_rules
 
 
 def test_every_rule_has_limits(make_settings: Any, backend: str) -> None:

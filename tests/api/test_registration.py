@@ -21,11 +21,11 @@ async def test_sms_text_and_origin_bound_last_line(h: Harness) -> None:
 async def test_codes_are_stored_only_as_digests(h: Harness) -> None:
     registered = await h.register()
     code = await h.last_code(registered["phone"])
-    for table in ("challenges", "sms_messages", "events", "accounts"):
+    for table in ("challenges", "messages", "events", "accounts"):
         for row in await h.rows(f"SELECT * FROM {table}"):
             assert code not in repr(row), f"code found in {table}"
             assert PASSWORD not in repr(row), f"password found in {table}"
-    stored = await h.rows("SELECT body_redacted FROM sms_messages")
+    stored = await h.rows("SELECT body_redacted FROM messages")
     assert stored[0]["body_redacted"].endswith("#••••••")
 
 

@@ -45,7 +45,7 @@ async def test_adding_a_card_needs_a_code_and_keeps_only_brand_last4_expiry(
     assert card["description"] == "Visa ending 4242, expires 08/45"
     assert "number" not in card
     # Scan everything the service keeps or says for the number.
-    for table in ("payment_methods", "challenges", "events", "sms_messages"):
+    for table in ("payment_methods", "challenges", "events", "messages"):
         for row in await h.rows(f"SELECT * FROM {table}"):
             assert DIGITS not in repr(row) and "4242 4242" not in repr(row), table
     events = (await h.client.get("/api/v1/me/events", headers=auth(token))).text

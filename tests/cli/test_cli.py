@@ -94,7 +94,7 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
 
     with sqlite3.connect(db) as conn:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-    assert {"accounts", "challenges", "sessions", "sms_messages", "events"} <= tables
+    assert {"accounts", "challenges", "sessions", "messages", "events"} <= tables
 
 
 def free_port() -> int:

@@ -161,7 +161,7 @@ def metric(h: Harness, name: str, **labels: str) -> float:
 
 
 async def attempts(h: Harness) -> list[tuple[str, str]]:
-    rows = await h.rows("SELECT provider, outcome FROM sms_attempts ORDER BY id")
+    rows = await h.rows("SELECT provider, outcome FROM message_attempts ORDER BY id")
     return [(row["provider"], row["outcome"]) for row in rows]
 
 

@@ -22,7 +22,7 @@ async def _sent_through_twilio(
     h: Harness = await wired(sms_providers="twilio", **overrides)
     data = await h.register()
     await h.runtime.dispatcher.drain()
-    sid = await h.scalar("SELECT provider_message_id FROM sms_messages")
+    sid = await h.scalar("SELECT provider_message_id FROM messages")
     assert sid.startswith("SM")
     return h, data, sid
 
@@ -87,7 +87,7 @@ async def test_an_undelivered_callback_is_recorded_with_its_error_code(
     assert (await _post(h, form, _sign(form))).status_code == 204
 
     assert await delivery_status(h, data["challenge"]["id"]) == "undelivered"
-    [row] = await h.rows("SELECT error FROM sms_messages")
+    [row] = await h.rows("SELECT error FROM messages")
     assert row["error"] == "twilio reported undelivered (error 30003)"
     outcomes = await h.rows("SELECT outcome FROM events WHERE type = 'sms.failed'")
     assert outcomes == [{"outcome": "undelivered"}]

@@ -26,7 +26,7 @@ async def test_a_5xx_is_retried_after_a_backoff_and_then_sent_once(
     [sent] = twilio.messages
     assert sent["To"] == data["phone"]
     assert await attempts(h) == [("twilio", "retry"), ("twilio", "sent")]
-    [failed] = await h.rows("SELECT error FROM sms_attempts WHERE outcome = 'retry'")
+    [failed] = await h.rows("SELECT error FROM message_attempts WHERE outcome = 'retry'")
     assert failed["error"] == "twilio answered HTTP 500 (error 20500)"
     assert h.runtime.dispatcher.sleep.delays == [1.0]  # type: ignore[union-attr]
     assert await delivery_status(h, data["challenge"]["id"]) == "sent"
@@ -52,7 +52,7 @@ async def test_a_failing_twilio_fails_over_to_sns_at_once(
     assert h.runtime.dispatcher.sleep.delays == []  # type: ignore[union-attr]
     labels = {"from_provider": "twilio", "to_provider": "sns"}
     assert metric(h, "otpgate_sms_failovers_total", **labels) == 1
-    [row] = await h.rows("SELECT status, provider FROM sms_messages")
+    [row] = await h.rows("SELECT status, provider FROM messages")
     assert row == {"status": "sent", "provider": "sns"}
 
 
@@ -67,7 +67,7 @@ async def test_a_hanging_twilio_times_out_and_fails_over(
 
     assert [number for number, _text in sns.sms] == [data["phone"]]
     assert await attempts(h) == [("twilio", "timeout"), ("sns", "sent")]
-    [timed_out] = await h.rows("SELECT error FROM sms_attempts WHERE outcome = 'timeout'")
+    [timed_out] = await h.rows("SELECT error FROM message_attempts WHERE outcome = 'timeout'")
     assert timed_out["error"] == "twilio did not answer in time"
 
 
@@ -112,7 +112,7 @@ async def test_a_permanent_error_fails_at_once_and_the_challenge_says_so(
     assert h.runtime.dispatcher.sleep.delays == []  # type: ignore[union-attr]
     assert await attempts(h) == [("twilio", "rejected")]
     assert await delivery_status(h, data["challenge"]["id"]) == "failed"
-    [message] = await h.rows("SELECT status, error, body_sealed FROM sms_messages")
+    [message] = await h.rows("SELECT status, error, body_sealed FROM messages")
     assert message == {
         "status": "failed",
         "error": "twilio refused the number (error 21211)",
@@ -139,7 +139,7 @@ async def test_rounds_are_spent_with_growing_backoff_then_it_fails(
     assert h.runtime.dispatcher.sleep.delays == [1.0, 2.0]  # type: ignore[union-attr]
     assert await attempts(h) == [("twilio", "retry"), ("webhook", "retry")] * 3
     assert await delivery_status(h, data["challenge"]["id"]) == "failed"
-    [message] = await h.rows("SELECT error, attempts, rounds FROM sms_messages")
+    [message] = await h.rows("SELECT error, attempts, rounds FROM messages")
     assert message == {"error": "webhook answered HTTP 500", "attempts": 6, "rounds": 3}
 
 
@@ -170,7 +170,7 @@ async def test_a_message_nobody_submitted_is_found_by_the_sweep(
     h.runtime.dispatcher.submit = lambda message: None  # type: ignore[method-assign]
 
     data = await h.register()
-    [row] = await h.rows("SELECT status, body_sealed, body_redacted FROM sms_messages")
+    [row] = await h.rows("SELECT status, body_sealed, body_redacted FROM messages")
     assert row["status"] == "queued"
     assert row["body_sealed"] is not None  # sealed, and the code is not readable in it
     code_free = row["body_redacted"]
@@ -184,7 +184,7 @@ async def test_a_message_nobody_submitted_is_found_by_the_sweep(
     [sent] = twilio.messages
     code = code_of(sent["Body"])
     assert code.encode() not in bytes(row["body_sealed"])
-    [after] = await h.rows("SELECT status, body_sealed FROM sms_messages")
+    [after] = await h.rows("SELECT status, body_sealed FROM messages")
     assert after == {"status": "sent", "body_sealed": None}
     assert (await h.verify(data["challenge"]["id"], code)).status_code == 200
 
@@ -201,7 +201,7 @@ async def test_the_sweep_abandons_what_expired_while_nobody_sent_it(
     await h.runtime.dispatcher.drain()
 
     assert twilio.requests == []
-    [row] = await h.rows("SELECT status, body_sealed FROM sms_messages")
+    [row] = await h.rows("SELECT status, body_sealed FROM messages")
     assert row == {"status": "abandoned", "body_sealed": None}
     assert data["challenge"]["delivery_status"] == "queued"
 

@@ -37,7 +37,7 @@ async def test_the_global_ceiling_stops_all_sends_and_is_seen(make_harness: Buil
     assert_throttled(await _register(h, 2))
 
     assert len(await h.messages()) == 2  # nothing was sent for the refused one
-    assert await h.scalar("SELECT count(*) FROM sms_messages") == 2
+    assert await h.scalar("SELECT count(*) FROM messages") == 2
     [event] = await h.rows(
         "SELECT outcome, details, account_id FROM events WHERE type = 'rate_limited'"
     )

@@ -90,7 +90,7 @@ async def test_a_worker_delivers_the_registration_code_and_stops_cleanly(
         code = code_of(message["body"])
         verified = await h.verify(data["challenge"]["id"], code)
         assert verified.status_code == 200, verified.text
-        [row] = await h.rows("SELECT status, body_sealed, provider FROM sms_messages")
+        [row] = await h.rows("SELECT status, body_sealed, provider FROM messages")
         assert row == {"status": "sent", "body_sealed": None, "provider": "webhook"}
         assert await attempts(h) == [("webhook", "sent")]
         doctor = subprocess.run(  # noqa: ASYNC221 - the test waits for it on purpose
@@ -162,7 +162,7 @@ async def test_a_worker_killed_mid_send_does_not_cause_a_second_sms(
         wait_for(lambda: len(twilio.requests) == 1, 15, first)
     finally:
         first.kill()  # the worker dies in the middle of the call
-    assert await h.scalar("SELECT status FROM sms_messages") == "sending"
+    assert await h.scalar("SELECT status FROM messages") == "sending"
 
     twilio.mode = "ok"  # a blind re-send would now go through, and be counted
     second = Worker(
@@ -175,7 +175,7 @@ async def test_a_worker_killed_mid_send_does_not_cause_a_second_sms(
     try:
 
         async def settled() -> bool:
-            return await h.scalar("SELECT status FROM sms_messages") == "sent"
+            return await h.scalar("SELECT status FROM messages") == "sent"
 
         await eventually(settled, 20)
         await asyncio.sleep(1.5)  # another sweep or two: still nothing more sent
@@ -185,7 +185,7 @@ async def test_a_worker_killed_mid_send_does_not_cause_a_second_sms(
     assert len(twilio.created) == 1  # exactly one SMS, whichever way the first call went
     [message] = twilio.created
     assert message["to"] == data["phone"]
-    assert await h.scalar("SELECT provider_message_id FROM sms_messages") == message["sid"]
+    assert await h.scalar("SELECT provider_message_id FROM messages") == message["sid"]
     expected = (
         [("twilio", "sent")]
         if twilio_took_it

@@ -20,7 +20,7 @@ async def _died_mid_send(h: Harness, provider: str) -> dict[str, Any]:
     """Register, then play a worker that claimed the message, recorded its call, and died."""
     h.runtime.dispatcher.submit = lambda message: None  # type: ignore[method-assign]
     data = await h.register()
-    message_id = await h.scalar("SELECT id FROM sms_messages")
+    message_id = await h.scalar("SELECT id FROM messages")
     ledger = h.runtime.delivery.ledger
     now = h.clock.now()
     assert await ledger.claim(message_id, now) is not None
@@ -38,7 +38,7 @@ async def test_a_call_cut_off_through_sns_is_not_repeated(
 
     h.clock.advance(30)  # a live worker could still be in its call: hands off
     await h.runtime.dispatcher.sweep_once()
-    assert await h.scalar("SELECT status FROM sms_messages") == "sending"
+    assert await h.scalar("SELECT status FROM messages") == "sending"
 
     h.clock.advance(31)  # past OTPGATE_SMS_RECLAIM_AFTER_SECONDS (60)
     await h.runtime.dispatcher.sweep_once()
@@ -47,7 +47,7 @@ async def test_a_call_cut_off_through_sns_is_not_repeated(
     assert sns.sms == []  # not sent again
     assert await attempts(h) == [("sns", "interrupted")]
     assert await delivery_status(h, data["challenge"]["id"]) == "unknown"
-    [row] = await h.rows("SELECT error, body_sealed FROM sms_messages")
+    [row] = await h.rows("SELECT error, body_sealed FROM messages")
     assert row["body_sealed"] is None
     assert "not sent again, to avoid a duplicate" in row["error"]
     [event] = await h.rows("SELECT outcome, details FROM events WHERE type = 'sms.failed'")
@@ -66,7 +66,7 @@ async def test_twilio_is_asked_and_a_message_it_took_is_not_sent_again(
 ) -> None:
     h: Harness = await wired(sms_providers="twilio")
     data = await _died_mid_send(h, "twilio")
-    sealed = await h.scalar("SELECT body_sealed FROM sms_messages")
+    sealed = await h.scalar("SELECT body_sealed FROM messages")
     body = h.runtime.delivery.sealer.open(sealed, data["message_id"])  # type: ignore[union-attr]
     twilio.created.append({"sid": "SM" + "f" * 32, "to": data["phone"], "body": body})
 
@@ -76,7 +76,7 @@ async def test_twilio_is_asked_and_a_message_it_took_is_not_sent_again(
 
     assert twilio.messages == []  # no second create
     assert await attempts(h) == [("twilio", "sent")]
-    [row] = await h.rows("SELECT status, provider_message_id FROM sms_messages")
+    [row] = await h.rows("SELECT status, provider_message_id FROM messages")
     assert row == {"status": "sent", "provider_message_id": "SM" + "f" * 32}
 
 
@@ -132,7 +132,7 @@ async def test_a_process_that_died_between_calls_just_resumes(
     h: Harness = await wired(sms_providers="twilio")
     data = await _died_mid_send(h, "twilio")
     ledger = h.runtime.delivery.ledger
-    attempt_id = await h.scalar("SELECT id FROM sms_attempts")
+    attempt_id = await h.scalar("SELECT id FROM message_attempts")
     from otpgate.domain.delivery import AttemptOutcome
 
     # The call had come back with a temporary error before the process died.
@@ -154,4 +154,4 @@ async def test_a_held_message_is_not_taken_by_a_second_turn(
 
     assert await h.runtime.delivery.run(data["message_id"]) is None
     assert twilio.requests == []
-    assert await h.scalar("SELECT status FROM sms_messages") == "sending"
+    assert await h.scalar("SELECT status FROM messages") == "sending"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from otpgate.adapters.sms.base import SmsProvider
+from otpgate.adapters.sms.base import Provider
 from otpgate.adapters.sms.outbox import OutboxProvider
 from otpgate.adapters.sms.registry import build_provider
 from otpgate.config import Settings
@@ -49,22 +49,22 @@ class SmsProviderContract:
         raise NotImplementedError
 
     @pytest.fixture
-    async def provider(self, settings: Settings) -> AsyncIterator[SmsProvider]:
+    async def provider(self, settings: Settings) -> AsyncIterator[Provider]:
         provider = build_provider(self.provider_name, settings)
         yield provider
         await provider.aclose()
 
     @pytest.fixture
-    async def broken_provider(self, broken_settings: Settings) -> AsyncIterator[SmsProvider]:
+    async def broken_provider(self, broken_settings: Settings) -> AsyncIterator[Provider]:
         provider = build_provider(self.provider_name, broken_settings)
         yield provider
         await provider.aclose()
 
-    async def test_name_is_its_registry_key(self, provider: SmsProvider) -> None:
+    async def test_name_is_its_registry_key(self, provider: Provider) -> None:
         assert provider.name == self.provider_name
 
     async def test_send_delivers_exactly_the_number_and_body(
-        self, provider: SmsProvider, sent: Sent
+        self, provider: Provider, sent: Sent
     ) -> None:
         provider_id = await provider.send(TO, BODY, message_id="sms_contract1", purpose="sign_in")
 
@@ -73,7 +73,7 @@ class SmsProviderContract:
         assert sent() == [(TO, BODY)]
 
     async def test_check_reports_one_line_and_sends_nothing(
-        self, provider: SmsProvider, sent: Sent
+        self, provider: Provider, sent: Sent
     ) -> None:
         line = await provider.check()
 
@@ -83,7 +83,7 @@ class SmsProviderContract:
         assert sent() == []
 
     async def test_a_failed_send_raises_our_error_without_body_or_secrets(
-        self, broken_provider: SmsProvider
+        self, broken_provider: Provider
     ) -> None:
         with pytest.raises(DeliveryError) as caught:
             await broken_provider.send(TO, BODY, message_id="sms_contract2", purpose="sign_in")

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from otpgate.domain.challenges import (
     Challenge,
+    ForAccount,
     Purpose,
+    SignIn,
     Status,
     code_expiry,
     ensure_open,
@@ -43,8 +45,8 @@ def make_challenge(**changes: object) -> Challenge:
     """A fresh pending sign-in challenge created and sent at T0 with the default policy."""
     base = Challenge(
         id="ch_test",
-        account_id="acc_1",
-        purpose=Purpose.SIGN_IN,
+        subject=ForAccount("acc_1"),
+        intent=SignIn(),
         status=Status.PENDING,
         destination="+14155552671",
         code_digest="0" * 64,

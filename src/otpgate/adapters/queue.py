@@ -1,6 +1,6 @@
 """Scaled mode: a durable delivery queue, procrastinate on the PostgreSQL we already run.
 
-A job names a message id and nothing else (the body waits sealed in ``sms_messages``). App
+A job names a message id and nothing else (the body waits sealed in ``messages``). App
 processes defer a job after the message's transaction commits (``QueueDispatcher``); any
 number of ``otpgate worker`` processes, on any machines, run the jobs (``QueueWorker``). A
 job is one delivery turn; a turn that wants another later defers it with ``schedule_in``.
@@ -25,7 +25,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.jobs import Status as JobStatus
 
 from otpgate.services.delivery import DeliveryEngine
-from otpgate.services.ports import OutgoingSms
+from otpgate.services.ports import OutgoingMessage
 
 __all__ = [
     "DELIVER_TASK",
@@ -90,7 +90,7 @@ async def apply_queue_schema(conninfo: str) -> bool:
 
 
 class QueueDispatcher:
-    """App side: implements ``SmsDispatcher`` by deferring one job per message."""
+    """App side: implements ``Dispatcher`` by deferring one job per message."""
 
     def __init__(self, app: procrastinate.App, *, opened: bool = False) -> None:
         self.app = app
@@ -98,7 +98,7 @@ class QueueDispatcher:
         self._open_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def submit(self, message: OutgoingSms) -> None:
+    def submit(self, message: OutgoingMessage) -> None:
         """Defer the message's job in the background: the request does not wait for it, and
         if deferring fails the sweep finds the message anyway."""
         task = asyncio.get_running_loop().create_task(self._submit(message.message_id))

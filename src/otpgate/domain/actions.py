@@ -7,6 +7,7 @@ to those exact values; approving applies exactly that payload, once.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from enum import StrEnum
@@ -38,6 +39,35 @@ class PendingAction:
 
     def digest(self, account_id: str, session_id: str) -> str:
         return action_hash(self.type, self.canonical, account_id, session_id)
+
+    def bind(self, account_id: str, session_id: str) -> BoundAction:
+        """The action as a step-up challenge holds it: tied to this account and session."""
+        return BoundAction(
+            type=self.type,
+            summary=self.summary,
+            payload=self.canonical,
+            hash=self.digest(account_id, session_id),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BoundAction:
+    """A pending action as stored on its challenge: the canonical payload and its hash."""
+
+    type: ActionType
+    summary: str
+    payload: str
+    hash: str
+
+    def intact(self, account_id: str, session_id: str) -> bool:
+        """Whether the stored action is still exactly the one its code was issued for."""
+        return hmac.compare_digest(
+            self.hash, action_hash(self.type, self.payload, account_id, session_id)
+        )
+
+    def values(self) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads(self.payload)
+        return loaded
 
 
 def canonical_json(payload: dict[str, Any]) -> str:

@@ -1,12 +1,23 @@
-"""The challenge: one attempt to prove possession of a phone, and its state machine.
+"""The challenge: one attempt to prove a factor (today: a code texted to a phone), and its
+state machine.
 
-    pending ──right code──────────────▶ approved
-       │ ├──max wrong codes───────────▶ failed
+    pending ──right answer────────────▶ approved
+       │ ├──max wrong answers─────────▶ failed
        │ ├──code lifetime passed──────▶ expired
        │ └──superseded / withdrawn────▶ canceled
        └──resend (new code, same attempt count) ─▶ pending
 
 Terminal states are final: nothing leaves approved, failed, expired or canceled.
+
+A challenge says *who* it is for (its ``subject``) and *what approving it does* (its
+``intent``), each as a small closed set of types rather than loose nullable strings:
+
+    subject: ForAccount(account_id)        an account's own challenge
+             Decoy()                       a sign-up whose email is taken: bound to nothing
+             Takeover(account_id, ...)     a sign-up that takes over a never-confirmed account
+    intent:  ConfirmPhone()                verify_phone: the number is the account's
+             SignIn(remember_device)       sign_in: a session (and maybe a trusted browser)
+             StepUp(session_id, action)    step_up: apply exactly ``action``, for that session
 """
 
 from __future__ import annotations
@@ -16,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from otpgate.domain.actions import BoundAction
 from otpgate.domain.errors import (
     ChallengeCanceled,
     ChallengeExpired,
@@ -45,6 +57,70 @@ class Status(StrEnum):
         return self is not Status.PENDING
 
 
+# -- who a challenge is for ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ForAccount:
+    """The challenge of an existing account."""
+
+    account_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decoy:
+    """A registration with an email that already has an account. It looks and behaves like a
+    real one (a code is texted), but it is bound to no account: a right code only says that the
+    address can't be used, to someone who holds the phone (S17, S37)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Takeover:
+    """A registration for the email of a never-confirmed account: once this number is proven,
+    the account takes the name, number and password just given (a mistyped number is fixed by
+    registering again). ``password_hash`` is dropped from storage once the challenge ends."""
+
+    account_id: str
+    name: str
+    phone: str
+    password_hash: str
+
+
+Subject = ForAccount | Decoy | Takeover
+
+
+# -- what approving a challenge does ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmPhone:
+    """Prove the number given at registration (it then signs the customer in)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SignIn:
+    """The code step of a sign-in; ``remember_device`` was asked for with the password."""
+
+    remember_device: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StepUp:
+    """A high-risk change waiting for its code; only the session that asked may answer it."""
+
+    session_id: str
+    action: BoundAction
+
+
+Intent = ConfirmPhone | SignIn | StepUp
+
+PURPOSE_OF: dict[type[ConfirmPhone] | type[SignIn] | type[StepUp], Purpose] = {
+    ConfirmPhone: Purpose.VERIFY_PHONE,
+    SignIn: Purpose.SIGN_IN,
+    StepUp: Purpose.STEP_UP,
+}
+
+
 def new_challenge_id() -> str:
     """An unguessable public id (192 bits): knowing it is half of what a verify needs."""
     return "ch_" + secrets.token_urlsafe(24)
@@ -55,8 +131,8 @@ class Challenge:
     """A challenge as stored. ``code_digest`` is the HMAC of the current code, never the code."""
 
     id: str
-    account_id: str | None
-    purpose: Purpose
+    subject: Subject
+    intent: Intent
     status: Status
     destination: str
     code_digest: str
@@ -66,15 +142,28 @@ class Challenge:
     created_at: datetime
     expires_at: datetime
     last_sent_at: datetime
-    remember_device: bool = False
-    session_id: str | None = None
-    action_type: str | None = None
-    action_summary: str | None = None
-    action_hash: str | None = None
-    action_payload: str | None = None
-    # Where the latest SMS of this challenge stands (``domain.delivery.DeliveryStatus``), when
-    # the reader loaded it; the challenge's own rules never depend on it.
+    # Where the latest message of this challenge stands (``domain.delivery.DeliveryStatus``),
+    # when the reader asked for it; the challenge's own rules never depend on it.
     delivery_status: str | None = None
+
+    @property
+    def purpose(self) -> Purpose:
+        return PURPOSE_OF[type(self.intent)]
+
+    @property
+    def account_id(self) -> str | None:
+        """The account the challenge belongs to (None for a sign-up decoy or take-over)."""
+        return self.subject.account_id if isinstance(self.subject, ForAccount) else None
+
+    @property
+    def session_id(self) -> str | None:
+        """The session that asked for a step-up (None for every other purpose)."""
+        return self.intent.session_id if isinstance(self.intent, StepUp) else None
+
+    @property
+    def action(self) -> BoundAction | None:
+        """The change a step-up code applies (None for every other purpose)."""
+        return self.intent.action if isinstance(self.intent, StepUp) else None
 
     @property
     def attempts_remaining(self) -> int:

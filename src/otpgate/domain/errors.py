@@ -87,6 +87,13 @@ class EmailUnavailable(Conflict):
     code = "email_unavailable"
     title = "This email address can't be used for a new account"
 
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(
+            detail
+            or "This email address can't be used for a new account. If it is yours, sign in "
+            "instead."
+        )
+
 
 class ChallengeError(OtpgateError):
     code = "challenge_error"

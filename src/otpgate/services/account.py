@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from otpgate.domain.accounts import EventType, SecurityEvent
+from otpgate.services.audit import audit
 from otpgate.services.deps import Deps
 
 MAX_EVENTS_PAGE = 100
@@ -19,21 +20,18 @@ class AccountService:
     ) -> Sequence[SecurityEvent]:
         """The account's security activity, newest first, ``limit`` at a time."""
         limit = max(1, min(limit, MAX_EVENTS_PAGE))
-        async with self.deps.store.transaction() as tx:
+        async with self.deps.store.transaction() as uow:
             now = self.deps.clock.now()
             # Codes nobody used still belong in the trail: record them as expired first.
-            for challenge in await tx.expire_overdue(account_id, now):
-                await tx.add_event(
-                    SecurityEvent(
-                        type=EventType.CHALLENGE_EXPIRED,
-                        outcome="expired",
-                        account_id=account_id,
-                        details={
-                            "challenge_id": challenge.id,
-                            "purpose": challenge.purpose.value,
-                            "summary": challenge.action_summary,
-                        },
-                        created_at=now,
-                    )
+            for challenge in await uow.challenges.expire_overdue(account_id, now):
+                await audit(
+                    uow,
+                    EventType.CHALLENGE_EXPIRED,
+                    "expired",
+                    at=now,
+                    account_id=account_id,
+                    challenge_id=challenge.id,
+                    purpose=challenge.purpose.value,
+                    summary=challenge.action.summary if challenge.action else None,
                 )
-            return await tx.list_events(account_id, limit, before_id)
+            return await uow.audit.list(account_id, limit, before_id)

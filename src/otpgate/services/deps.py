@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from otpgate.domain.clock import Clock
 from otpgate.services.config import ServiceConfig
 from otpgate.services.ports import (
+    Dispatcher,
     Metrics,
     NoMetrics,
     PasswordHasher,
     RateLimiter,
     Sealer,
-    SmsDispatcher,
-    Store,
 )
+from otpgate.services.storage import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +22,7 @@ class Deps:
     store: Store
     hasher: PasswordHasher
     limiter: RateLimiter
-    dispatcher: SmsDispatcher
+    dispatcher: Dispatcher
     clock: Clock
     config: ServiceConfig
     metrics: Metrics = field(default_factory=NoMetrics)

@@ -20,6 +20,7 @@ class Claimed:
     """A message a worker now holds (status ``sending``), with what it needs to send it."""
 
     id: str
+    channel: str
     to: str
     purpose: str
     created_at: datetime

@@ -1,21 +1,26 @@
-"""Your payments: cards. Every change takes a code; the number is never kept."""
+"""Your payments: cards. Every change takes a code; the number is never kept.
+
+``PaymentService`` asks for changes; ``AddCard``, ``UpdateCard`` and ``DeleteCard`` say and
+apply them once a code approves.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from otpgate.domain.actions import ActionType, PendingAction
+from otpgate.domain.actions import ActionType
 from otpgate.domain.cards import PaymentMethod, check_expiry, read_card
 from otpgate.domain.challenges import Challenge
 from otpgate.domain.errors import Conflict, InvalidInput, NotFound
 from otpgate.domain.tokens import new_id
-from otpgate.services.challenges import Approval, VerifyRequest
+from otpgate.services.actions import Approving, ensure_applied
+from otpgate.services.approvals import Approval, CardRemoved, CardSaved
 from otpgate.services.deps import Deps
-from otpgate.services.ports import RequestContext, StepUpTransaction
-from otpgate.services.sessions import Authenticated
+from otpgate.services.ports import RequestContext
+from otpgate.services.principal import Customer
 from otpgate.services.stepup import StepUpService
+from otpgate.services.storage import CardChanges, UnitOfWork
 
 MAX_CARDS = 20
 
@@ -29,17 +34,14 @@ class PaymentService:
     def __init__(self, deps: Deps, stepup: StepUpService) -> None:
         self.deps = deps
         self.stepup = stepup
-        stepup.on_apply(ActionType.ADD_PAYMENT_METHOD, self._apply_add)
-        stepup.on_apply(ActionType.UPDATE_PAYMENT_METHOD, self._apply_update)
-        stepup.on_apply(ActionType.DELETE_PAYMENT_METHOD, self._apply_delete)
 
-    async def list(self, auth: Authenticated) -> Sequence[PaymentMethod]:
-        async with self.deps.store.transaction() as tx:
-            return await tx.list_cards(auth.account.id)
+    async def list(self, customer: Customer) -> Sequence[PaymentMethod]:
+        async with self.deps.store.transaction() as uow:
+            return await uow.wallet.list_cards(customer.account.id)
 
     async def add(
         self,
-        auth: Authenticated,
+        customer: Customer,
         ctx: RequestContext,
         *,
         number: str,
@@ -50,6 +52,7 @@ class PaymentService:
         is_default: bool,
     ) -> Challenge:
         deps = self.deps
+        account_id = customer.account.id
         card = read_card(
             number=number,
             exp_month=exp_month,
@@ -59,9 +62,9 @@ class PaymentService:
             now=deps.clock.now(),
         )
         del number  # from here on only brand, last four and a keyed fingerprint exist
-        async with deps.store.transaction() as tx:
-            existing = await tx.list_cards(auth.account.id)
-            await self._check_billing(tx, auth.account.id, billing_address_id)
+        async with deps.store.transaction() as uow:
+            existing = await uow.wallet.list_cards(account_id)
+            await _check_billing(uow, account_id, billing_address_id)
         if any(other.fingerprint == card.fingerprint for other in existing):
             raise Conflict("This card is already in your account.")
         if len(existing) >= MAX_CARDS:
@@ -76,12 +79,11 @@ class PaymentService:
             "billing_address_id": billing_address_id,
             "is_default": is_default or not existing,
         }
-        action = PendingAction(ActionType.ADD_PAYMENT_METHOD, payload, f"Add {card.label}")
-        return await self.stepup.request(auth, action, ctx)
+        return await self.stepup.request(customer, ActionType.ADD_PAYMENT_METHOD, payload, ctx)
 
     async def update(
         self,
-        auth: Authenticated,
+        customer: Customer,
         ctx: RequestContext,
         card_id: str,
         *,
@@ -91,9 +93,9 @@ class PaymentService:
         clear_billing_address: bool,
         is_default: bool | None,
     ) -> Challenge:
-        card = await self._get(auth.account.id, card_id)
-        values: dict[str, Any] = {}
-        parts: list[str] = []
+        account_id = customer.account.id
+        card = await self._get(account_id, card_id)
+        changes: dict[str, Any] = {}
         if exp_month is not None or exp_year is not None:
             month, year = check_expiry(
                 exp_month if exp_month is not None else card.exp_month,
@@ -101,66 +103,61 @@ class PaymentService:
                 self.deps.clock.now(),
             )
             if (month, year) != (card.exp_month, card.exp_year):
-                values.update(exp_month=month, exp_year=year)
-                parts.append(f"expiry {month:02d}/{year % 100:02d}")
+                changes.update(exp_month=month, exp_year=year)
         if billing_address_id is not None or clear_billing_address:
-            async with self.deps.store.transaction() as tx:
-                await self._check_billing(tx, auth.account.id, billing_address_id)
+            async with self.deps.store.transaction() as uow:
+                await _check_billing(uow, account_id, billing_address_id)
             if billing_address_id != card.billing_address_id:
-                values["billing_address_id"] = billing_address_id
-                parts.append("billing address")
+                changes["billing_address_id"] = billing_address_id
         if is_default is not None and is_default != card.is_default:
-            values["is_default"] = is_default
-            parts.append("default card" if is_default else "not the default card")
-        if not values:
+            changes["is_default"] = is_default
+        if not changes:
             raise InvalidInput("body", "Nothing would change for this card.")
-        payload = {"id": card.id, "version": card.version, "values": values}
-        summary = f"Update {card.label}: " + ", ".join(parts)
-        action = PendingAction(ActionType.UPDATE_PAYMENT_METHOD, payload, summary)
-        return await self.stepup.request(auth, action, ctx)
+        payload = {"id": card.id, "version": card.version, "label": card.label, "values": changes}
+        return await self.stepup.request(customer, ActionType.UPDATE_PAYMENT_METHOD, payload, ctx)
 
-    async def delete(self, auth: Authenticated, ctx: RequestContext, card_id: str) -> Challenge:
-        card = await self._get(auth.account.id, card_id)
-        payload = {"id": card.id, "version": card.version}
-        action = PendingAction(ActionType.DELETE_PAYMENT_METHOD, payload, f"Remove {card.label}")
-        return await self.stepup.request(auth, action, ctx)
+    async def delete(self, customer: Customer, ctx: RequestContext, card_id: str) -> Challenge:
+        card = await self._get(customer.account.id, card_id)
+        payload = {"id": card.id, "version": card.version, "label": card.label}
+        return await self.stepup.request(customer, ActionType.DELETE_PAYMENT_METHOD, payload, ctx)
 
     async def _get(self, account_id: str, card_id: str) -> PaymentMethod:
-        async with self.deps.store.transaction() as tx:
-            card = await tx.get_card(account_id, card_id)
+        async with self.deps.store.transaction() as uow:
+            card = await uow.wallet.get_card(account_id, card_id)
         if card is None:
             raise PaymentMethodNotFound("No payment method with that id in your account.")
         return card
 
-    @staticmethod
-    async def _check_billing(
-        tx: StepUpTransaction, account_id: str, billing_address_id: str | None
-    ) -> None:
-        if (
-            billing_address_id is not None
-            and await tx.get_address(account_id, billing_address_id) is None
-        ):
-            raise InvalidInput(
-                "billing_address_id", "Choose a billing address from your addresses."
-            )
 
-    # -- applying approved changes -------------------------------------------------------------
+async def _check_billing(uow: UnitOfWork, account_id: str, billing_address_id: str | None) -> None:
+    if (
+        billing_address_id is not None
+        and await uow.wallet.get_address(account_id, billing_address_id) is None
+    ):
+        raise InvalidInput("billing_address_id", "Choose a billing address from your addresses.")
 
-    async def _apply_add(
-        self,
-        tx: StepUpTransaction,
-        challenge: Challenge,
-        payload: dict[str, Any],
-        now: datetime,
-        request: VerifyRequest,
+
+def _label(payload: Mapping[str, Any]) -> str:
+    return f"{payload['brand']} ending {payload['last4']}"
+
+
+# -- the handlers ------------------------------------------------------------------------------
+
+
+class AddCard:
+    def describe(self, payload: Mapping[str, Any]) -> str:
+        return f"Add {_label(payload)}"
+
+    async def apply(
+        self, uow: UnitOfWork, approving: Approving, payload: Mapping[str, Any]
     ) -> Approval:
-        assert challenge.account_id is not None
+        account_id = approving.account_id
         billing = payload["billing_address_id"]
-        if billing is not None and await tx.get_address(challenge.account_id, billing) is None:
+        if billing is not None and await uow.wallet.get_address(account_id, billing) is None:
             raise Conflict("The billing address was removed meanwhile; nothing was changed.")
         card = PaymentMethod(
             id=new_id("pm"),
-            account_id=challenge.account_id,
+            account_id=account_id,
             brand=payload["brand"],
             last4=payload["last4"],
             exp_month=payload["exp_month"],
@@ -171,42 +168,66 @@ class PaymentService:
             is_default=payload["is_default"],
             version=1,
         )
-        await tx.insert_card(card, now)
-        return Approval(result=await tx.get_card(challenge.account_id, card.id))
+        await uow.wallet.insert_card(card, approving.now)
+        stored = await uow.wallet.get_card(account_id, card.id)
+        assert stored is not None
+        return Approval(result=CardSaved(stored))
 
-    async def _apply_update(
-        self,
-        tx: StepUpTransaction,
-        challenge: Challenge,
-        payload: dict[str, Any],
-        now: datetime,
-        request: VerifyRequest,
+
+class UpdateCard:
+    def describe(self, payload: Mapping[str, Any]) -> str:
+        values = payload["values"]
+        parts: list[str] = []
+        if "exp_month" in values:
+            parts.append(f"expiry {values['exp_month']:02d}/{values['exp_year'] % 100:02d}")
+        if "billing_address_id" in values:
+            parts.append("billing address")
+        if "is_default" in values:
+            parts.append("default card" if values["is_default"] else "not the default card")
+        return f"Update {payload['label']}: " + ", ".join(parts)
+
+    async def apply(
+        self, uow: UnitOfWork, approving: Approving, payload: Mapping[str, Any]
     ) -> Approval:
-        assert challenge.account_id is not None
+        account_id, card_id = approving.account_id, payload["id"]
         values = payload["values"]
         billing = values.get("billing_address_id")
-        if billing is not None and await tx.get_address(challenge.account_id, billing) is None:
+        if billing is not None and await uow.wallet.get_address(account_id, billing) is None:
             raise Conflict("The billing address was removed meanwhile; nothing was changed.")
-        if not await tx.update_card(
-            challenge.account_id, payload["id"], payload["version"], values, now
-        ):
-            await self._explain(tx, challenge.account_id, payload["id"])
-        return Approval(result=await tx.get_card(challenge.account_id, payload["id"]))
+        changes: CardChanges = {}
+        if "exp_month" in values:
+            changes["exp_month"] = values["exp_month"]
+            changes["exp_year"] = values["exp_year"]
+        if "billing_address_id" in values:
+            changes["billing_address_id"] = billing
+        if "is_default" in values:
+            changes["is_default"] = values["is_default"]
+        applied = await uow.wallet.update_card(
+            account_id, card_id, payload["version"], changes, approving.now
+        )
+        await _ensure_applied(uow, applied, account_id, card_id)
+        card = await uow.wallet.get_card(account_id, card_id)
+        assert card is not None
+        return Approval(result=CardSaved(card))
 
-    async def _apply_delete(
-        self,
-        tx: StepUpTransaction,
-        challenge: Challenge,
-        payload: dict[str, Any],
-        now: datetime,
-        request: VerifyRequest,
+
+class DeleteCard:
+    def describe(self, payload: Mapping[str, Any]) -> str:
+        return f"Remove {payload['label']}"
+
+    async def apply(
+        self, uow: UnitOfWork, approving: Approving, payload: Mapping[str, Any]
     ) -> Approval:
-        assert challenge.account_id is not None
-        if not await tx.delete_card(challenge.account_id, payload["id"], payload["version"]):
-            await self._explain(tx, challenge.account_id, payload["id"])
-        return Approval(result={"id": payload["id"], "deleted": True})
+        account_id, card_id = approving.account_id, payload["id"]
+        applied = await uow.wallet.delete_card(account_id, card_id, payload["version"])
+        await _ensure_applied(uow, applied, account_id, card_id)
+        return Approval(result=CardRemoved(card_id))
 
-    async def _explain(self, tx: StepUpTransaction, account_id: str, card_id: str) -> None:
-        if await tx.get_card(account_id, card_id) is None:
-            raise PaymentMethodNotFound("That card is no longer in your account; nothing changed.")
-        raise Conflict("That card changed after this code was sent; nothing was changed.")
+
+async def _ensure_applied(uow: UnitOfWork, applied: bool, account_id: str, card_id: str) -> None:
+    await ensure_applied(
+        applied,
+        lambda: uow.wallet.get_card(account_id, card_id),
+        gone=PaymentMethodNotFound("That card is no longer in your account; nothing changed."),
+        moved="That card changed after this code was sent; nothing was changed.",
+    )

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from otpgate.domain.accounts import EventType, SecurityEvent
+from otpgate.domain.accounts import EventType
 from otpgate.domain.clock import Clock
 from otpgate.domain.errors import RateLimited
 from otpgate.domain.phones import country_of, mask
+from otpgate.services.audit import security_event
 from otpgate.services.limits import (
     SEND_ACCOUNT,
     SEND_IP,
@@ -23,7 +24,8 @@ from otpgate.services.limits import (
     SEND_RULES,
     number_prefix,
 )
-from otpgate.services.ports import Metrics, RateLimiter, Store
+from otpgate.services.ports import Metrics, RateLimiter
+from otpgate.services.storage import Store
 
 
 def conversion_labels(e164: str) -> dict[str, str]:
@@ -89,14 +91,14 @@ class WatchedLimiter:
         details: dict[str, object] = {"rule": rule}
         if shown is not None:
             details["key"] = shown
-        async with self.store.transaction() as tx:
-            await tx.add_event(
-                SecurityEvent(
-                    type=EventType.RATE_LIMITED,
-                    outcome=rule,
+        async with self.store.transaction() as uow:
+            await uow.audit.add(
+                security_event(
+                    EventType.RATE_LIMITED,
+                    rule,
+                    at=now,
                     account_id=key if rule == SEND_ACCOUNT else None,
                     ip=key if rule == SEND_IP else None,
                     details=details,
-                    created_at=now,
                 )
             )

@@ -1,26 +1,44 @@
-"""Registration: validate, hash, store an unconfirmed account and send a code to its number."""
+"""Registration: validate, hash, store an unconfirmed account and send a code to its number;
+and what confirming that number does (the ``verify_phone`` purpose's approval).
+
+When the email already belongs to an account the answer looks the same (S37/S17): a challenge
+is opened and a code sent to the number typed, but it is a ``Decoy`` bound to no account, and
+confirming it says the address can't be used. When that account was never confirmed, the
+challenge is a ``Takeover``: proving the new number gives the account the new name, number and
+password (a mistyped number is fixed by registering again).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from otpgate.domain.accounts import Account, EventType, SecurityEvent
-from otpgate.domain.actions import canonical_json
+from otpgate.domain.accounts import Account, EventType
 from otpgate.domain.addresses import BIDI_CONTROLS
-from otpgate.domain.challenges import Challenge, Purpose
+from otpgate.domain.challenges import (
+    Challenge,
+    ConfirmPhone,
+    Decoy,
+    ForAccount,
+    Purpose,
+    Subject,
+    Takeover,
+)
 from otpgate.domain.emails import normalize_email
-from otpgate.domain.errors import InvalidInput
+from otpgate.domain.errors import EmailUnavailable, InvalidInput
 from otpgate.domain.passwords import check_password
 from otpgate.domain.phones import parse_mobile
 from otpgate.domain.tokens import new_id
-from otpgate.services.challenges import ChallengeService
+from otpgate.services.approvals import Approval, VerifyRequest
+from otpgate.services.audit import audit
+from otpgate.services.challenges import ChallengeIssuer
 from otpgate.services.deps import Deps
 from otpgate.services.limits import REGISTER_IP, hit_send_limits, ip_key
 from otpgate.services.ports import RequestContext
+from otpgate.services.sessions import SessionService
+from otpgate.services.storage import UnitOfWork
 
 MAX_NAME_LENGTH = 100
-# The action a verify_phone challenge carries when it re-registers an unconfirmed account.
-REPLACE_UNCONFIRMED = "replace_unconfirmed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,19 +60,18 @@ def clean_name(raw: str, field: str = "name") -> str:
 
 
 class RegistrationService:
-    def __init__(self, deps: Deps, challenges: ChallengeService) -> None:
+    def __init__(self, deps: Deps, issuer: ChallengeIssuer, sessions: SessionService) -> None:
         self.deps = deps
-        self.challenges = challenges
+        self.issuer = issuer
+        self.sessions = sessions
 
     async def register(
         self, *, name: str, email: str, password: str, phone: str, ctx: RequestContext
     ) -> Registered:
-        """Create an unconfirmed account and send a ``verify_phone`` code.
+        """Create an unconfirmed account and send a ``verify_phone`` code (see the module doc).
 
-        When the email already belongs to an account the answer looks the same (S37/S17): a
-        challenge is opened and a code sent to the number typed, but it is bound to no
-        account, and confirming it says the address can't be used. Probing for accounts
-        therefore costs a phone that receives SMS and a code per try, under the send limits.
+        Probing for accounts therefore costs a phone that receives SMS and a code per try,
+        under the send limits.
         """
         deps = self.deps
         config = deps.config
@@ -68,12 +85,14 @@ class RegistrationService:
         await deps.limiter.hit(REGISTER_IP, ip_key(ctx.ip))
         password_hash = await deps.hasher.hash(normalized_password)
         await hit_send_limits(deps.limiter, number, ctx, None, proven=False)
-        async with deps.store.transaction() as tx:
+        async with deps.store.transaction() as uow:
             now = deps.clock.now()
-            existing = await tx.get_account_by_email(address)
+            existing = await uow.accounts.get_by_email(address)
+            # A decoy's id looks like a real one and points at nothing.
+            account_id = new_id("acc")
+            subject: Subject
             if existing is None:
-                account_id = new_id("acc")
-                await tx.insert_account(
+                await uow.accounts.insert(
                     Account(
                         id=account_id,
                         name=clean,
@@ -84,43 +103,70 @@ class RegistrationService:
                         created_at=now,
                     )
                 )
-                await tx.add_event(
-                    SecurityEvent(
-                        type=EventType.ACCOUNT_REGISTERED,
-                        outcome="ok",
-                        account_id=account_id,
-                        ip=ctx.ip,
-                        user_agent=ctx.user_agent,
-                        created_at=now,
-                    )
+                await audit(
+                    uow, EventType.ACCOUNT_REGISTERED, "ok", at=now, ctx=ctx, account_id=account_id
                 )
-                owner: str | None = account_id
-            else:
-                account_id = new_id("acc")  # looks like a real id, points at nothing
-                owner = None
-            action_type = action_payload = None
-            if existing is not None and not existing.phone_verified:
+                subject = ForAccount(account_id)
+            elif not existing.phone_verified:
                 # Never confirmed, so it can't be used: whoever proves a phone now may take the
-                # address over (a mistyped number is fixed by registering again). The email was
-                # never proven either, so this gives nobody more than registering first would.
-                action_type = REPLACE_UNCONFIRMED
-                action_payload = canonical_json(
-                    {
-                        "account_id": existing.id,
-                        "name": clean,
-                        "phone": number,
-                        "password_hash": password_hash,
-                    }
-                )
-            challenge, message = await self.challenges.open(
-                tx,
-                account_id=owner,
-                purpose=Purpose.VERIFY_PHONE,
-                destination=number,
-                ctx=ctx,
-                action_type=action_type,
-                action_payload=action_payload,
+                # address over. The email was never proven either, so this gives nobody more
+                # than registering first would.
+                subject = Takeover(existing.id, clean, number, password_hash)
+            else:
+                subject = Decoy()
+            challenge, message = await self.issuer.open(
+                uow, subject=subject, intent=ConfirmPhone(), destination=number, ctx=ctx
             )
         deps.dispatcher.submit(message)
         deps.metrics.incr("registrations")
         return Registered(account_id=account_id, challenge=challenge)
+
+    async def approve(
+        self, uow: UnitOfWork, challenge: Challenge, now: datetime, request: VerifyRequest
+    ) -> Approval:
+        """The number is confirmed; that also signs the customer in."""
+        subject = challenge.subject
+        if isinstance(subject, Takeover):
+            account_id = await self._take_over(uow, subject, now)
+        elif isinstance(subject, ForAccount):
+            account_id = subject.account_id
+        else:  # a decoy never gets here (the verifier refuses it first)
+            raise EmailUnavailable()
+        await uow.accounts.update(account_id, {"phone_verified": True, "phone_verified_at": now})
+        await audit(
+            uow,
+            EventType.PHONE_VERIFIED,
+            "ok",
+            at=now,
+            ctx=request.ctx,
+            account_id=account_id,
+            challenge_id=challenge.id,
+        )
+        signed_in = await self.sessions.sign_in(
+            uow,
+            account_id,
+            request.ctx,
+            now,
+            remember=request.remember_device,
+            purpose=challenge.purpose.value,
+        )
+        return Approval(signed_in=signed_in)
+
+    async def _take_over(self, uow: UnitOfWork, takeover: Takeover, now: datetime) -> str:
+        """Give a never-confirmed account the name, number and password just proven."""
+        account = await uow.accounts.get(takeover.account_id)
+        if account is None or account.phone_verified:
+            # Confirmed (or gone) in the meantime: it is somebody's account now.
+            raise EmailUnavailable()
+        await uow.accounts.update(
+            account.id,
+            {
+                "name": takeover.name,
+                "phone": takeover.phone,
+                "password_hash": takeover.password_hash,
+            },
+        )
+        await uow.challenges.cancel_pending(account.id, Purpose.VERIFY_PHONE, now)
+        await uow.sessions.revoke_sessions(account.id, now)
+        await uow.sessions.revoke_devices(account.id, now)
+        return account.id

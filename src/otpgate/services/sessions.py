@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from otpgate.domain.accounts import Account, Device, EventType, SecurityEvent, Session
+from otpgate.domain.accounts import Device, EventType, Session
 from otpgate.domain.errors import NotAuthenticated
 from otpgate.domain.tokens import new_id, new_token, token_hash
+from otpgate.services.audit import audit
 from otpgate.services.deps import Deps
-from otpgate.services.ports import RequestContext, Transaction
+from otpgate.services.ports import RequestContext
+from otpgate.services.principal import Customer
+from otpgate.services.storage import UnitOfWork
 
 # Writing last_seen on every request would turn every read into a write; a minute of
 # precision is plenty for an idle timeout measured in tens of minutes.
@@ -23,9 +26,11 @@ class IssuedSession:
 
 
 @dataclass(frozen=True, slots=True)
-class Authenticated:
-    session: Session
-    account: Account
+class SignedInSession:
+    """What a completed sign-in hands the browser: a session, maybe a trusted-browser token."""
+
+    issued: IssuedSession
+    device_token: str | None = None
 
 
 class SessionService:
@@ -34,7 +39,7 @@ class SessionService:
 
     async def issue(
         self,
-        tx: Transaction,
+        uow: UnitOfWork,
         account_id: str,
         ctx: RequestContext,
         now: datetime,
@@ -52,45 +57,72 @@ class SessionService:
             ip=ctx.ip,
             user_agent=ctx.user_agent[:300],
         )
-        await tx.insert_session(session, token_hash(token), device_id)
+        await uow.sessions.insert_session(session, token_hash(token), device_id)
         return IssuedSession(token=token, session=session)
 
-    async def authenticate(self, token: str | None) -> Authenticated:
+    async def sign_in(
+        self,
+        uow: UnitOfWork,
+        account_id: str,
+        ctx: RequestContext,
+        now: datetime,
+        *,
+        remember: bool,
+        purpose: str,
+    ) -> SignedInSession:
+        """A code was right: a new session, and this browser trusted when it asked to be."""
+        device_token = device_id = None
+        if remember and self.deps.config.remember_devices:
+            device_token, device = await self.trust_device(uow, account_id, ctx, now)
+            device_id = device.id
+        issued = await self.issue(uow, account_id, ctx, now, device_id=device_id)
+        await audit(
+            uow,
+            EventType.SIGNIN_SUCCEEDED,
+            "ok",
+            at=now,
+            ctx=ctx,
+            account_id=account_id,
+            session_id=issued.session.id,
+            purpose=purpose,
+            trusted_device=device_id is not None,
+        )
+        return SignedInSession(issued=issued, device_token=device_token)
+
+    async def authenticate(self, token: str | None) -> Customer:
         """The live session and account behind ``token``, or ``NotAuthenticated``."""
         if not token or len(token) > 200:
             raise NotAuthenticated()
         deps = self.deps
-        async with deps.store.transaction() as tx:
+        async with deps.store.transaction() as uow:
             now = deps.clock.now()
-            session = await tx.get_session_by_token_hash(token_hash(token))
+            session = await uow.sessions.session_by_token_hash(token_hash(token))
             if session is None or not session.is_active(now, deps.config.session_idle_seconds):
                 raise NotAuthenticated()
-            account = await tx.get_account(session.account_id)
+            account = await uow.accounts.get(session.account_id)
             if account is None:
                 raise NotAuthenticated()
             if now - session.last_seen_at >= TOUCH_EVERY:
-                await tx.touch_session(session.id, now)
-        return Authenticated(session=session, account=account)
+                await uow.sessions.touch_session(session.id, now)
+        return Customer(session=session, account=account)
 
-    async def sign_out(self, auth: Authenticated, ctx: RequestContext) -> None:
+    async def sign_out(self, customer: Customer, ctx: RequestContext) -> None:
         """Revoke the session server-side: its token is refused from now on (S21)."""
-        async with self.deps.store.transaction() as tx:
+        async with self.deps.store.transaction() as uow:
             now = self.deps.clock.now()
-            await tx.revoke_session(auth.session.id, now)
-            await tx.add_event(
-                SecurityEvent(
-                    type=EventType.SESSION_SIGNED_OUT,
-                    outcome="ok",
-                    account_id=auth.account.id,
-                    ip=ctx.ip,
-                    user_agent=ctx.user_agent,
-                    details={"session_id": auth.session.id},
-                    created_at=now,
-                )
+            await uow.sessions.revoke_session(customer.session.id, now)
+            await audit(
+                uow,
+                EventType.SESSION_SIGNED_OUT,
+                "ok",
+                at=now,
+                ctx=ctx,
+                account_id=customer.account.id,
+                session_id=customer.session.id,
             )
 
     async def trust_device(
-        self, tx: Transaction, account_id: str, ctx: RequestContext, now: datetime
+        self, uow: UnitOfWork, account_id: str, ctx: RequestContext, now: datetime
     ) -> tuple[str, Device]:
         """Remember this browser: its token may later stand in for the sign-in code (S22)."""
         token = new_token("dev")
@@ -101,16 +133,16 @@ class SessionService:
             expires_at=now + timedelta(seconds=self.deps.config.device_trust_seconds),
             user_agent=ctx.user_agent[:300],
         )
-        await tx.insert_device(device, token_hash(token))
+        await uow.sessions.insert_device(device, token_hash(token))
         return token, device
 
     async def trusted_device(
-        self, tx: Transaction, account_id: str, device_token: str | None, now: datetime
+        self, uow: UnitOfWork, account_id: str, device_token: str | None, now: datetime
     ) -> Device | None:
         """The live trusted device behind ``device_token`` for this account, if any."""
         if not device_token or not self.deps.config.remember_devices or len(device_token) > 200:
             return None
-        device = await tx.get_device_by_token_hash(token_hash(device_token))
+        device = await uow.sessions.device_by_token_hash(token_hash(device_token))
         if (
             device is None
             or device.account_id != account_id

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from otpgate.domain.accounts import Account, EventType, SecurityEvent
-from otpgate.domain.challenges import Challenge, Purpose
+from otpgate.domain.accounts import Account, EventType
+from otpgate.domain.challenges import Challenge, ConfirmPhone, ForAccount, Intent, SignIn
 from otpgate.domain.emails import normalize_email, throttle_key
 from otpgate.domain.errors import CodeLockout, InvalidCredentials, InvalidInput
 from otpgate.domain.passwords import MAX_PASSWORD_LENGTH, normalize_password
 from otpgate.domain.policy import seconds_until
-from otpgate.services.challenges import ChallengeService
+from otpgate.services.approvals import Approval, VerifyRequest
+from otpgate.services.audit import audit
+from otpgate.services.challenges import ChallengeIssuer
 from otpgate.services.deps import Deps
 from otpgate.services.limits import PASSWORD_ACCOUNT, PASSWORD_IP, hit_send_limits, ip_key
 from otpgate.services.ports import RequestContext
 from otpgate.services.sessions import IssuedSession, SessionService
+from otpgate.services.storage import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +36,11 @@ class SignedIn:
 
 
 class SignInService:
-    def __init__(self, deps: Deps, challenges: ChallengeService, sessions: SessionService) -> None:
+    """Step one (the password) and what a right sign-in code does (the ``sign_in`` approval)."""
+
+    def __init__(self, deps: Deps, issuer: ChallengeIssuer, sessions: SessionService) -> None:
         self.deps = deps
-        self.challenges = challenges
+        self.issuer = issuer
         self.sessions = sessions
 
     async def start(
@@ -67,33 +73,47 @@ class SignInService:
             raise InvalidCredentials()
         if deps.hasher.needs_rehash(account.password_hash):
             new_hash = await deps.hasher.hash(candidate)
-            async with deps.store.transaction() as tx:
-                await tx.set_password_hash(account.id, new_hash)
+            async with deps.store.transaction() as uow:
+                await uow.accounts.update(account.id, {"password_hash": new_hash})
         if not account.phone_verified:
             # The number was never confirmed: the only way on is to confirm it (S36).
-            return CodeRequired(await self._send(account, Purpose.VERIFY_PHONE, ctx, False))
+            return CodeRequired(await self._send(account, ConfirmPhone(), ctx))
         now = deps.clock.now()
         if account.code_locked_until and account.code_locked_until > now:
             wait = seconds_until(account.code_locked_until, now)
             raise CodeLockout(wait, "Too many wrong codes on this account. Try again later.")
-        async with deps.store.transaction() as tx:
-            device = await self.sessions.trusted_device(tx, account.id, device_token, now)
+        async with deps.store.transaction() as uow:
+            device = await self.sessions.trusted_device(uow, account.id, device_token, now)
             if device is not None:
-                await tx.touch_device(device.id, now)
-                issued = await self.sessions.issue(tx, account.id, ctx, now, device_id=device.id)
-                await tx.add_event(
-                    SecurityEvent(
-                        type=EventType.SIGNIN_TRUSTED_DEVICE,
-                        outcome="ok",
-                        account_id=account.id,
-                        ip=ctx.ip,
-                        user_agent=ctx.user_agent,
-                        details={"device_id": device.id, "session_id": issued.session.id},
-                        created_at=now,
-                    )
+                await uow.sessions.touch_device(device.id, now)
+                issued = await self.sessions.issue(uow, account.id, ctx, now, device_id=device.id)
+                await audit(
+                    uow,
+                    EventType.SIGNIN_TRUSTED_DEVICE,
+                    "ok",
+                    at=now,
+                    ctx=ctx,
+                    account_id=account.id,
+                    device_id=device.id,
+                    session_id=issued.session.id,
                 )
                 return SignedIn(issued)
-        return CodeRequired(await self._send(account, Purpose.SIGN_IN, ctx, remember_device))
+        return CodeRequired(await self._send(account, SignIn(remember_device), ctx))
+
+    async def approve(
+        self, uow: UnitOfWork, challenge: Challenge, now: datetime, request: VerifyRequest
+    ) -> Approval:
+        """A right sign-in code: a session (and, when asked, a trusted browser)."""
+        assert challenge.account_id is not None and isinstance(challenge.intent, SignIn)
+        signed_in = await self.sessions.sign_in(
+            uow,
+            challenge.account_id,
+            request.ctx,
+            now,
+            remember=request.remember_device or challenge.intent.remember_device,
+            purpose=challenge.purpose.value,
+        )
+        return Approval(signed_in=signed_in)
 
     async def _throttle_key(self, email: str, device_token: str | None) -> str:
         """The owner's trusted browser gets a bucket of its own (S14): wrong passwords typed
@@ -102,12 +122,12 @@ class SignInService:
         key = throttle_key(email)
         if not device_token:
             return key
-        async with self.deps.store.transaction() as tx:
-            account = await tx.get_account_by_email(key)
+        async with self.deps.store.transaction() as uow:
+            account = await uow.accounts.get_by_email(key)
             if account is None:
                 return key
             device = await self.sessions.trusted_device(
-                tx, account.id, device_token, self.deps.clock.now()
+                uow, account.id, device_token, self.deps.clock.now()
             )
         return f"device:{device.id}" if device is not None else key
 
@@ -116,52 +136,44 @@ class SignInService:
             address = normalize_email(email)
         except InvalidInput:
             return None
-        async with self.deps.store.transaction() as tx:
-            return await tx.get_account_by_email(address)
+        async with self.deps.store.transaction() as uow:
+            return await uow.accounts.get_by_email(address)
 
-    async def _send(
-        self, account: Account, purpose: Purpose, ctx: RequestContext, remember: bool
-    ) -> Challenge:
+    async def _send(self, account: Account, intent: Intent, ctx: RequestContext) -> Challenge:
         deps = self.deps
         # A confirmed number reached with the right password draws on its own budget; an
         # unconfirmed one shares the budget of numbers typed into sign-up forms.
         await hit_send_limits(
             deps.limiter, account.phone, ctx, account.id, proven=account.phone_verified
         )
-        async with deps.store.transaction() as tx:
-            now = deps.clock.now()
-            if purpose is Purpose.SIGN_IN:
-                await tx.add_event(
-                    SecurityEvent(
-                        type=EventType.SIGNIN_PASSWORD_OK,
-                        outcome="code_required",
-                        account_id=account.id,
-                        ip=ctx.ip,
-                        user_agent=ctx.user_agent,
-                        created_at=now,
-                    )
+        async with deps.store.transaction() as uow:
+            if isinstance(intent, SignIn):
+                await audit(
+                    uow,
+                    EventType.SIGNIN_PASSWORD_OK,
+                    "code_required",
+                    at=deps.clock.now(),
+                    ctx=ctx,
+                    account_id=account.id,
                 )
-            challenge, message = await self.challenges.open(
-                tx,
-                account_id=account.id,
-                purpose=purpose,
+            challenge, message = await self.issuer.open(
+                uow,
+                subject=ForAccount(account.id),
+                intent=intent,
                 destination=account.phone,
                 ctx=ctx,
-                remember_device=remember,
             )
         deps.dispatcher.submit(message)
         return challenge
 
     async def _password_failed(self, account_id: str | None, ctx: RequestContext) -> None:
-        async with self.deps.store.transaction() as tx:
-            await tx.add_event(
-                SecurityEvent(
-                    type=EventType.SIGNIN_PASSWORD_FAILED,
-                    outcome="invalid_credentials",
-                    account_id=account_id,
-                    ip=ctx.ip,
-                    user_agent=ctx.user_agent,
-                    created_at=self.deps.clock.now(),
-                )
+        async with self.deps.store.transaction() as uow:
+            await audit(
+                uow,
+                EventType.SIGNIN_PASSWORD_FAILED,
+                "invalid_credentials",
+                at=self.deps.clock.now(),
+                ctx=ctx,
+                account_id=account_id,
             )
         self.deps.metrics.incr("signin_password_failures")

@@ -1,138 +1,147 @@
 """Step-up: a high-risk change waits as a pending action until a fresh code approves it.
 
 The request stores the action (type, canonical payload, its hash, the asking session) on a
-``step_up`` challenge and texts a code that names the change. Approving re-checks the hash,
+``step_up`` challenge and texts a code that names the change; the words come from the action's
+handler (``describe``), as a function of exactly the values held. Approving re-checks the hash,
 then applies exactly that payload, once, inside the transaction that approves the challenge.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from otpgate.domain.accounts import EventType, SecurityEvent
-from otpgate.domain.actions import (
-    ActionType,
-    PendingAction,
-    action_hash,
-    fit_summary,
-    sms_purpose,
-)
-from otpgate.domain.challenges import Challenge, Purpose
+from otpgate.domain.accounts import EventType
+from otpgate.domain.actions import ActionType, PendingAction, fit_summary
+from otpgate.domain.challenges import Challenge, ForAccount, StepUp
 from otpgate.domain.errors import Conflict
-from otpgate.services.challenges import Approval, ChallengeService, VerifyRequest
+from otpgate.services.actions import Actions, Approving
+from otpgate.services.approvals import Approval, VerifyRequest
+from otpgate.services.audit import audit
+from otpgate.services.challenges import ChallengeIssuer
 from otpgate.services.deps import Deps
 from otpgate.services.limits import hit_send_limits
-from otpgate.services.ports import OutgoingSms, RequestContext, StepUpTransaction
-from otpgate.services.sessions import Authenticated
-
-Applier = Callable[
-    [StepUpTransaction, Challenge, dict[str, Any], datetime, VerifyRequest], Awaitable[Approval]
-]
+from otpgate.services.ports import OutgoingMessage, RequestContext
+from otpgate.services.principal import Customer
+from otpgate.services.storage import UnitOfWork
 
 
 class StepUpService:
-    def __init__(self, deps: Deps, challenges: ChallengeService) -> None:
-        self.deps = deps
-        self.challenges = challenges
-        self._appliers: dict[ActionType, Applier] = {}
-        challenges.on_approval(Purpose.STEP_UP, self._approve)
+    """Requests step-ups, and approves them (the ``step_up`` purpose's handler)."""
 
-    def on_apply(self, action_type: ActionType, applier: Applier) -> None:
-        """Register how an approved action of ``action_type`` is applied."""
-        self._appliers[action_type] = applier
+    def __init__(self, deps: Deps, issuer: ChallengeIssuer, actions: Actions) -> None:
+        self.deps = deps
+        self.issuer = issuer
+        self.actions = actions
+
+    def action(self, action_type: ActionType, payload: Mapping[str, Any]) -> PendingAction:
+        """The pending action for ``payload``, named by its handler."""
+        summary = fit_summary(self.actions[action_type].describe(payload))
+        return PendingAction(action_type, dict(payload), summary)
 
     async def request(
-        self, auth: Authenticated, action: PendingAction, ctx: RequestContext
+        self,
+        customer: Customer,
+        action_type: ActionType,
+        payload: Mapping[str, Any],
+        ctx: RequestContext,
     ) -> Challenge:
-        """Hold ``action`` and text a code for it to the account's current number."""
+        """Hold the change and text a code for it to the account's current number."""
         deps = self.deps
-        await hit_send_limits(deps.limiter, auth.account.phone, ctx, auth.account.id)
-        async with deps.store.transaction() as tx:
-            challenge, message = await self.open(tx, auth, action, ctx, auth.account.phone)
+        account = customer.account
+        action = self.action(action_type, payload)
+        await hit_send_limits(deps.limiter, account.phone, ctx, account.id)
+        async with deps.store.transaction() as uow:
+            challenge, message = await self.open(
+                uow, account.id, customer.session.id, action, ctx, account.phone
+            )
         deps.dispatcher.submit(message)
         return challenge
 
     async def open(
         self,
-        tx: StepUpTransaction,
-        auth: Authenticated | tuple[str, str],
+        uow: UnitOfWork,
+        account_id: str,
+        session_id: str,
         action: PendingAction,
         ctx: RequestContext,
         destination: str,
-    ) -> tuple[Challenge, OutgoingSms]:
-        """Open the challenge for ``action`` in ``tx`` (the caller submits the message)."""
-        account_id, session_id = (
-            (auth.account.id, auth.session.id) if isinstance(auth, Authenticated) else auth
-        )
-        action = replace(action, summary=fit_summary(action.summary))
-        challenge, message = await self.challenges.open(
-            tx,
-            account_id=account_id,
-            purpose=Purpose.STEP_UP,
+    ) -> tuple[Challenge, OutgoingMessage]:
+        """Open the challenge for ``action`` in ``uow`` (the caller submits the message)."""
+        challenge, message = await self.issuer.open(
+            uow,
+            subject=ForAccount(account_id),
+            intent=StepUp(session_id=session_id, action=action.bind(account_id, session_id)),
             destination=destination,
             ctx=ctx,
-            purpose_text=sms_purpose(action.summary),
-            session_id=session_id,
-            action_type=action.type.value,
-            action_summary=action.summary,
-            action_hash=action.digest(account_id, session_id),
-            action_payload=action.canonical,
         )
-        await tx.add_event(
-            SecurityEvent(
-                type=EventType.STEP_UP_REQUESTED,
-                outcome="pending",
-                account_id=account_id,
-                ip=ctx.ip,
-                user_agent=ctx.user_agent,
-                details={
-                    "challenge_id": challenge.id,
-                    "action": action.type.value,
-                    "summary": action.summary,
-                },
-                created_at=self.deps.clock.now(),
-            )
+        await audit(
+            uow,
+            EventType.STEP_UP_REQUESTED,
+            "pending",
+            at=self.deps.clock.now(),
+            ctx=ctx,
+            account_id=account_id,
+            challenge_id=challenge.id,
+            action=action.type.value,
+            summary=action.summary,
         )
         return challenge, message
 
-    async def _approve(
-        self, tx: StepUpTransaction, challenge: Challenge, now: datetime, request: VerifyRequest
+    async def approve(
+        self, uow: UnitOfWork, challenge: Challenge, now: datetime, request: VerifyRequest
     ) -> Approval:
+        account_id, session_id, action = (
+            challenge.account_id,
+            challenge.session_id,
+            challenge.action,
+        )
         if (
-            challenge.account_id is None
-            or challenge.session_id is None
-            or challenge.action_type is None
-            or challenge.action_payload is None
-            or challenge.action_hash
-            != action_hash(
-                challenge.action_type,
-                challenge.action_payload,
-                challenge.account_id,
-                challenge.session_id,
-            )
+            account_id is None
+            or session_id is None
+            or action is None
+            or not action.intact(account_id, session_id)
         ):
             # The stored action no longer matches what the code was issued for.
             raise Conflict("This change can't be applied. Start again.")
-        action_type = ActionType(challenge.action_type)
-        payload = json.loads(challenge.action_payload)
-        approval = await self._appliers[action_type](tx, challenge, payload, now, request)
-        await tx.add_event(
-            SecurityEvent(
-                type=EventType.STEP_UP_APPLIED,
-                outcome="ok",
-                account_id=challenge.account_id,
-                ip=request.ctx.ip,
-                user_agent=request.ctx.user_agent,
-                details={
-                    "challenge_id": challenge.id,
-                    "action": action_type.value,
-                    "summary": challenge.action_summary,
-                },
-                created_at=now,
-            )
+        approving = Approving(challenge, account_id, session_id, now, request)
+        approval = await self.actions[action.type].apply(uow, approving, action.values())
+        if approval.follow_up is not None:
+            approval = await self._follow_up(uow, approving, approval)
+        await audit(
+            uow,
+            EventType.STEP_UP_APPLIED,
+            "ok",
+            at=now,
+            ctx=request.ctx,
+            account_id=account_id,
+            challenge_id=challenge.id,
+            action=action.type.value,
+            summary=action.summary,
         )
         return approval
+
+    async def _follow_up(
+        self, uow: UnitOfWork, approving: Approving, approval: Approval
+    ) -> Approval:
+        """One more code, to the destination the applied action named (a new number)."""
+        follow_up = approval.follow_up
+        assert follow_up is not None
+        ctx = approving.request.ctx
+        await hit_send_limits(
+            self.deps.limiter, follow_up.destination, ctx, approving.account_id, proven=False
+        )
+        next_challenge, message = await self.open(
+            uow,
+            approving.account_id,
+            approving.session_id,
+            self.action(follow_up.action_type, follow_up.payload),
+            ctx,
+            follow_up.destination,
+        )
+        return Approval(
+            next_challenge=next_challenge,
+            messages=(*approval.messages, message),
+            result=approval.result,
+        )

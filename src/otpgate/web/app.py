@@ -10,16 +10,16 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from otpgate import __version__
+from otpgate.bootstrap import Providers, Runtime
 from otpgate.config import Settings, load_settings
 from otpgate.domain.clock import Clock
 from otpgate.domain.errors import OtpgateError
-from otpgate.services.ports import SmsProvider
 from otpgate.web import ops, problems
 from otpgate.web.api import hooks
 from otpgate.web.api import router as api_router
 from otpgate.web.middleware import CatchAll, SecurityHeaders
-from otpgate.web.runtime import Runtime
-from otpgate.web.security import BodySizeLimit
+from otpgate.web.pages import install as install_pages
+from otpgate.web.security import BodySizeLimit, parse_networks
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -35,7 +35,7 @@ def create_app(
     settings: Settings,
     *,
     clock: Clock | None = None,
-    providers: list[SmsProvider] | None = None,
+    providers: Providers | None = None,
     limiter_prefix: str = "otpgate",
 ) -> FastAPI:
     runtime = Runtime.build(
@@ -55,6 +55,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     app.add_exception_handler(OtpgateError, problems.otpgate_error_handler)
     app.add_exception_handler(RequestValidationError, problems.validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, problems.http_error_handler)
@@ -62,20 +63,12 @@ def create_app(
     app.include_router(api_router)
     app.include_router(ops.router)
     app.include_router(hooks.router)
-    _include_pages(app, settings)
+    install_pages(app, settings)
     # Innermost first: CatchAll must answer before the response passes SecurityHeaders.
     app.add_middleware(CatchAll, handler=problems.unhandled_error_handler)
     app.add_middleware(SecurityHeaders, https=settings.is_https, metrics=runtime.metrics)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     return app
-
-
-def _include_pages(app: FastAPI, settings: Settings) -> None:
-    try:
-        from otpgate.web.pages import install
-    except ImportError:  # pages not built into this tree
-        return
-    install(app, settings)
 
 
 def app_from_env() -> FastAPI:

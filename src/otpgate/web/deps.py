@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from otpgate.bootstrap import Runtime
 from otpgate.services.container import Services
 from otpgate.services.ports import RequestContext
-from otpgate.services.sessions import Authenticated
-from otpgate.web.runtime import Runtime
+from otpgate.services.principal import Customer
 from otpgate.web.security import bearer_token, client_ip
 
 
@@ -23,19 +23,19 @@ def get_services(request: Request) -> Services:
 
 
 def get_context(request: Request) -> RequestContext:
-    runtime = get_runtime(request)
     peer = request.client.host if request.client else None
-    ip = client_ip(peer, request.headers.get("x-forwarded-for"), runtime.trusted_proxies)
+    proxies = request.app.state.trusted_proxies
+    ip = client_ip(peer, request.headers.get("x-forwarded-for"), proxies)
     return RequestContext(ip=ip, user_agent=request.headers.get("user-agent", "")[:300])
 
 
-async def get_auth(request: Request) -> Authenticated:
+async def get_auth(request: Request) -> Customer:
     """The API's caller: ``Authorization: Bearer <session token>`` (cookies are not accepted)."""
     token = bearer_token(request.headers.get("authorization"))
     return await get_services(request).sessions.authenticate(token)
 
 
-async def get_optional_auth(request: Request) -> Authenticated | None:
+async def get_optional_auth(request: Request) -> Customer | None:
     token = bearer_token(request.headers.get("authorization"))
     if token is None:
         return None
@@ -44,5 +44,5 @@ async def get_optional_auth(request: Request) -> Authenticated | None:
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 ContextDep = Annotated[RequestContext, Depends(get_context)]
-AuthDep = Annotated[Authenticated, Depends(get_auth)]
-OptionalAuthDep = Annotated[Authenticated | None, Depends(get_optional_auth)]
+AuthDep = Annotated[Customer, Depends(get_auth)]
+OptionalAuthDep = Annotated[Customer | None, Depends(get_optional_auth)]

@@ -106,8 +106,8 @@ class ChallengeOut(BaseModel):
     def of(cls, challenge: Challenge, policy: OtpPolicy, now: datetime) -> ChallengeOut:
         status = challenge.effective_status(now)
         action = None
-        if challenge.action_type and challenge.action_summary:
-            action = ActionOut(type=challenge.action_type, summary=challenge.action_summary)
+        if challenge.action is not None and challenge.action.summary:
+            action = ActionOut(type=challenge.action.type.value, summary=challenge.action.summary)
         return cls(
             id=challenge.id,
             purpose=challenge.purpose.value,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, assert_never
 
 from pydantic import BaseModel
 
@@ -11,6 +11,15 @@ from otpgate.domain.accounts import Account, Device, Session
 from otpgate.domain.addresses import Address
 from otpgate.domain.cards import PaymentMethod
 from otpgate.domain.phones import mask
+from otpgate.services.approvals import (
+    AccountChanged,
+    ActionResult,
+    AddressRemoved,
+    AddressSaved,
+    CardRemoved,
+    CardSaved,
+    PasswordChanged,
+)
 
 
 class ProfileOut(BaseModel):
@@ -116,14 +125,21 @@ def device_out(device: Device) -> DeviceOut:
     )
 
 
-def result_out(result: object) -> dict[str, Any] | None:
+def result_out(result: ActionResult | None) -> dict[str, Any] | None:
     """A verify's ``result``: the resource as it stands after the change."""
-    if isinstance(result, Account):
-        return profile_out(result).model_dump(mode="json")
-    if isinstance(result, Address):
-        return address_out(result).model_dump(mode="json")
-    if isinstance(result, PaymentMethod):
-        return card_out(result).model_dump(mode="json")
-    if isinstance(result, dict):
-        return result
-    return None
+    match result:
+        case None:
+            return None
+        case AccountChanged(account=account):
+            return profile_out(account).model_dump(mode="json")
+        case PasswordChanged(signed_out_sessions=signed_out, forgotten_devices=forgotten):
+            return {"signed_out_sessions": signed_out, "forgotten_devices": forgotten}
+        case AddressSaved(address=address):
+            return address_out(address).model_dump(mode="json")
+        case AddressRemoved(address_id=address_id):
+            return {"id": address_id, "deleted": True}
+        case CardSaved(card=card):
+            return card_out(card).model_dump(mode="json")
+        case CardRemoved(card_id=card_id):
+            return {"id": card_id, "deleted": True}
+    assert_never(result)

@@ -1,1 +1,1 @@
-"""SMS providers behind one small interface (``base.SmsProvider``)."""
+"""The SMS channel's providers behind one small interface (``services.ports.Provider``)."""

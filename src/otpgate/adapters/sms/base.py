@@ -8,6 +8,6 @@ work). Vendor exceptions never escape a provider: each maps them at its edge.
 from __future__ import annotations
 
 from otpgate.domain.errors import DeliveryError, PermanentDeliveryError
-from otpgate.services.ports import SmsProvider
+from otpgate.services.ports import Provider
 
-__all__ = ["DeliveryError", "PermanentDeliveryError", "SmsProvider"]
+__all__ = ["DeliveryError", "PermanentDeliveryError", "Provider"]

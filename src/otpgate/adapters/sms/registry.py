@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from pydantic import SecretStr
 
-from otpgate.adapters.sms.base import SmsProvider
+from otpgate.adapters.sms.base import Provider
 from otpgate.adapters.sms.outbox import OutboxProvider
 from otpgate.adapters.sms.sns import SnsProvider
 from otpgate.adapters.sms.twilio import TwilioProvider
@@ -19,7 +19,7 @@ from otpgate.config import Settings
 
 __all__ = ["PROVIDERS", "ProviderFactory", "build_provider", "build_providers"]
 
-ProviderFactory = Callable[[Settings], SmsProvider]
+ProviderFactory = Callable[[Settings], Provider]
 
 
 def _required(value: str | None, setting: str, provider: str) -> str:
@@ -32,11 +32,11 @@ def _secret(value: SecretStr | None) -> str | None:
     return value.get_secret_value() if value is not None else None
 
 
-def _outbox(settings: Settings) -> SmsProvider:
+def _outbox(settings: Settings) -> Provider:
     return OutboxProvider(settings.outbox_path)
 
 
-def _twilio(settings: Settings) -> SmsProvider:
+def _twilio(settings: Settings) -> Provider:
     account_sid = _required(settings.twilio_account_sid, "TWILIO_ACCOUNT_SID", "twilio")
     auth_token = _secret(settings.twilio_auth_token)
     key_sid, key_secret = settings.twilio_api_key_sid, _secret(settings.twilio_api_key_secret)
@@ -68,7 +68,7 @@ def _twilio(settings: Settings) -> SmsProvider:
     )
 
 
-def _sns(settings: Settings) -> SmsProvider:
+def _sns(settings: Settings) -> Provider:
     return SnsProvider(
         region=settings.sns_region,
         endpoint_url=settings.sns_endpoint_url,
@@ -77,7 +77,7 @@ def _sns(settings: Settings) -> SmsProvider:
     )
 
 
-def _webhook(settings: Settings) -> SmsProvider:
+def _webhook(settings: Settings) -> Provider:
     url = _required(settings.webhook_url, "WEBHOOK_URL", "webhook")
     secret = _required(_secret(settings.webhook_secret), "WEBHOOK_SECRET", "webhook")
     return WebhookProvider(url, secret.encode(), timeout=settings.sms_send_timeout_seconds)
@@ -91,7 +91,7 @@ PROVIDERS: dict[str, ProviderFactory] = {
 }
 
 
-def build_provider(name: str, settings: Settings) -> SmsProvider:
+def build_provider(name: str, settings: Settings) -> Provider:
     """The provider called ``name``, configured from ``settings``.
 
     Raises ``ValueError`` naming the missing setting (or the unknown provider).
@@ -104,6 +104,6 @@ def build_provider(name: str, settings: Settings) -> SmsProvider:
     return factory(settings)
 
 
-def build_providers(settings: Settings) -> dict[str, SmsProvider]:
+def build_providers(settings: Settings) -> dict[str, Provider]:
     """Every provider the ordered list or a route names, by name, each built once."""
     return {name: build_provider(name, settings) for name in settings.sms_route_table.all_providers}

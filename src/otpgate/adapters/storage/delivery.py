@@ -15,8 +15,8 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from otpgate.adapters.storage.models import sms_attempts, sms_messages
-from otpgate.adapters.storage.repositories import SqlTransaction
+from otpgate.adapters.storage.audit import SqlAudit
+from otpgate.adapters.storage.models import message_attempts, messages
 from otpgate.domain.accounts import SecurityEvent
 from otpgate.domain.delivery import AttemptOutcome, DeliveryStatus
 from otpgate.services.ledger import Claimed, LastAttempt, Receipt
@@ -24,22 +24,24 @@ from otpgate.services.ledger import Claimed, LastAttempt, Receipt
 _QUEUED = DeliveryStatus.QUEUED.value
 _SENDING = DeliveryStatus.SENDING.value
 _CLAIM_COLUMNS = (
-    sms_messages.c.id,
-    sms_messages.c.to,
-    sms_messages.c.purpose,
-    sms_messages.c.created_at,
-    sms_messages.c.expires_at,
-    sms_messages.c.body_sealed,
-    sms_messages.c.challenge_id,
-    sms_messages.c.account_id,
-    sms_messages.c.attempts,
-    sms_messages.c.rounds,
+    messages.c.id,
+    messages.c.channel,
+    messages.c.to,
+    messages.c.purpose,
+    messages.c.created_at,
+    messages.c.expires_at,
+    messages.c.body_sealed,
+    messages.c.challenge_id,
+    messages.c.account_id,
+    messages.c.attempts,
+    messages.c.rounds,
 )
 
 
 def _claimed(row: RowMapping) -> Claimed:
     return Claimed(
         id=row["id"],
+        channel=row["channel"],
         to=row["to"],
         purpose=row["purpose"],
         created_at=row["created_at"],
@@ -74,8 +76,8 @@ class SqlDeliveryLedger:
         async with self._tx() as conn:
             row = await self._one(
                 conn,
-                update(sms_messages)
-                .where(sms_messages.c.id == message_id, sms_messages.c.status == _QUEUED)
+                update(messages)
+                .where(messages.c.id == message_id, messages.c.status == _QUEUED)
                 .values(status=_SENDING, updated_at=now)
                 .returning(*_CLAIM_COLUMNS),
             )
@@ -87,11 +89,11 @@ class SqlDeliveryLedger:
         async with self._tx() as conn:
             row = await self._one(
                 conn,
-                update(sms_messages)
+                update(messages)
                 .where(
-                    sms_messages.c.id == message_id,
-                    sms_messages.c.status == _SENDING,
-                    sms_messages.c.updated_at < stale_before,
+                    messages.c.id == message_id,
+                    messages.c.status == _SENDING,
+                    messages.c.updated_at < stale_before,
                 )
                 .values(updated_at=now)
                 .returning(*_CLAIM_COLUMNS),
@@ -100,9 +102,11 @@ class SqlDeliveryLedger:
                 return None
             last = await self._one(
                 conn,
-                select(sms_attempts.c.id, sms_attempts.c.provider, sms_attempts.c.outcome)
-                .where(sms_attempts.c.message_id == message_id)
-                .order_by(sms_attempts.c.number.desc(), sms_attempts.c.id.desc())
+                select(
+                    message_attempts.c.id, message_attempts.c.provider, message_attempts.c.outcome
+                )
+                .where(message_attempts.c.message_id == message_id)
+                .order_by(message_attempts.c.number.desc(), message_attempts.c.id.desc())
                 .limit(1),
             )
         attempt = (
@@ -117,7 +121,7 @@ class SqlDeliveryLedger:
     ) -> int:
         async with self._tx() as conn:
             result = await conn.execute(
-                insert(sms_attempts)
+                insert(message_attempts)
                 .values(
                     message_id=message_id,
                     number=number,
@@ -125,12 +129,12 @@ class SqlDeliveryLedger:
                     outcome=AttemptOutcome.SENDING.value,
                     started_at=now,
                 )
-                .returning(sms_attempts.c.id)
+                .returning(message_attempts.c.id)
             )
             attempt_id = int(result.scalar_one())
             await conn.execute(
-                update(sms_messages)
-                .where(sms_messages.c.id == message_id)
+                update(messages)
+                .where(messages.c.id == message_id)
                 .values(provider=provider, attempts=number, updated_at=now)
             )
         return attempt_id
@@ -151,8 +155,8 @@ class SqlDeliveryLedger:
         provider_message_id: str | None = None,
     ) -> None:
         await conn.execute(
-            update(sms_attempts)
-            .where(sms_attempts.c.id == attempt_id)
+            update(message_attempts)
+            .where(message_attempts.c.id == attempt_id)
             .values(
                 outcome=outcome.value,
                 finished_at=now,
@@ -174,8 +178,8 @@ class SqlDeliveryLedger:
                 conn, attempt_id, AttemptOutcome.SENT, now, None, provider_message_id
             )
             await conn.execute(
-                update(sms_messages)
-                .where(sms_messages.c.id == message_id, sms_messages.c.status == _SENDING)
+                update(messages)
+                .where(messages.c.id == message_id, messages.c.status == _SENDING)
                 .values(
                     status=DeliveryStatus.SENT.value,
                     provider=provider,
@@ -211,10 +215,10 @@ class SqlDeliveryLedger:
             values["rounds"] = rounds
         async with self._tx() as conn:
             result = await conn.execute(
-                update(sms_messages)
+                update(messages)
                 .where(
-                    sms_messages.c.id == message_id,
-                    sms_messages.c.status.in_((_QUEUED, _SENDING)),
+                    messages.c.id == message_id,
+                    messages.c.status.in_((_QUEUED, _SENDING)),
                 )
                 .values(**values)
             )
@@ -223,7 +227,7 @@ class SqlDeliveryLedger:
             if attempt is not None:
                 await self._end_attempt(conn, attempt[0], attempt[1], now, error)
             if event is not None:
-                await SqlTransaction(conn).add_event(event)
+                await SqlAudit(conn).add(event)
         return True
 
     async def requeue(
@@ -231,8 +235,8 @@ class SqlDeliveryLedger:
     ) -> None:
         async with self._tx() as conn:
             await conn.execute(
-                update(sms_messages)
-                .where(sms_messages.c.id == message_id, sms_messages.c.status == _SENDING)
+                update(messages)
+                .where(messages.c.id == message_id, messages.c.status == _SENDING)
                 .values(
                     status=_QUEUED,
                     rounds=rounds,
@@ -243,12 +247,12 @@ class SqlDeliveryLedger:
             )
 
     async def due(self, now: datetime, queued_before: datetime, limit: int) -> Sequence[str]:
-        turn = func.coalesce(sms_messages.c.next_attempt_at, sms_messages.c.updated_at)
+        turn = func.coalesce(messages.c.next_attempt_at, messages.c.updated_at)
         async with self.engine.connect() as conn:
             result = await conn.execute(
-                select(sms_messages.c.id)
-                .where(sms_messages.c.status == _QUEUED, turn < queued_before)
-                .order_by(sms_messages.c.created_at)
+                select(messages.c.id)
+                .where(messages.c.status == _QUEUED, turn < queued_before)
+                .order_by(messages.c.created_at)
                 .limit(limit)
             )
             return [str(value) for value in result.scalars()]
@@ -256,12 +260,12 @@ class SqlDeliveryLedger:
     async def stale(self, stale_before: datetime, limit: int) -> Sequence[str]:
         async with self.engine.connect() as conn:
             result = await conn.execute(
-                select(sms_messages.c.id)
+                select(messages.c.id)
                 .where(
-                    sms_messages.c.status == _SENDING,
-                    sms_messages.c.updated_at < stale_before,
+                    messages.c.status == _SENDING,
+                    messages.c.updated_at < stale_before,
                 )
-                .order_by(sms_messages.c.updated_at)
+                .order_by(messages.c.updated_at)
                 .limit(limit)
             )
             return [str(value) for value in result.scalars()]
@@ -277,20 +281,20 @@ class SqlDeliveryLedger:
         async with self._tx() as conn:
             row = await self._one(
                 conn,
-                update(sms_messages)
+                update(messages)
                 .where(
-                    sms_messages.c.provider == provider,
-                    sms_messages.c.provider_message_id == provider_message_id,
-                    sms_messages.c.status == DeliveryStatus.SENT.value,
+                    messages.c.provider == provider,
+                    messages.c.provider_message_id == provider_message_id,
+                    messages.c.status == DeliveryStatus.SENT.value,
                 )
                 .values(
                     status=status.value, finished_at=now, updated_at=now, error=_clip(error, 300)
                 )
                 .returning(
-                    sms_messages.c.id,
-                    sms_messages.c.sent_at,
-                    sms_messages.c.account_id,
-                    sms_messages.c.challenge_id,
+                    messages.c.id,
+                    messages.c.sent_at,
+                    messages.c.account_id,
+                    messages.c.challenge_id,
                 ),
             )
         if row is None:
@@ -306,4 +310,4 @@ class SqlDeliveryLedger:
 
     async def add_event(self, event: SecurityEvent) -> None:
         async with self._tx() as conn:
-            await SqlTransaction(conn).add_event(event)
+            await SqlAudit(conn).add(event)

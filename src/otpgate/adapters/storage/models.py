@@ -92,6 +92,9 @@ challenges = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Column("last_sent_at", UTCDateTime, nullable=False),
     Column("ended_at", UTCDateTime),
+    # Who the challenge is for (``domain.challenges.Subject``): account, decoy or takeover. A
+    # takeover keeps what it would give the account in ``action_payload`` until it ends.
+    Column("subject", String(10), nullable=False, default="account", server_default="account"),
     Column("remember_device", Boolean, nullable=False, default=False),
     Column("session_id", String(40)),
     Column("action_type", String(40)),
@@ -133,10 +136,12 @@ devices = Table(
     Index(None, "account_id"),
 )
 
-sms_messages = Table(
-    "sms_messages",
+# The transactional outbox of every channel (migration 0004 renamed it from sms_messages).
+messages = Table(
+    "messages",
     metadata,
     Column("id", String(40), primary_key=True),
+    Column("channel", String(10), nullable=False, default="sms", server_default="sms"),
     Column("challenge_id", String(40), ForeignKey("challenges.id", ondelete="SET NULL")),
     Column("to", String(20), nullable=False),
     Column("body_redacted", Text, nullable=False),
@@ -164,14 +169,14 @@ sms_messages = Table(
 
 # One row per hand-over to a provider (migration 0002). ``error`` is our own wording, never
 # the message body.
-sms_attempts = Table(
-    "sms_attempts",
+message_attempts = Table(
+    "message_attempts",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column(
         "message_id",
         String(40),
-        ForeignKey("sms_messages.id", ondelete="CASCADE"),
+        ForeignKey("messages.id", ondelete="CASCADE"),
         nullable=False,
     ),
     Column("number", Integer, nullable=False),

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Path, status
 from fastapi.responses import JSONResponse
 
-from otpgate.services.challenges import VerifyRequest
+from otpgate.services.approvals import VerifyRequest
 from otpgate.web.api.common import problems
 from otpgate.web.deps import ContextDep, OptionalAuthDep, RuntimeDep
 from otpgate.web.schemas import ChallengeEnvelope, ChallengeOut, SessionOut, VerifiedOut, VerifyIn
@@ -41,7 +41,7 @@ async def verify(
     auth: OptionalAuthDep,
     challenge_id: str = ChallengeId,
 ) -> JSONResponse:
-    verified = await runtime.services.challenges.verify(
+    verified = await runtime.services.verifier.verify(
         VerifyRequest(
             challenge_id=challenge_id,
             code=body.code,
@@ -55,11 +55,14 @@ async def verify(
     out = VerifiedOut(
         challenge=ChallengeOut.of(verified.challenge, policy, now),
         session=(
-            SessionOut(token=approval.session_token, expires_at=approval.session_expires_at)
-            if approval.session_token and approval.session_expires_at
+            SessionOut(
+                token=approval.signed_in.issued.token,
+                expires_at=approval.signed_in.issued.session.expires_at,
+            )
+            if approval.signed_in
             else None
         ),
-        device_token=approval.device_token,
+        device_token=approval.signed_in.device_token if approval.signed_in else None,
         result=result_out(approval.result),
         next_challenge=(
             ChallengeOut.of(approval.next_challenge, policy, now)

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Path, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from otpgate.bootstrap import Runtime
 from otpgate.domain.challenges import Challenge
 from otpgate.web.api.common import problems
 from otpgate.web.deps import AuthDep, ContextDep, RuntimeDep
-from otpgate.web.runtime import Runtime
 from otpgate.web.schemas import ChallengeEnvelope, ChallengeOut
 from otpgate.web.views import AddressOut, CardOut, address_out, card_out
 

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from otpgate.domain.addresses import LIMITS, Address
 from otpgate.domain.errors import OtpgateError
 from otpgate.domain.phones import country_of
-from otpgate.services.sessions import Authenticated
+from otpgate.services.principal import Customer
 from otpgate.web.pages.common import Visit, member, member_form
 from otpgate.web.pages.countries import country_name, country_options
 from otpgate.web.pages.stepup import ADDRESSES, ask_for_code, refusal
@@ -112,7 +112,7 @@ async def delete_address(request: Request, address_id: str) -> Response:
     return ask_for_code(visit, challenge)
 
 
-async def _find(visit: Visit, auth: Authenticated, address_id: str) -> Address:
+async def _find(visit: Visit, auth: Customer, address_id: str) -> Address:
     """The account's address ``address_id``; any other id is a 404 page."""
     if ADDRESS_ID.match(address_id):
         for address in await visit.services.addresses.list(auth):

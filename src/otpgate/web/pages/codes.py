@@ -32,7 +32,7 @@ from otpgate.domain.errors import (
     Throttled,
 )
 from otpgate.domain.phones import mask
-from otpgate.services.challenges import Approval, VerifyRequest
+from otpgate.services.approvals import Approval, VerifyRequest
 from otpgate.web.pages import stepup
 from otpgate.web.pages.common import Visit, open_visit
 from otpgate.web.pages.public import end_previous_session, wait_text
@@ -68,7 +68,7 @@ async def verify(request: Request) -> Response:
     remember = fields.get("remember") == "1"
     code = fields.get("code", "")[:MAX_CODE_INPUT]
     try:
-        verified = await visit.services.challenges.verify(
+        verified = await visit.services.verifier.verify(
             VerifyRequest(
                 challenge_id=challenge_id,
                 code=code,
@@ -96,13 +96,14 @@ async def verify(request: Request) -> Response:
     approval = verified.approval
     if verified.challenge.purpose is Purpose.STEP_UP:
         return _changed(visit, verified.challenge, approval)
-    if approval.session_token is None:
+    signed_in = approval.signed_in
+    if signed_in is None:
         visit.remember_challenge(None)
         return visit.redirect(_home(visit))
     await end_previous_session(visit)
-    visit.start_session(approval.session_token, approval.session_expires_at)
-    if approval.device_token is not None:
-        visit.trust_device(approval.device_token)
+    visit.start_session(signed_in.issued.token, signed_in.issued.session.expires_at)
+    if signed_in.device_token is not None:
+        visit.trust_device(signed_in.device_token)
     confirmed = verified.challenge.purpose is Purpose.VERIFY_PHONE
     return visit.redirect("/account", flash="confirmed" if confirmed else "signed_in")
 
@@ -143,9 +144,10 @@ def _changed(visit: Visit, challenge: Challenge, approval: Approval) -> Response
         visit.remember_challenge(approval.next_challenge.id)
         return visit.redirect("/verify", flash="phone_step_one")
     visit.remember_challenge(None)
-    if approval.session_token is not None:
+    if approval.signed_in is not None:
         # A new password rotates this browser's session (the old token is already dead).
-        visit.start_session(approval.session_token, approval.session_expires_at)
+        issued = approval.signed_in.issued
+        visit.start_session(issued.token, issued.session.expires_at)
     origin = stepup.origin_of(challenge)
     if origin is None:
         return visit.redirect("/account")

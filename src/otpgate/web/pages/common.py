@@ -13,15 +13,15 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from otpgate.bootstrap import Runtime
 from otpgate.config import Settings
 from otpgate.domain.errors import NotAuthenticated
 from otpgate.services.container import Services
 from otpgate.services.ports import RequestContext
-from otpgate.services.sessions import Authenticated
+from otpgate.services.principal import Customer
 from otpgate.web.deps import get_context, get_runtime
 from otpgate.web.pages import cookies, csrf
 from otpgate.web.pages.cookies import Cookies, PreSession
-from otpgate.web.runtime import Runtime
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES_DIR = HERE.parent / "templates"
@@ -61,6 +61,8 @@ class Pages:
     cookies: Cookies
     env: jinja2.Environment
     assets: Mapping[str, str]
+    # Server keys for CSRF tokens and the sealed pre-session cookie (the first signs).
+    keys: tuple[bytes, ...]
 
     @classmethod
     def build(cls, settings: Settings) -> Pages:
@@ -78,7 +80,11 @@ class Pages:
             if path.is_file()
         }
         return cls(
-            settings=settings, cookies=Cookies(https=settings.is_https), env=env, assets=assets
+            settings=settings,
+            cookies=Cookies(https=settings.is_https),
+            env=env,
+            assets=assets,
+            keys=settings.secret_keys,
         )
 
 
@@ -105,7 +111,7 @@ class Visit:
     request: Request
     pages: Pages
     runtime: Runtime
-    auth: Authenticated | None
+    auth: Customer | None
     session_token: str | None
     pre: PreSession
     pre_is_new: bool
@@ -129,7 +135,7 @@ class Visit:
 
     @property
     def keys(self) -> tuple[bytes, ...]:
-        return self.services.deps.config.code_keys
+        return self.pages.keys
 
     def now(self) -> datetime:
         return self.runtime.clock.now()
@@ -238,14 +244,13 @@ async def open_visit(request: Request) -> Visit:
     runtime = get_runtime(request)
     jar = pages.cookies
     token = jar.get(request, cookies.SESSION)
-    auth: Authenticated | None = None
+    auth: Customer | None = None
     if token is not None:
         try:
             auth = await runtime.services.sessions.authenticate(token)
         except NotAuthenticated:
             token = None
-    keys = runtime.services.deps.config.code_keys
-    pre = cookies.unseal(jar.get(request, cookies.PRE), keys)
+    pre = cookies.unseal(jar.get(request, cookies.PRE), pages.keys)
     flash_key = jar.get(request, cookies.FLASH)
     return Visit(
         request=request,
@@ -263,7 +268,7 @@ class SignInFirst(Exception):
     """An account page or form reached without a live session (S19): off to sign-in."""
 
 
-async def member(request: Request) -> tuple[Visit, Authenticated]:
+async def member(request: Request) -> tuple[Visit, Customer]:
     """The signed-in visitor of an account page, or ``SignInFirst``."""
     visit = await open_visit(request)
     if visit.auth is None:
@@ -271,7 +276,7 @@ async def member(request: Request) -> tuple[Visit, Authenticated]:
     return visit, visit.auth
 
 
-async def member_form(request: Request) -> tuple[Visit, Authenticated, dict[str, str]]:
+async def member_form(request: Request) -> tuple[Visit, Customer, dict[str, str]]:
     """A signed-in visitor's POST, its origin and session-bound token checked; its fields.
 
     Without a session nothing is read or changed: a cross-site request is refused (403), any

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from otpgate.domain.addresses import Address
 from otpgate.domain.cards import PaymentMethod
 from otpgate.domain.errors import InvalidInput, OtpgateError
-from otpgate.services.sessions import Authenticated
+from otpgate.services.principal import Customer
 from otpgate.web.pages.common import Visit, member, member_form
 from otpgate.web.pages.stepup import PAYMENTS, ask_for_code, refusal
 
@@ -135,7 +135,7 @@ async def delete_card(request: Request, card_id: str) -> Response:
     return ask_for_code(visit, await visit.services.payments.delete(auth, visit.ctx, card.id))
 
 
-async def _find(visit: Visit, auth: Authenticated, card_id: str) -> PaymentMethod:
+async def _find(visit: Visit, auth: Customer, card_id: str) -> PaymentMethod:
     """The account's card ``card_id``; any other id is a 404 page."""
     if CARD_ID.match(card_id):
         for card in await visit.services.payments.list(auth):

@@ -81,12 +81,14 @@ def _field_errors(visit: Visit, values: dict[str, str]) -> dict[str, str]:
 
     The password is left to the service: whether it is acceptable depends on the other fields.
     """
-    config = visit.services.deps.config
+    settings = visit.settings
     checks: dict[str, Callable[[str], object]] = {
         "name": clean_name,
         "email": normalize_email,
         "phone": lambda raw: parse_mobile(
-            raw, default_region=config.default_region, allowed_countries=config.allowed_countries
+            raw,
+            default_region=settings.sms_default_region,
+            allowed_countries=settings.sms_allowed_countries,
         ),
     }
     errors: dict[str, str] = {}

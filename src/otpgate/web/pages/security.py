@@ -12,7 +12,7 @@ from starlette.responses import Response
 from otpgate.domain.errors import OtpgateError
 from otpgate.domain.passwords import MIN_PASSWORD_LENGTH
 from otpgate.domain.phones import mask
-from otpgate.services.sessions import Authenticated
+from otpgate.services.principal import Customer
 from otpgate.web.pages.common import Visit, member, member_form
 from otpgate.web.pages.stepup import ask_for_code, refusal
 
@@ -70,7 +70,7 @@ async def change_phone(request: Request) -> Response:
 
 def _page(
     visit: Visit,
-    auth: Authenticated,
+    auth: Customer,
     form: str | None = None,
     errors: dict[str, str] | None = None,
     status: int = 200,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from starlette.responses import Response
 
 from otpgate.domain.actions import ActionType, sms_purpose
-from otpgate.domain.challenges import Challenge, Purpose
+from otpgate.domain.challenges import Challenge
 from otpgate.domain.errors import InvalidInput, OtpgateError, Throttled
 from otpgate.web.pages.common import Visit
 from otpgate.web.pages.public import wait_text
@@ -49,14 +49,9 @@ class Origin:
 
 
 def action_of(challenge: Challenge | None) -> ActionType | None:
-    if challenge is None or challenge.purpose is not Purpose.STEP_UP:
+    if challenge is None or challenge.action is None:
         return None
-    if challenge.action_type is None:
-        return None
-    try:
-        return ActionType(challenge.action_type)
-    except ValueError:
-        return None
+    return challenge.action.type
 
 
 def origin_of(challenge: Challenge | None) -> Origin | None:
@@ -70,9 +65,9 @@ def origin_of(challenge: Challenge | None) -> Origin | None:
 
 def change_text(challenge: Challenge) -> str | None:
     """What the code is for, to follow "… to": "add Visa ending 4242"."""
-    if challenge.action_summary is None:
+    if challenge.action is None or not challenge.action.summary:
         return None
-    return sms_purpose(challenge.action_summary)
+    return sms_purpose(challenge.action.summary)
 
 
 def ask_for_code(visit: Visit, challenge: Challenge) -> Response:

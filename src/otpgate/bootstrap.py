@@ -1,29 +1,41 @@
-"""Everything one app instance owns: adapters built from settings, and the services on them."""
+"""The composition root: adapters and services built from ``Settings``, for the web app, the
+worker and the CLI alike. Nothing else decides which adapter stands behind a port.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from otpgate.adapters.metrics import PrometheusMetrics
 from otpgate.adapters.passwords import Argon2Hasher
 from otpgate.adapters.queue import QueueDispatcher, make_queue_app
 from otpgate.adapters.ratelimit import LimitsRateLimiter
+from otpgate.adapters.sealing import AesGcmSealer
+from otpgate.adapters.sms.registry import build_providers
+from otpgate.adapters.storage.delivery import SqlDeliveryLedger
 from otpgate.adapters.storage.engine import make_engine
-from otpgate.adapters.storage.repositories import SqlStore
+from otpgate.adapters.storage.unit_of_work import SqlStore
 from otpgate.config import Settings
+from otpgate.domain.channels import Channel
 from otpgate.domain.clock import Clock, SystemClock
+from otpgate.domain.delivery import Breakers, RetryPolicy, Routes
 from otpgate.services import limits as rules
 from otpgate.services.config import ServiceConfig
-from otpgate.services.container import Services
-from otpgate.services.delivery import DeliveryEngine, InProcessDispatcher
+from otpgate.services.container import Services, build_services
+from otpgate.services.delivery import DeliveryEngine, DeliverySettings, InProcessDispatcher
 from otpgate.services.deps import Deps
-from otpgate.services.ports import SmsProvider
+from otpgate.services.ports import Provider
 from otpgate.services.pumping import WatchedLimiter
-from otpgate.web.security import Network, parse_networks
-from otpgate.worker import build_engine, sealer_for
+
+Providers = Sequence[Provider] | Mapping[str, Provider]
 
 
 def limit_rules(settings: Settings) -> dict[str, str]:
+    """Every rate-limit rule the services hit, with its limits from settings."""
     return {
         rules.PASSWORD_ACCOUNT: settings.limit_password_account,
         rules.PASSWORD_IP: settings.limit_password_ip,
@@ -45,13 +57,11 @@ def limit_rules(settings: Settings) -> dict[str, str]:
 
 
 def service_config(settings: Settings) -> ServiceConfig:
-    previous = (key.get_secret_value().encode() for key in settings.previous_secret_keys)
-    keys = (settings.secret_key_bytes, *previous)
     return ServiceConfig(
         brand=settings.brand,
         host=settings.host,
         policy=settings.policy,
-        code_keys=keys,
+        code_keys=settings.secret_keys,
         session_idle_seconds=settings.session_idle_seconds,
         session_max_seconds=settings.session_max_seconds,
         remember_devices=settings.remember_devices,
@@ -62,19 +72,71 @@ def service_config(settings: Settings) -> ServiceConfig:
     )
 
 
+def sealer_for(settings: Settings) -> AesGcmSealer:
+    keys = settings.secret_keys
+    return AesGcmSealer(keys[0], keys[1:])
+
+
+def delivery_settings(settings: Settings) -> DeliverySettings:
+    return DeliverySettings(
+        retry=RetryPolicy(
+            max_rounds=settings.sms_max_rounds,
+            base_seconds=settings.sms_retry_base_seconds,
+            max_seconds=settings.sms_retry_max_seconds,
+        ),
+        timeout_seconds=settings.sms_send_timeout_seconds,
+        reclaim_after_seconds=settings.sms_reclaim_after_seconds,
+        sweep_grace_seconds=settings.sms_sweep_seconds,
+    )
+
+
+def build_engine(
+    settings: Settings,
+    db: AsyncEngine,
+    clock: Clock,
+    metrics: PrometheusMetrics,
+    providers: Providers | None = None,
+) -> DeliveryEngine:
+    """The delivery engine on ``db``. ``providers`` (tests) replaces the configured ones; a
+    list also replaces the configured order."""
+    if providers is None:
+        by_name: dict[str, Provider] = dict(build_providers(settings))
+        sms_routes = settings.sms_route_table
+    elif isinstance(providers, Mapping):
+        by_name = dict(providers)
+        sms_routes = settings.sms_route_table
+    else:
+        by_name = {provider.name: provider for provider in providers}
+        sms_routes = Routes.parse(settings.sms_routes, [provider.name for provider in providers])
+    return DeliveryEngine(
+        SqlDeliveryLedger(db),
+        by_name,
+        {Channel.SMS: sms_routes},
+        clock,
+        sealer=sealer_for(settings),
+        metrics=metrics,
+        settings=delivery_settings(settings),
+        breakers=Breakers(
+            threshold=settings.sms_breaker_failures,
+            cooloff=timedelta(seconds=settings.sms_breaker_cooloff_seconds),
+        ),
+    )
+
+
 @dataclass
 class Runtime:
+    """Everything one serving process owns: its adapters, and the services on them."""
+
     settings: Settings
     clock: Clock
     store: SqlStore
     hasher: Argon2Hasher
     limiter: LimitsRateLimiter
-    providers: list[SmsProvider]
+    providers: list[Provider]
     dispatcher: InProcessDispatcher | QueueDispatcher
     delivery: DeliveryEngine
     metrics: PrometheusMetrics
     services: Services
-    trusted_proxies: tuple[Network, ...]
 
     @classmethod
     def build(
@@ -82,7 +144,7 @@ class Runtime:
         settings: Settings,
         *,
         clock: Clock | None = None,
-        providers: list[SmsProvider] | None = None,
+        providers: Providers | None = None,
         limiter_prefix: str = "otpgate",
     ) -> Runtime:
         clock = clock or SystemClock()
@@ -127,8 +189,7 @@ class Runtime:
             dispatcher=dispatcher,
             delivery=delivery,
             metrics=metrics,
-            services=Services(deps),
-            trusted_proxies=parse_networks(settings.trusted_proxies),
+            services=build_services(deps),
         )
 
     def start(self) -> None:

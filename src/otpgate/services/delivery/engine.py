@@ -1,13 +1,15 @@
-"""SMS delivery: hand committed messages to providers, record every attempt, give up visibly.
+"""Delivery: hand committed messages to their channel's providers, record every attempt, give
+up visibly.
 
 The request that opened a challenge has already committed its message (``queued``, body
 sealed, see ``services/outbox.py``). A *turn* (``DeliveryEngine.run``) claims the message,
-tries the providers its route names in order — skipping any whose circuit breaker is open,
+tries the providers its channel's route names in order — skipping any whose circuit breaker is open,
 each call bounded by a timeout and recorded as an attempt *before* it is made — and ends in one
 of three ways: ``sent``; a final ``failed`` / ``abandoned``; or back to ``queued`` with a delay
 (exponential backoff with full jitter) that the caller turns into the next turn. Who runs turns
 is the mode's business: ``InProcessDispatcher`` (embedded) uses tasks on the event loop; the
-durable queue (``adapters/queue.py``) uses procrastinate jobs drained by ``otpgate worker``.
+durable queue (``adapters/queue.py``) uses procrastinate jobs drained by ``otpgate worker``
+(``dispatcher.py`` has the embedded one).
 
 No duplicate SMS when a process dies mid-send: the attempt row says ``sending`` before the
 provider is called, so a later turn that finds the message still ``sending`` (after
@@ -26,14 +28,15 @@ provider is called, so a later turn that finds the message still ``sending`` (af
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import structlog
 
 from otpgate.domain.accounts import EventType, SecurityEvent
+from otpgate.domain.channels import Channel
 from otpgate.domain.clock import Clock
 from otpgate.domain.delivery import (
     RECEIPT_STATUSES,
@@ -46,12 +49,11 @@ from otpgate.domain.delivery import (
 )
 from otpgate.domain.errors import DeliveryError, PermanentDeliveryError
 from otpgate.services.ledger import Claimed, DeliveryLedger, LastAttempt
-from otpgate.services.ports import Metrics, OutgoingSms, Sealer, SmsProvider
+from otpgate.services.ports import Metrics, Provider, Sealer
 from otpgate.services.pumping import conversion_labels
 
 log = structlog.get_logger("otpgate.delivery")
 
-Sleep = Callable[[float], Awaitable[None]]
 Jitter = Callable[[float, float], float]
 
 
@@ -109,8 +111,8 @@ class DeliveryEngine:
     def __init__(
         self,
         ledger: DeliveryLedger,
-        providers: Mapping[str, SmsProvider],
-        routes: Routes,
+        providers: Mapping[str, Provider],
+        routes: Mapping[Channel, Routes],
         clock: Clock,
         *,
         sealer: Sealer | None = None,
@@ -119,9 +121,16 @@ class DeliveryEngine:
         breakers: Breakers | None = None,
         jitter: Jitter = system_random,
     ) -> None:
-        missing = [name for name in routes.all_providers if name not in providers]
+        # Provider names are unique across channels ("twilio" texts, a voice provider is
+        # another name), so one breaker and one metrics label per provider.
+        missing = [
+            f"{channel.value} provider {name}"
+            for channel, table in routes.items()
+            for name in table.all_providers
+            if name not in providers
+        ]
         if missing:
-            raise ValueError(f"no SMS provider configured for {', '.join(missing)}")
+            raise ValueError(f"not configured: {', '.join(missing)}")
         self.ledger = ledger
         self.providers = dict(providers)
         self.routes = routes
@@ -147,7 +156,7 @@ class DeliveryEngine:
         message = await self.ledger.claim(message_id, now)
         if message is None:
             return await self.reconcile(message_id)
-        return await self._turn(message, body, self.routes.providers_for(message.to))
+        return await self._turn(message, body, self._route(message))
 
     async def _turn(self, message: Claimed, body: str | None, order: Sequence[str]) -> float | None:
         if _expired(message, self.clock.now()):
@@ -252,7 +261,7 @@ class DeliveryEngine:
             # Every breaker is open: wait for the first to let a probe through.
             reopen = [
                 when
-                for name in self.routes.providers_for(message.to)
+                for name in self._route(message)
                 if (when := self.breakers[name].reopens_at()) is not None
             ]
             delay = max(0.05, (min(reopen) - now).total_seconds()) if reopen else 1.0
@@ -282,7 +291,7 @@ class DeliveryEngine:
             await self.ledger.requeue(message.id, message.rounds, now, now, "resumed")
             return 0.0
         provider = self.providers.get(last.provider)
-        others = self.routes.providers_for(message.to)
+        others = self._route(message)
         # If it goes out again, it goes through the same provider first.
         order = (last.provider, *(name for name in others if name != last.provider))
         if provider is not None and getattr(provider, "idempotent", False):
@@ -391,6 +400,10 @@ class DeliveryEngine:
 
     # -- bookkeeping ---------------------------------------------------------------------
 
+    def _route(self, message: Claimed) -> Sequence[str]:
+        """The providers to try for ``message``, in order: its channel's route for its ``to``."""
+        return self.routes[Channel(message.channel)].providers_for(message.to)
+
     def _unseal(self, message: Claimed) -> str | None:
         if message.body_sealed is None or self.sealer is None:
             return None
@@ -449,83 +462,3 @@ class DeliveryEngine:
     def _breaker_gauge(self, provider: str) -> None:
         state = self.breakers[provider].state(self.clock.now())
         self.metrics.gauge("sms_breaker_state", float(state.value), provider=provider)
-
-
-class InProcessDispatcher:
-    """Embedded mode: turns run as tasks on the serving process' event loop.
-
-    Implements the ``SmsDispatcher`` port. A turn that asks for another one later sleeps
-    (``sleep`` is injectable, so tests never wait) and runs it; ``start`` adds a sweep loop
-    that recovers what a previous process left behind.
-    """
-
-    def __init__(self, engine: DeliveryEngine, *, sleep: Sleep = asyncio.sleep) -> None:
-        self.engine = engine
-        self.sleep = sleep
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._sweeper: asyncio.Task[None] | None = None
-
-    def submit(self, message: OutgoingSms) -> None:
-        """Schedule delivery; returns at once (the request never waits on a provider)."""
-        self._spawn(self._deliver(message.message_id, message.body, 0.0))
-
-    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _deliver(self, message_id: str, body: str | None, delay: float) -> None:
-        try:
-            while True:
-                if delay > 0:
-                    await self.sleep(delay)
-                next_delay = await self.engine.run(message_id, body)
-                if next_delay is None:
-                    return
-                delay = next_delay
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # the task must never die silently; the sweep will retry it
-            log.exception("sms delivery turn crashed", message_id=message_id)
-
-    async def sweep_once(self) -> int:
-        """Run one sweep and schedule what it found; returns how many turns it scheduled."""
-        turns = await self.engine.sweep()
-        for message_id, delay in turns:
-            self._spawn(self._deliver(message_id, None, delay))
-        return len(turns)
-
-    def start(self, interval_seconds: float) -> None:
-        """Sweep now and then every ``interval_seconds`` (call from a running event loop)."""
-        if self._sweeper is None:
-            self._sweeper = asyncio.get_running_loop().create_task(
-                self._sweep_loop(interval_seconds)
-            )
-
-    async def _sweep_loop(self, interval_seconds: float) -> None:
-        while True:
-            try:
-                await self.sweep_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a database hiccup: try again next time
-                log.exception("sms sweep failed")
-            await asyncio.sleep(interval_seconds)
-
-    async def drain(self) -> None:
-        """Wait until every scheduled turn has finished."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-    async def aclose(self, grace_seconds: float = 5.0) -> None:
-        """Stop sweeping; let turns in flight finish for a moment, then cancel the rest."""
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            await asyncio.gather(self._sweeper, return_exceptions=True)
-            self._sweeper = None
-        if not self._tasks:
-            return
-        _done, pending = await asyncio.wait(list(self._tasks), timeout=grace_seconds)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)

@@ -1,0 +1,69 @@
+"""The ``Accounts`` port on SQL: profiles and the per-account code-failure streak."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from otpgate.adapters.storage import rows
+from otpgate.adapters.storage.base import Repository
+from otpgate.adapters.storage.models import accounts
+from otpgate.domain.accounts import Account
+from otpgate.domain.errors import Conflict
+from otpgate.services.storage import AccountChanges
+
+
+class SqlAccounts(Repository):
+    async def get(self, account_id: str) -> Account | None:
+        row = await self._one(select(accounts).where(accounts.c.id == account_id))
+        return rows.account(row) if row else None
+
+    async def get_by_email(self, email: str) -> Account | None:
+        row = await self._one(select(accounts).where(accounts.c.email == email))
+        return rows.account(row) if row else None
+
+    async def insert(self, account: Account) -> None:
+        await self.conn.execute(
+            insert(accounts).values(
+                id=account.id,
+                name=account.name,
+                email=account.email,
+                phone=account.phone,
+                password_hash=account.password_hash,
+                phone_verified=account.phone_verified,
+                created_at=account.created_at,
+                code_fail_streak=0,
+                code_lockouts=0,
+            )
+        )
+
+    async def update(self, account_id: str, changes: AccountChanges) -> None:
+        """Set profile columns; a taken email becomes ``Conflict`` (the unique index decides)."""
+        try:
+            await self.conn.execute(
+                update(accounts).where(accounts.c.id == account_id).values(**changes)
+            )
+        except IntegrityError as exc:
+            raise Conflict("That email address can't be used.") from exc
+
+    async def add_code_failure(self, account_id: str) -> tuple[int, int]:
+        row = await self._one(
+            update(accounts)
+            .where(accounts.c.id == account_id)
+            .values(code_fail_streak=accounts.c.code_fail_streak + 1)
+            .returning(accounts.c.code_fail_streak, accounts.c.code_lockouts)
+        )
+        if row is None:
+            return 0, 0
+        return int(row["code_fail_streak"]), int(row["code_lockouts"])
+
+    async def set_code_lockout(
+        self, account_id: str, streak: int, lockouts: int, locked_until: datetime | None
+    ) -> None:
+        await self.conn.execute(
+            update(accounts)
+            .where(accounts.c.id == account_id)
+            .values(code_fail_streak=streak, code_lockouts=lockouts, code_locked_until=locked_until)
+        )

@@ -1,0 +1,62 @@
+"""The ``Store`` port on SQLAlchemy Core: a unit of work per transaction, one connection each."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from otpgate.adapters.storage.accounts import SqlAccounts
+from otpgate.adapters.storage.audit import SqlAudit
+from otpgate.adapters.storage.challenges import SqlChallenges
+from otpgate.adapters.storage.messages import SqlMessages
+from otpgate.adapters.storage.sessions import SqlSessions
+from otpgate.adapters.storage.wallet import SqlWallet
+
+
+class SqlUnitOfWork:
+    """Implements ``services.storage.UnitOfWork`` on one open transaction."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self.accounts = SqlAccounts(conn)
+        self.challenges = SqlChallenges(conn)
+        self.sessions = SqlSessions(conn)
+        self.messages = SqlMessages(conn)
+        self.audit = SqlAudit(conn)
+        self.wallet = SqlWallet(conn)
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A nested transaction: what runs inside is undone alone if it raises."""
+        nested = await self.conn.begin_nested()
+        try:
+            yield
+        except BaseException:
+            await nested.rollback()
+            raise
+        else:
+            await nested.commit()
+
+
+class SqlStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqlUnitOfWork]:
+        async with self.engine.begin() as conn:
+            yield SqlUnitOfWork(conn)
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - readiness reports any failure as "not ready"
+            return False
+        return True
+
+    async def aclose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,10 @@
+"""Channels: how a message travels. Each has its own providers, routes and limits, and every
+message of every channel goes through the same transactional outbox and dispatcher."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    SMS = "sms"

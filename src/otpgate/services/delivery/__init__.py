@@ -1,0 +1,21 @@
+"""Delivery of committed messages: the engine (``engine.py``) and the embedded dispatcher
+(``dispatcher.py``); the durable queue is ``adapters/queue.py``."""
+
+from otpgate.services.delivery.dispatcher import InProcessDispatcher, Sleep
+from otpgate.services.delivery.engine import (
+    DeliveryEngine,
+    DeliveryMetrics,
+    DeliverySettings,
+    Lookup,
+    NoDeliveryMetrics,
+)
+
+__all__ = [
+    "DeliveryEngine",
+    "DeliveryMetrics",
+    "DeliverySettings",
+    "InProcessDispatcher",
+    "Lookup",
+    "NoDeliveryMetrics",
+    "Sleep",
+]
