@@ -92,9 +92,12 @@ async def make_harness(
 ) -> AsyncIterator[Callable[..., Any]]:
     made: list[Harness] = []
 
-    async def build(**overrides: Any) -> Harness:
+    async def build(app_options: dict[str, Any] | None = None, **overrides: Any) -> Harness:
+        """A harness with settings ``overrides``; ``app_options`` go to ``create_app``."""
         settings = make_settings(**overrides)
-        app = create_app(settings, clock=clock, limiter_prefix="t" + secrets.token_hex(6))
+        app = create_app(
+            settings, clock=clock, limiter_prefix="t" + secrets.token_hex(6), **(app_options or {})
+        )
         if backend == "postgres":
             async with app.state.runtime.store.engine.begin() as conn:
                 await conn.execute(text(f"TRUNCATE {backends.TABLES} CASCADE"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,9 +14,9 @@ from sqlalchemy import text
 from otpgate.bootstrap import Runtime
 from otpgate.config import Settings
 from otpgate.domain.clock import ManualClock
+from tests.texts import code_of
 
 PASSWORD = "correct horse battery staple"
-CODE_LINE = re.compile(r"^@[^ ]+ #(\d+)$")
 
 
 @dataclass
@@ -68,10 +67,25 @@ class Harness:
         data["phone"] = phone
         return data
 
-    async def verify(self, challenge_id: str, code: str, **extra: Any) -> httpx.Response:
+    async def verify(
+        self, challenge_id: str, code: str, *, token: str | None = None, **extra: Any
+    ) -> httpx.Response:
+        """POST a code to the challenge (as the session ``token`` when given)."""
         return await self.client.post(
-            f"/api/v1/challenges/{challenge_id}/verify", json={"code": code, **extra}
+            f"/api/v1/challenges/{challenge_id}/verify",
+            json={"code": code, **extra},
+            headers=auth(token) if token else None,
         )
+
+    async def approve(self, token: str, requested: httpx.Response, phone: str) -> Any:
+        """A step-up asked for (``requested`` is its 202): enter the code texted to ``phone``;
+        the verify's JSON."""
+        assert requested.status_code == 202, requested.text
+        challenge = requested.json()["challenge"]
+        assert challenge["purpose"] == "step_up"
+        verified = await self.verify(challenge["id"], await self.last_code(phone), token=token)
+        assert verified.status_code == 200, verified.text
+        return verified.json()
 
     async def registered_account(
         self, email: str = "ada@example.com", phone: str | None = None
@@ -109,13 +123,6 @@ class Harness:
     async def rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
         async with self.runtime.store.engine.connect() as conn:
             return [dict(r) for r in (await conn.execute(text(sql), params)).mappings()]
-
-
-def code_of(body: str) -> str:
-    """The code from an SMS body: the origin-bound last line ``@host #code``."""
-    match = CODE_LINE.match(body.splitlines()[-1])
-    assert match, f"SMS does not end with an origin-bound code line: {body!r}"
-    return match.group(1)
 
 
 def auth(token: str) -> dict[str, str]:

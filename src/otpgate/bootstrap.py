@@ -4,12 +4,14 @@ worker and the CLI alike. Nothing else decides which adapter stands behind a por
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from otpgate.adapters.clock import FileOffsetClock
 from otpgate.adapters.metrics import PrometheusMetrics
 from otpgate.adapters.passwords import Argon2Hasher
 from otpgate.adapters.queue import QueueDispatcher, make_queue_app
@@ -22,11 +24,12 @@ from otpgate.adapters.storage.unit_of_work import SqlStore
 from otpgate.config import Settings
 from otpgate.domain.channels import Channel
 from otpgate.domain.clock import Clock, SystemClock
-from otpgate.domain.delivery import Breakers, RetryPolicy, Routes
+from otpgate.domain.delivery import Breakers, RetryPolicy, Routes, system_random
 from otpgate.services import limits as rules
 from otpgate.services.config import ServiceConfig
 from otpgate.services.container import Services, build_services
-from otpgate.services.delivery import DeliveryEngine, DeliverySettings, InProcessDispatcher
+from otpgate.services.delivery import DeliveryEngine, DeliverySettings, InProcessDispatcher, Sleep
+from otpgate.services.delivery.engine import Jitter
 from otpgate.services.deps import Deps
 from otpgate.services.ports import Provider
 from otpgate.services.pumping import WatchedLimiter
@@ -35,8 +38,9 @@ Providers = Sequence[Provider] | Mapping[str, Provider]
 
 
 def limit_rules(settings: Settings) -> dict[str, str]:
-    """Every rate-limit rule the services hit, with its limits from settings."""
-    return {
+    """Every rate-limit rule the services hit, with its limits from settings; a rule left out
+    would answer every request that hits it with 503, so start-up refuses it."""
+    configured = {
         rules.PASSWORD_ACCOUNT: settings.limit_password_account,
         rules.PASSWORD_IP: settings.limit_password_ip,
         rules.SEND_NUMBER: settings.limit_send_number,
@@ -54,6 +58,10 @@ def limit_rules(settings: Settings) -> dict[str, str]:
         rules.REGISTER_IP: settings.limit_register_ip,
         rules.VERIFY_IP: settings.limit_verify_ip,
     }
+    missing = sorted(set(rules.ALL_RULES) - set(configured))
+    if missing:
+        raise ValueError(f"no limits configured for {', '.join(missing)}")
+    return configured
 
 
 def service_config(settings: Settings) -> ServiceConfig:
@@ -96,6 +104,7 @@ def build_engine(
     clock: Clock,
     metrics: PrometheusMetrics,
     providers: Providers | None = None,
+    jitter: Jitter = system_random,
 ) -> DeliveryEngine:
     """The delivery engine on ``db``. ``providers`` (tests) replaces the configured ones; a
     list also replaces the configured order."""
@@ -120,6 +129,7 @@ def build_engine(
             threshold=settings.sms_breaker_failures,
             cooloff=timedelta(seconds=settings.sms_breaker_cooloff_seconds),
         ),
+        jitter=jitter,
     )
 
 
@@ -146,8 +156,17 @@ class Runtime:
         clock: Clock | None = None,
         providers: Providers | None = None,
         limiter_prefix: str = "otpgate",
+        sleep: Sleep = asyncio.sleep,
+        jitter: Jitter = system_random,
     ) -> Runtime:
-        clock = clock or SystemClock()
+        """The runtime for ``settings``. Tests inject a ``clock`` they move, ``providers``
+        pointed at fakes, and a ``sleep``/``jitter`` for delivery backoff that never waits."""
+        if clock is None:
+            clock = (
+                FileOffsetClock(settings.test_clock_file)
+                if settings.test_clock_file
+                else SystemClock()
+            )
         engine = make_engine(
             settings.effective_database_url,
             pool_size=settings.db_pool_size,
@@ -161,14 +180,14 @@ class Runtime:
         )
         limiter = LimitsRateLimiter(limit_rules(settings), settings.redis_url, limiter_prefix)
         metrics = PrometheusMetrics()
-        delivery = build_engine(settings, engine, clock, metrics, providers)
+        delivery = build_engine(settings, engine, clock, metrics, providers, jitter)
         dispatcher: InProcessDispatcher | QueueDispatcher
         if settings.delivery_mode == "queue":
             dispatcher = QueueDispatcher(
                 make_queue_app(settings.queue_conninfo, sweep_seconds=settings.sms_sweep_seconds)
             )
         else:
-            dispatcher = InProcessDispatcher(delivery)
+            dispatcher = InProcessDispatcher(delivery, sleep=sleep)
         deps = Deps(
             store=store,
             hasher=hasher,

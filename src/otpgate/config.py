@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(10, ge=0, le=200)
     # When set, GET /metrics needs "Authorization: Bearer <token>".
     metrics_token: SecretStr | None = None
+    # Tests of a real server only: the clock runs this many seconds ahead, as written in the
+    # file (adapters/clock.py). Refused unless BASE_URL is a loopback address.
+    test_clock_file: Path | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "console"] = "json"
 
@@ -209,6 +212,11 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"OTPGATE_SMS_ROUTES: {name!r} is not one of {', '.join(SMS_PROVIDER_NAMES)}"
                 )
+        if self.test_clock_file is not None and not self.is_loopback:
+            raise ValueError(
+                "OTPGATE_TEST_CLOCK_FILE moves the server's clock: only for tests on a loopback "
+                "BASE_URL"
+            )
         if isinstance(self.twilio_status_callback, str):
             parts = urlsplit(self.twilio_status_callback)
             if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -240,6 +248,11 @@ class Settings(BaseSettings):
         return urlsplit(self.base_url).hostname or "localhost"
 
     @property
+    def is_loopback(self) -> bool:
+        """Whether the public URL names this machine only (a developer's or a test's)."""
+        return self.host in ("127.0.0.1", "localhost", "::1")
+
+    @property
     def outbox_path(self) -> Path:
         return self.sms_outbox or self.data_dir / "sms-outbox.jsonl"
 
@@ -249,7 +262,7 @@ class Settings(BaseSettings):
             return False
         if self.dev_sms_page is not None:
             return self.dev_sms_page
-        return self.provider_order == ("outbox",) and self.host in ("127.0.0.1", "localhost", "::1")
+        return self.provider_order == ("outbox",) and self.is_loopback
 
     @property
     def provider_order(self) -> tuple[str, ...]:

@@ -6,10 +6,7 @@ import asyncio
 from typing import Any
 
 from tests.harness import Harness, auth
-
-
-def wrong(code: str) -> str:
-    return f"{(int(code) + 1) % 10 ** len(code):0{len(code)}d}"
+from tests.texts import wrong_code
 
 
 async def sign_in_challenge(h: Harness) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -23,12 +20,12 @@ async def test_wrong_codes_count_down_and_the_sixth_try_fails_even_when_right(h:
     account, challenge = await sign_in_challenge(h)
     code = await h.last_code(account["phone"])
     for remaining in (4, 3, 2, 1):
-        response = await h.verify(challenge["id"], wrong(code))
+        response = await h.verify(challenge["id"], wrong_code(code))
         assert response.status_code == 400
         assert response.json()["code"] == "invalid_code"
         assert response.json()["attempts_remaining"] == remaining
         assert f"{remaining} tr" in response.json()["detail"]
-    last = await h.verify(challenge["id"], wrong(code))
+    last = await h.verify(challenge["id"], wrong_code(code))
     assert last.status_code == 410
     assert last.json()["code"] == "challenge_failed"
     right = await h.verify(challenge["id"], code)
@@ -43,14 +40,14 @@ async def test_resend_never_resets_the_failure_count(h: Harness) -> None:
     account, challenge = await sign_in_challenge(h)
     old = await h.last_code(account["phone"])
     for _ in range(3):
-        await h.verify(challenge["id"], wrong(old))
+        await h.verify(challenge["id"], wrong_code(old))
     h.clock.advance(30)
     resent = await h.client.post(f"/api/v1/challenges/{challenge['id']}/resend")
     assert resent.status_code == 202
     assert resent.json()["challenge"]["attempts_remaining"] == 2
     new = await h.last_code(account["phone"])
-    await h.verify(challenge["id"], wrong(new))
-    assert (await h.verify(challenge["id"], wrong(new))).json()["code"] == "challenge_failed"
+    await h.verify(challenge["id"], wrong_code(new))
+    assert (await h.verify(challenge["id"], wrong_code(new))).json()["code"] == "challenge_failed"
     assert (await h.verify(challenge["id"], new)).status_code == 410
 
 
@@ -180,7 +177,7 @@ async def test_the_code_never_appears_in_responses_or_events(h: Harness) -> None
     code = await h.last_code(account["phone"])
     bodies = [
         (await h.client.get(f"/api/v1/challenges/{challenge['id']}")).text,
-        (await h.verify(challenge["id"], wrong(code))).text,
+        (await h.verify(challenge["id"], wrong_code(code))).text,
     ]
     verified = await h.verify(challenge["id"], code)
     bodies.append(verified.text)
@@ -217,7 +214,7 @@ async def test_ten_wrong_codes_in_a_row_pause_sign_in_codes_with_doubling(
         challenge = (await h.start_sign_in()).json()["challenge"]
         code = await h.last_code(account["phone"])
         for _ in range(5):
-            await h.verify(challenge["id"], wrong(code))
+            await h.verify(challenge["id"], wrong_code(code))
 
     await burn_challenge()
     await burn_challenge()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.harness import PASSWORD, Harness, auth, code_of
+from tests.harness import PASSWORD, Harness, auth
+from tests.texts import code_of
 
 
 async def test_sms_text_and_origin_bound_last_line(h: Harness) -> None:

@@ -12,6 +12,7 @@ import httpx
 from otpgate.domain.tokens import token_hash
 from otpgate.web.app import create_app
 from tests.harness import PASSWORD, Harness, auth
+from tests.texts import wrong_code
 
 
 async def test_unknown_email_and_wrong_password_look_the_same(make_harness: Any) -> None:
@@ -170,7 +171,7 @@ async def test_security_events_record_the_journey(h: Harness) -> None:
     )
     challenge = (await h.start_sign_in()).json()["challenge"]
     code = await h.last_code(account["phone"])
-    await h.verify(challenge["id"], "000000" if code != "000000" else "111111")
+    await h.verify(challenge["id"], wrong_code(code))
     token = (await h.verify(challenge["id"], code)).json()["session"]["token"]
     await h.client.delete("/api/v1/sessions/current", headers=auth(account["token"]))
     response = await h.client.get("/api/v1/me/events", headers=auth(token))

@@ -6,14 +6,9 @@ from typing import Any
 
 from otpgate.domain.tokens import token_hash
 from tests.harness import PASSWORD, Harness, auth
+from tests.texts import wrong_code
 
 NEW_PASSWORD = "a completely different passphrase"
-
-
-async def verify(h: Harness, token: str, challenge_id: str, code: str) -> Any:
-    return await h.client.post(
-        f"/api/v1/challenges/{challenge_id}/verify", json={"code": code}, headers=auth(token)
-    )
 
 
 async def test_changing_the_email_shows_in_the_profile_after_the_code(h: Harness) -> None:
@@ -29,8 +24,8 @@ async def test_changing_the_email_shows_in_the_profile_after_the_code(h: Harness
     assert (await h.client.get("/api/v1/me", headers=auth(token))).json()["email"] == (
         "ada@example.com"
     )
-    done = await verify(
-        h, token, requested.json()["challenge"]["id"], await h.last_code(account["phone"])
+    done = await h.verify(
+        requested.json()["challenge"]["id"], await h.last_code(account["phone"]), token=token
     )
     assert done.json()["result"]["email"] == "ada.king@example.org"
     assert (await h.client.get("/api/v1/me", headers=auth(token))).json()["email"] == (
@@ -47,7 +42,7 @@ async def test_an_email_taken_meanwhile_fails_the_approval_and_changes_nothing(
     )
     code = await h.last_code(account["phone"])
     await h.registered_account("bob@example.com")
-    refused = await verify(h, token, requested.json()["challenge"]["id"], code)
+    refused = await h.verify(requested.json()["challenge"]["id"], code, token=token)
     assert refused.status_code == 409
     me = (await h.client.get("/api/v1/me", headers=auth(token))).json()
     assert (me["email"], me["name"]) == ("ada@example.com", "Ada Lovelace")
@@ -96,8 +91,8 @@ async def test_password_change_needs_the_current_password_and_signs_out_the_rest
     )
     assert requested.status_code == 202
     assert requested.json()["challenge"]["action"]["summary"] == "Change your password"
-    done = await verify(
-        h, token, requested.json()["challenge"]["id"], await h.last_code(account["phone"])
+    done = await h.verify(
+        requested.json()["challenge"]["id"], await h.last_code(account["phone"]), token=token
     )
     assert done.status_code == 200
     new_token = done.json()["session"]["token"]
@@ -144,7 +139,7 @@ async def test_changing_the_number_needs_the_old_then_the_new_number(h: Harness)
     assert first["action"]["summary"] == "Change your mobile number to +1 ••• ••• ••99"
     assert await h.messages(new_phone) == []
 
-    step_one = await verify(h, token, first["id"], await h.last_code(old_phone))
+    step_one = await h.verify(first["id"], await h.last_code(old_phone), token=token)
     assert step_one.status_code == 200
     second = step_one.json()["next_challenge"]
     assert second["purpose"] == "step_up"
@@ -157,8 +152,10 @@ async def test_changing_the_number_needs_the_old_then_the_new_number(h: Harness)
     old_code = await h.last_code(old_phone)
     new_code = await h.last_code(new_phone)
     if old_code != new_code:
-        assert (await verify(h, token, second["id"], old_code)).json()["code"] == "invalid_code"
-    step_two = await verify(h, token, second["id"], new_code)
+        assert (await h.verify(second["id"], old_code, token=token)).json()[
+            "code"
+        ] == "invalid_code"
+    step_two = await h.verify(second["id"], new_code, token=token)
     assert step_two.status_code == 200
     assert step_two.json()["result"]["phone"].endswith("99")
     notice = (await h.messages(old_phone))[-1]
@@ -177,8 +174,10 @@ async def test_a_wrong_code_leaves_the_number_untouched(h: Harness) -> None:
         "/api/v1/me/phone", json={"phone": "+14155559999"}, headers=auth(token)
     )
     code = await h.last_code(account["phone"])
-    bad = "000000" if code != "000000" else "111111"
-    assert (await verify(h, token, requested.json()["challenge"]["id"], bad)).status_code == 400
+    bad = wrong_code(code)
+    assert (
+        await h.verify(requested.json()["challenge"]["id"], bad, token=token)
+    ).status_code == 400
     assert await h.scalar("SELECT phone FROM accounts") == account["phone"]
     assert await h.messages("+14155559999") == []
 
@@ -253,7 +252,9 @@ async def test_a_password_change_ends_sign_ins_begun_with_the_old_password(
         json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
         headers=auth(token),
     )
-    await verify(h, token, requested.json()["challenge"]["id"], await h.last_code(account["phone"]))
+    await h.verify(
+        requested.json()["challenge"]["id"], await h.last_code(account["phone"]), token=token
+    )
     late = await h.verify(pending["id"], old_code)
     assert late.status_code == 410
     assert late.json()["code"] == "challenge_canceled"
@@ -268,12 +269,12 @@ async def test_wrong_step_up_codes_pause_step_up_codes_too(make_harness: Any) ->
             "/api/v1/me", json={"name": "Mallory"}, headers=auth(token)
         )
         code = await h.last_code(account["phone"])
-        wrong = "000000" if code != "000000" else "111111"
+        wrong = wrong_code(code)
         for _ in range(5):
-            await verify(h, token, requested.json()["challenge"]["id"], wrong)
+            await h.verify(requested.json()["challenge"]["id"], wrong, token=token)
     requested = await h.client.patch("/api/v1/me", json={"name": "Mallory"}, headers=auth(token))
     code = await h.last_code(account["phone"])
-    paused = await verify(h, token, requested.json()["challenge"]["id"], code)
+    paused = await h.verify(requested.json()["challenge"]["id"], code, token=token)
     assert paused.status_code == 429
     assert paused.json()["code"] == "code_lockout"
     assert (await h.client.get("/api/v1/me", headers=auth(token))).json()["name"] == "Ada Lovelace"
@@ -288,8 +289,8 @@ async def test_a_long_name_and_email_still_make_a_storable_summary(h: Harness) -
     assert requested.status_code == 202, requested.text
     summary = requested.json()["challenge"]["action"]["summary"]
     assert len(summary) <= 200 and summary.endswith("…")
-    done = await verify(
-        h, token, requested.json()["challenge"]["id"], await h.last_code(account["phone"])
+    done = await h.verify(
+        requested.json()["challenge"]["id"], await h.last_code(account["phone"]), token=token
     )
     assert done.json()["result"]["email"] == long_email
 

@@ -17,18 +17,6 @@ HOME = {
 }
 
 
-async def approve(h: Harness, token: str, response: Any, phone: str) -> Any:
-    assert response.status_code == 202, response.text
-    challenge = response.json()["challenge"]
-    assert challenge["purpose"] == "step_up"
-    code = await h.last_code(phone)
-    verified = await h.client.post(
-        f"/api/v1/challenges/{challenge['id']}/verify", json={"code": code}, headers=auth(token)
-    )
-    assert verified.status_code == 200, verified.text
-    return verified.json()
-
-
 async def test_adding_an_address_needs_a_code_that_names_it(h: Harness) -> None:
     account, token = await h.signed_in()
     requested = await h.client.post("/api/v1/me/addresses", json=HOME, headers=auth(token))
@@ -43,7 +31,7 @@ async def test_adding_an_address_needs_a_code_that_names_it(h: Harness) -> None:
     body = (await h.messages(account["phone"]))[-1]["body"]
     assert body.startswith(f"{(await h.last_code(account['phone']))} is your Shop code to ship")
     assert "to ship to Ada Lovelace, 1 Main St, Springfield IL 62701, US." in body
-    done = await approve(h, token, requested, account["phone"])
+    done = await h.approve(token, requested, account["phone"])
     assert done["result"]["line1"] == "1 Main St"
     assert done["result"]["is_default"] is True
     listed = await h.client.get("/api/v1/me/addresses", headers=auth(token))
@@ -153,8 +141,7 @@ async def test_unused_step_up_codes_show_as_expired_in_the_activity(h: Harness) 
 
 async def test_cosmetic_edits_apply_at_once_significant_ones_need_a_code(h: Harness) -> None:
     account, token = await h.signed_in()
-    added = await approve(
-        h,
+    added = await h.approve(
         token,
         await h.client.post("/api/v1/me/addresses", json=HOME, headers=auth(token)),
         account["phone"],
@@ -175,7 +162,7 @@ async def test_cosmetic_edits_apply_at_once_significant_ones_need_a_code(h: Harn
     )
     current = await h.client.get("/api/v1/me/addresses", headers=auth(token))
     assert current.json()["addresses"][0]["line1"] == "1 Main St"
-    done = await approve(h, token, significant, account["phone"])
+    done = await h.approve(token, significant, account["phone"])
     assert done["result"]["line1"] == "2 Side St"
     assert done["result"]["label"] == "Flat"
 
@@ -183,8 +170,7 @@ async def test_cosmetic_edits_apply_at_once_significant_ones_need_a_code(h: Harn
 async def test_operators_can_require_codes_for_cosmetic_edits(make_harness: Any) -> None:
     h: Harness = await make_harness(step_up_address_edits="all")
     account, token = await h.signed_in()
-    added = await approve(
-        h,
+    added = await h.approve(
         token,
         await h.client.post("/api/v1/me/addresses", json=HOME, headers=auth(token)),
         account["phone"],
@@ -197,8 +183,7 @@ async def test_operators_can_require_codes_for_cosmetic_edits(make_harness: Any)
 
 async def test_deleting_the_target_meanwhile_fails_cleanly(h: Harness) -> None:
     account, token = await h.signed_in()
-    added = await approve(
-        h,
+    added = await h.approve(
         token,
         await h.client.post("/api/v1/me/addresses", json=HOME, headers=auth(token)),
         account["phone"],
@@ -207,7 +192,7 @@ async def test_deleting_the_target_meanwhile_fails_cleanly(h: Harness) -> None:
     edit = await h.client.patch(url, json={"line1": "9 Other Rd"}, headers=auth(token))
     edit_code = await h.last_code(account["phone"])
     h.clock.advance(30)
-    await approve(h, token, await h.client.delete(url, headers=auth(token)), account["phone"])
+    await h.approve(token, await h.client.delete(url, headers=auth(token)), account["phone"])
     stale = await h.client.post(
         f"/api/v1/challenges/{edit.json()['challenge']['id']}/verify",
         json={"code": edit_code},
@@ -247,8 +232,7 @@ async def test_invalid_addresses_are_refused_with_the_field(h: Harness) -> None:
 
 async def test_the_code_text_names_every_changed_value(h: Harness) -> None:
     account, token = await h.signed_in()
-    added = await approve(
-        h,
+    added = await h.approve(
         token,
         await h.client.post("/api/v1/me/addresses", json=HOME, headers=auth(token)),
         account["phone"],

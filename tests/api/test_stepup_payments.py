@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 import pytest
 
@@ -12,18 +11,6 @@ from tests.harness import Harness, auth
 
 VISA = {"number": "4242 4242 4242 4242", "exp_month": 8, "exp_year": 2045, "name_on_card": "ADA"}
 DIGITS = "4242424242424242"
-
-
-async def approve(h: Harness, token: str, response: Any, phone: str) -> Any:
-    assert response.status_code == 202, response.text
-    code = await h.last_code(phone)
-    verified = await h.client.post(
-        f"/api/v1/challenges/{response.json()['challenge']['id']}/verify",
-        json={"code": code},
-        headers=auth(token),
-    )
-    assert verified.status_code == 200, verified.text
-    return verified.json()
 
 
 async def test_adding_a_card_needs_a_code_and_keeps_only_brand_last4_expiry(
@@ -39,7 +26,7 @@ async def test_adding_a_card_needs_a_code_and_keeps_only_brand_last4_expiry(
     assert "code to add Visa ending 4242." in (await h.messages(account["phone"]))[-1]["body"]
     listed = await h.client.get("/api/v1/me/payment-methods", headers=auth(token))
     assert listed.json()["payment_methods"] == []
-    done = await approve(h, token, requested, account["phone"])
+    done = await h.approve(token, requested, account["phone"])
     card = done["result"]
     assert card["brand"] == "Visa" and card["last4"] == "4242"
     assert card["description"] == "Visa ending 4242, expires 08/45"
@@ -74,8 +61,7 @@ async def test_card_checks(h: Harness) -> None:
 
 async def test_the_same_card_twice_is_refused(h: Harness) -> None:
     account, token = await h.signed_in()
-    await approve(
-        h,
+    await h.approve(
         token,
         await h.client.post("/api/v1/me/payment-methods", json=VISA, headers=auth(token)),
         account["phone"],
@@ -86,8 +72,7 @@ async def test_the_same_card_twice_is_refused(h: Harness) -> None:
 
 async def test_editing_and_removing_a_card_need_codes(h: Harness) -> None:
     account, token = await h.signed_in()
-    added = await approve(
-        h,
+    added = await h.approve(
         token,
         await h.client.post("/api/v1/me/payment-methods", json=VISA, headers=auth(token)),
         account["phone"],
@@ -96,12 +81,12 @@ async def test_editing_and_removing_a_card_need_codes(h: Harness) -> None:
     h.clock.advance(30)
     edit = await h.client.patch(url, json={"exp_month": 9, "exp_year": 2044}, headers=auth(token))
     assert edit.json()["challenge"]["action"]["summary"] == "Update Visa ending 4242: expiry 09/44"
-    done = await approve(h, token, edit, account["phone"])
+    done = await h.approve(token, edit, account["phone"])
     assert (done["result"]["exp_month"], done["result"]["exp_year"]) == (9, 2044)
     h.clock.advance(30)
     removal = await h.client.delete(url, headers=auth(token))
     assert removal.json()["challenge"]["action"]["summary"] == "Remove Visa ending 4242"
-    await approve(h, token, removal, account["phone"])
+    await h.approve(token, removal, account["phone"])
     listed = await h.client.get("/api/v1/me/payment-methods", headers=auth(token))
     assert listed.json()["payment_methods"] == []
 

@@ -20,6 +20,8 @@ from typing import IO, Any
 
 import httpx
 
+from tests.texts import code_of
+
 # Generous limits: many journeys share one server and one client address.
 RELAXED_LIMITS = {
     "OTPGATE_LIMIT_SEND_IP": "1000/minute",
@@ -57,6 +59,9 @@ class Server:
         self._tmp = tempfile.TemporaryDirectory(prefix="otpgate-browser-")
         self.dir = Path(self._tmp.name)
         self.outbox = self.dir / "sms.jsonl"
+        # The server's clock runs ahead by what this file says (OTPGATE_TEST_CLOCK_FILE).
+        self.clock_file = self.dir / "clock-offset"
+        self._offset = 0.0
         self._log: IO[bytes] | None = None
         self._process: subprocess.Popen[bytes] | None = None
         # Each server has fresh limits; distinct numbers keep per-number send limits apart.
@@ -81,6 +86,7 @@ class Server:
                 "OTPGATE_DATA_DIR": str(self.dir / "data"),
                 "OTPGATE_SMS_OUTBOX": str(self.outbox),
                 "OTPGATE_BASE_URL": self.url,
+                "OTPGATE_TEST_CLOCK_FILE": str(self.clock_file),
                 "OTPGATE_LOG_LEVEL": "warning",
                 **RELAXED_LIMITS,
                 **self.settings,
@@ -110,6 +116,11 @@ class Server:
         log = self.log()
         self.stop()
         raise RuntimeError(f"otpgate serve did not become healthy in {START_TIMEOUT}s:\n{log}")
+
+    def advance(self, seconds: float) -> None:
+        """Move the server's clock forward: codes expire without anyone waiting."""
+        self._offset += seconds
+        self.clock_file.write_text(str(self._offset))
 
     def stop(self) -> None:
         if self._process is not None:
@@ -156,11 +167,3 @@ class Server:
     def wait_for_code(self, to: str, count: int = 1, timeout: float = 10.0) -> str:
         """The code of the ``count``-th text to ``to``, once it has been delivered."""
         return code_of(self.wait_for_message(to, count, timeout)["body"])
-
-
-def code_of(body: str) -> str:
-    """The code from the origin-bound last line ``@host #code``."""
-    last = body.strip().splitlines()[-1]
-    host, _, code = last.partition(" #")
-    assert host.startswith("@") and code.isdigit(), f"unexpected SMS body: {body!r}"
-    return code

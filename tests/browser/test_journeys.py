@@ -18,12 +18,9 @@ from tests.browser.journey import (
     signed_up,
 )
 from tests.browser.server import Server
+from tests.texts import wrong_code
 
 pytestmark = pytest.mark.browser
-
-
-def wrong_code(right: str) -> str:
-    return "000000" if right != "000000" else "111111"
 
 
 def test_register_confirm_with_the_inbox_code_and_see_the_account(

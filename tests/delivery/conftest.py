@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
+from otpgate.domain.clock import ManualClock
 from tests.harness import Harness
 from tests.sms.conftest import ACCOUNT_SID, AUTH_TOKEN, AWS_SECRET, FROM_NUMBER, WEBHOOK_SECRET
 from tests.sms.fakes import FakeSns, FakeTwilio, FakeWebhookReceiver, Request, json_answer
@@ -76,20 +77,21 @@ def provider_settings(
 
 
 class ClockSleep:
-    """A backoff sleep that moves the harness clock instead of waiting, and remembers delays."""
+    """A backoff sleep that moves the test clock instead of waiting, and remembers delays."""
 
-    def __init__(self, h: Harness) -> None:
-        self.h = h
+    def __init__(self, clock: ManualClock) -> None:
+        self.clock = clock
         self.delays: list[float] = []
 
     async def __call__(self, seconds: float) -> None:
         self.delays.append(seconds)
-        self.h.clock.advance(seconds)
+        self.clock.advance(seconds)
 
 
 @pytest.fixture
 def wired(
     make_harness: BuildHarness,
+    clock: ManualClock,
     twilio: FakeTwilio,
     sns: FakeSns,
     receiver: FakeWebhookReceiver,
@@ -99,9 +101,8 @@ def wired(
 
     async def build(**overrides: Any) -> Harness:
         values = provider_settings(twilio, sns, receiver) | {"sms_send_timeout_seconds": 2.0}
-        h: Harness = await make_harness(**(values | overrides))
-        h.runtime.dispatcher.sleep = ClockSleep(h)  # type: ignore[union-attr]
-        h.runtime.delivery.jitter = lambda low, high: high
+        options = {"sleep": ClockSleep(clock), "jitter": lambda low, high: high}
+        h: Harness = await make_harness(app_options=options, **(values | overrides))
         return h
 
     return build

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.harness import Harness, code_of
+from tests.harness import Harness
 from tests.sms.fakes import FakeSns, FakeWebhookReceiver
+from tests.texts import code_of
 
 from .conftest import ScriptedTwilio, as_dict, attempts, delivery_status, metric
 

@@ -10,6 +10,7 @@ import pytest
 
 from tests.browser.server import Server
 from tests.harness import PASSWORD
+from tests.texts import wrong_code
 
 
 def test_a_full_journey_logs_json_with_request_ids_and_no_secret(
@@ -31,7 +32,7 @@ def test_a_full_journey_logs_json_with_request_ids_and_no_secret(
             ).json()
             challenge = registered["challenge"]["id"]
             code = server.wait_for_code(phone, 1)
-            wrong = "000000" if code != "000000" else "111111"
+            wrong = wrong_code(code)
             assert client.post(f"/api/v1/challenges/{challenge}/verify", json={"code": wrong})
             verified = client.post(f"/api/v1/challenges/{challenge}/verify", json={"code": code})
             assert verified.status_code == 200, verified.text

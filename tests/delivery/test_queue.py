@@ -18,8 +18,9 @@ from sqlalchemy import text
 
 from tests.browser.server import otpgate_command
 from tests.conftest import TEST_SECRET
-from tests.harness import Harness, code_of
+from tests.harness import Harness
 from tests.sms.fakes import FakeWebhookReceiver
+from tests.texts import code_of
 
 from .conftest import ACCOUNT_SID, AUTH_TOKEN, WEBHOOK_SECRET, ScriptedTwilio, attempts
 from .procs import Worker, wait_for

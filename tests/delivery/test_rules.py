@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from otpgate.adapters.sealing import AesGcmSealer, SealError
 from otpgate.config import Settings
 from otpgate.domain.delivery import (
+    IN_FLIGHT,
     BreakerState,
     CircuitBreaker,
     DeliveryStatus,
@@ -74,10 +75,10 @@ def test_malformed_routes_are_refused(text: str) -> None:
 
 
 def test_final_statuses() -> None:
-    assert {s for s in DeliveryStatus if not s.is_final} == {
+    assert {
         DeliveryStatus.QUEUED,
         DeliveryStatus.SENDING,
-    }
+    } == IN_FLIGHT
 
 
 def test_a_sealed_body_opens_only_for_its_message_and_key() -> None:

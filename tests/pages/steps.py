@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from html import unescape
 from typing import Any
 
 import httpx
@@ -11,6 +10,7 @@ from sqlalchemy import inspect
 
 from tests.harness import Harness
 from tests.pages.conftest import Visitor
+from tests.texts import text_of
 
 # Many codes to one number and from one address in a test: the send caps are not under test.
 RELAXED = {
@@ -50,19 +50,10 @@ CARD = {
 }
 
 
-def text_of(html: str) -> str:
-    """The page as a person reads it: tags dropped, entities decoded, spaces collapsed."""
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
-
-
 def heading(html: str) -> str:
     match = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S)
     assert match, "no <h1> in the page"
     return text_of(match.group(1))
-
-
-def wrong(code: str) -> str:
-    return "000000" if code != "000000" else "111111"
 
 
 def assert_redirect(response: httpx.Response, location: str) -> None:

@@ -20,10 +20,9 @@ from tests.pages.steps import (
     assert_redirect,
     code_page,
     heading,
-    text_of,
-    wrong,
 )
 from tests.pages.test_journeys import label_for
+from tests.texts import text_of, wrong_code
 
 MASKED = r"\+1 ••• ••• ••\d\d"
 
@@ -96,14 +95,14 @@ async def test_a_wrong_code_counts_down_and_changes_nothing(h: Harness, visitor:
     phone = await visitor.signed_up("ada@example.com")
     await visitor.submit("/account/addresses/new", "/account/addresses", **ADDRESS)
     code = await h.last_code(phone)
-    refused = await visitor.enter_code(wrong(code))
+    refused = await visitor.enter_code(wrong_code(code))
     assert refused.status_code == 400
     assert alerts(refused.text) == ["That code is not right. 4 tries left."]
     assert "to ship to Ada Lovelace, 1 Main St" in heading(refused.text)
     assert await h.scalar("SELECT count(*) FROM addresses") == 0
     for _ in range(3):
-        await visitor.enter_code(wrong(code))
-    ended = await visitor.enter_code(wrong(code))
+        await visitor.enter_code(wrong_code(code))
+    ended = await visitor.enter_code(wrong_code(code))
     assert ended.status_code == 410
     text = text_of(ended.text)
     assert "Too many wrong codes" in text and "Nothing was changed" in text

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import re
-from html import unescape
 
 from tests.harness import Harness
 from tests.pages.conftest import Visitor, alerts
+from tests.texts import text_of, wrong_code
 
 WRONG = "Your email or password is incorrect"
-
-
-def text_of(html: str) -> str:
-    """The page as a person reads it: tags dropped, entities decoded, spaces collapsed."""
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def label_for(html: str, text: str) -> str:
@@ -87,7 +82,7 @@ async def test_wrong_codes_count_down_then_end_the_challenge(h: Harness, visitor
     phone = h.new_phone()
     await visitor.register("ada@example.com", phone)
     code = await h.last_code(phone)
-    wrong = "000000" if code != "000000" else "111111"
+    wrong = wrong_code(code)
     first = await visitor.enter_code(wrong)
     assert first.status_code == 400
     assert alerts(first.text) == ["That code is not right. 4 tries left."]

@@ -78,7 +78,7 @@ def test_retry_after_with_detail() -> None:
 def test_detail_defaults_to_title() -> None:
     exc = RateLimited(5)
     assert exc.detail == RateLimited.title
-    assert errors.Forbidden().detail == errors.Forbidden.title
+    assert errors.NotFound().detail == errors.NotFound.title
 
 
 @pytest.mark.parametrize(

@@ -4,29 +4,12 @@ from __future__ import annotations
 
 import string
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from otpgate.domain.messages import code_message, lifetime_text, redact
+from otpgate.domain.durations import duration_text
+from otpgate.domain.messages import code_message, redact
 from tests.unit.props import PROPS
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [
-        (1, "1 second"),
-        (2, "2 seconds"),
-        (45, "45 seconds"),
-        (60, "1 minute"),
-        (90, "90 seconds"),
-        (120, "2 minutes"),
-        (300, "5 minutes"),
-        (600, "10 minutes"),
-    ],
-)
-def test_lifetime_text(seconds: int, text: str) -> None:
-    assert lifetime_text(seconds) == text
 
 
 def test_code_message_exact_text() -> None:
@@ -67,7 +50,7 @@ def test_last_line_is_exactly_host_and_code(code: str, host: str, brand: str, tt
     assert lines[-2] == ""
     assert len(lines) == 3
     assert lines[0].startswith(f"{code} is your {brand} code to sign in. It expires in ")
-    assert lines[0].endswith(f"{lifetime_text(ttl)}. Never share it.")
+    assert lines[0].endswith(f"{duration_text(ttl, exact=True)}. Never share it.")
     assert not body.endswith("\n")
 
 

@@ -15,7 +15,6 @@ from otpgate.domain.passwords import (
     MIN_PASSWORD_LENGTH,
     check_password,
     normalize_password,
-    strength_score,
 )
 from tests.unit.props import PROPS, SLOW_PROPS
 
@@ -96,8 +95,8 @@ def test_long_passwords_up_to_128_characters_are_accepted(password: str) -> None
     assert check_password(password) == normalized
 
 
-def test_strength_score_of_a_long_password() -> None:
-    assert strength_score(WORDS[:100]) == 4
+def test_a_long_password_is_strong_enough() -> None:
+    assert check_password(WORDS[:100]) == WORDS[:100]
 
 
 # --- normalisation, no trimming (S27, S29) -------------------------------------------------
@@ -215,22 +214,31 @@ def test_strong_passwords_in_any_script_are_accepted(password: str) -> None:
     assert check_password(password, context=CONTEXT) == normalize_password(password)
 
 
-# --- strength score ------------------------------------------------------------------------
+# --- strength (zxcvbn) --------------------------------------------------------------------
 
 
-def test_strength_score_examples() -> None:
-    assert strength_score("password") == 0
-    assert strength_score(STRONG) == 4
-    assert strength_score("otpgate2024", context=["otpgate"]) <= strength_score("otpgate2024")
+def test_strength_decides_examples() -> None:
+    with pytest.raises(InvalidInput):
+        check_password("password")
+    assert check_password(STRONG) == normalize_password(STRONG)
+    # Context words make a password weaker, never stronger.
+    with pytest.raises(InvalidInput):
+        check_password("otpgate2024", context=["otpgate"])
 
 
 @SLOW_PROPS
 @given(
     password=st.text(min_size=1, max_size=40), context=st.lists(st.text(max_size=10), max_size=3)
 )
-def test_strength_score_is_between_0_and_4(password: str, context: list[str]) -> None:
-    assert 0 <= strength_score(password, context) <= 4
+def test_any_password_is_accepted_or_refused_with_a_reason(
+    password: str, context: list[str]
+) -> None:
+    try:
+        assert check_password(password, context=context) == normalize_password(password)
+    except InvalidInput as exc:
+        assert exc.field == "password" and exc.detail
 
 
-def test_strength_score_of_an_empty_password_is_zero() -> None:
-    assert strength_score("") == 0
+def test_an_empty_password_is_refused() -> None:
+    with pytest.raises(InvalidInput):
+        check_password("")

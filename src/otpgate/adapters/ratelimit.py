@@ -15,6 +15,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import ConfigurationError
 from redis.asyncio import ConnectionPool
 
+from otpgate.domain.durations import duration_text
 from otpgate.domain.errors import RateLimited, Unavailable
 
 
@@ -68,7 +69,8 @@ class LimitsRateLimiter:
                 if not await self.limiter.hit(item, rule, key):
                     stats = await self.limiter.get_window_stats(item, rule, key)
                     wait = int(stats.reset_time - time.time()) + 1
-                    raise RateLimited(wait, f"Too many attempts. Try again in {_human(wait)}.")
+                    detail = f"Too many attempts. Try again in {duration_text(wait)}."
+                    raise RateLimited(wait, detail)
         except RateLimited:
             raise
         except Exception as exc:
@@ -92,12 +94,3 @@ class LimitsRateLimiter:
     async def reset(self) -> None:
         """Forget every count (tests and operators' emergency valve)."""
         await self.storage.reset()
-
-
-def _human(seconds: int) -> str:
-    if seconds < 90:
-        return f"{seconds} seconds"
-    minutes = round(seconds / 60)
-    if minutes < 90:
-        return f"{minutes} minutes"
-    return f"{round(minutes / 60)} hours"

@@ -33,10 +33,10 @@ class DeliveryStatus(StrEnum):
     ABANDONED = "abandoned"
     UNKNOWN = "unknown"
 
-    @property
-    def is_final(self) -> bool:
-        """No worker will touch the message again (a receipt may still turn sent into more)."""
-        return self not in (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+
+# The statuses a worker may still move; every other one is final for delivery (a receipt may
+# still turn ``sent`` into ``delivered`` or ``undelivered``).
+IN_FLIGHT = frozenset({DeliveryStatus.QUEUED, DeliveryStatus.SENDING})
 
 
 class AttemptOutcome(StrEnum):

@@ -7,7 +7,6 @@ nothing below the web layer knows about HTTP status codes.
     ├── InvalidInput                      validation_error
     ├── InvalidCredentials                invalid_credentials
     ├── NotAuthenticated                  not_authenticated
-    ├── Forbidden                         forbidden
     ├── NotFound                          not_found
     │   └── ChallengeNotFound             challenge_not_found
     ├── Conflict                          conflict
@@ -61,11 +60,6 @@ class InvalidCredentials(OtpgateError):
 class NotAuthenticated(OtpgateError):
     code = "not_authenticated"
     title = "Sign in to continue"
-
-
-class Forbidden(OtpgateError):
-    code = "forbidden"
-    title = "Not allowed"
 
 
 class NotFound(OtpgateError):

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-
-def lifetime_text(seconds: int) -> str:
-    """ "5 minutes", "1 minute", "45 seconds"."""
-    if seconds >= 60 and seconds % 60 == 0:
-        minutes = seconds // 60
-        return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
-    return "1 second" if seconds == 1 else f"{seconds} seconds"
+from otpgate.domain.durations import duration_text
 
 
 def code_message(*, code: str, brand: str, purpose_text: str, ttl_seconds: int, host: str) -> str:
@@ -17,9 +11,10 @@ def code_message(*, code: str, brand: str, purpose_text: str, ttl_seconds: int, 
     then a blank line and ``@host #123456`` as the very last line (S7): browsers autofill the
     code only on ``host``, which defeats a phishing page on another origin.
     """
+    lifetime = duration_text(ttl_seconds, exact=True)
     return (
         f"{code} is your {brand} code to {purpose_text}. "
-        f"It expires in {lifetime_text(ttl_seconds)}. Never share it.\n\n@{host} #{code}"
+        f"It expires in {lifetime}. Never share it.\n\n@{host} #{code}"
     )
 
 

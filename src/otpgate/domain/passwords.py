@@ -61,12 +61,3 @@ def _mostly_context(folded: str, words: Sequence[str]) -> bool:
     if residue == folded:
         return False
     return sum(ch.isalpha() for ch in residue) < MIN_PASSWORD_LENGTH // 2 + 2
-
-
-def strength_score(password: str, context: Sequence[str] = ()) -> int:
-    """zxcvbn's 0..4 score, for a strength hint on forms."""
-    normalized = normalize_password(password)[:ZXCVBN_MAX]
-    if not normalized:
-        return 0
-    score: int = zxcvbn(normalized, user_inputs=list(context))["score"]
-    return score

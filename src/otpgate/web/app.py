@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,7 +14,10 @@ from otpgate import __version__
 from otpgate.bootstrap import Providers, Runtime
 from otpgate.config import Settings, load_settings
 from otpgate.domain.clock import Clock
+from otpgate.domain.delivery import system_random
 from otpgate.domain.errors import OtpgateError
+from otpgate.services.delivery import Sleep
+from otpgate.services.delivery.engine import Jitter
 from otpgate.web import ops, problems
 from otpgate.web.api import hooks
 from otpgate.web.api import router as api_router
@@ -37,9 +41,17 @@ def create_app(
     clock: Clock | None = None,
     providers: Providers | None = None,
     limiter_prefix: str = "otpgate",
+    sleep: Sleep | None = None,
+    jitter: Jitter | None = None,
 ) -> FastAPI:
+    """The app for ``settings``; the keywords are the runtime's test seams (``Runtime.build``)."""
     runtime = Runtime.build(
-        settings, clock=clock, providers=providers, limiter_prefix=limiter_prefix
+        settings,
+        clock=clock,
+        providers=providers,
+        limiter_prefix=limiter_prefix,
+        sleep=sleep or asyncio.sleep,
+        jitter=jitter or system_random,
     )
 
     @asynccontextmanager

@@ -23,7 +23,6 @@ STATUS: list[tuple[type[e.OtpgateError], int]] = [
     (e.InvalidInput, 422),
     (e.InvalidCredentials, 401),
     (e.NotAuthenticated, 401),
-    (e.Forbidden, 403),
     (e.NotFound, 404),
     (e.Conflict, 409),
     (e.InvalidCode, 400),

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from otpgate.adapters.storage.audit import SqlAudit
 from otpgate.adapters.storage.models import message_attempts, messages
 from otpgate.domain.accounts import SecurityEvent
-from otpgate.domain.delivery import AttemptOutcome, DeliveryStatus
+from otpgate.domain.delivery import IN_FLIGHT, AttemptOutcome, DeliveryStatus
 from otpgate.services.ledger import Claimed, LastAttempt, Receipt
 
 _QUEUED = DeliveryStatus.QUEUED.value
@@ -218,7 +218,7 @@ class SqlDeliveryLedger:
                 update(messages)
                 .where(
                     messages.c.id == message_id,
-                    messages.c.status.in_((_QUEUED, _SENDING)),
+                    messages.c.status.in_([status.value for status in IN_FLIGHT]),
                 )
                 .values(**values)
             )

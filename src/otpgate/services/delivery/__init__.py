@@ -2,8 +2,8 @@
 (``dispatcher.py``); the durable queue is ``adapters/queue.py``."""
 
 from otpgate.services.delivery.dispatcher import InProcessDispatcher, Sleep
-from otpgate.services.delivery.engine import (
-    DeliveryEngine,
+from otpgate.services.delivery.engine import DeliveryEngine
+from otpgate.services.delivery.ports import (
     DeliveryMetrics,
     DeliverySettings,
     Lookup,

@@ -29,13 +29,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol, runtime_checkable
 
 import structlog
 
-from otpgate.domain.accounts import EventType, SecurityEvent
+from otpgate.domain.accounts import EventType
 from otpgate.domain.channels import Channel
 from otpgate.domain.clock import Clock
 from otpgate.domain.delivery import (
@@ -43,62 +41,24 @@ from otpgate.domain.delivery import (
     AttemptOutcome,
     Breakers,
     DeliveryStatus,
-    RetryPolicy,
     Routes,
     system_random,
 )
 from otpgate.domain.errors import DeliveryError, PermanentDeliveryError
+from otpgate.services.audit import security_event
+from otpgate.services.delivery.ports import (
+    DeliveryMetrics,
+    DeliverySettings,
+    Lookup,
+    NoDeliveryMetrics,
+)
 from otpgate.services.ledger import Claimed, DeliveryLedger, LastAttempt
-from otpgate.services.ports import Metrics, Provider, Sealer
+from otpgate.services.ports import Provider, Sealer
 from otpgate.services.pumping import conversion_labels
 
 log = structlog.get_logger("otpgate.delivery")
 
 Jitter = Callable[[float, float], float]
-
-
-class DeliveryMetrics(Metrics, Protocol):
-    def observe(self, name: str, value: float, **labels: str) -> None:
-        """Record ``value`` in the histogram ``name``."""
-        ...
-
-    def gauge(self, name: str, value: float, **labels: str) -> None:
-        """Set the gauge ``name``."""
-        ...
-
-
-@runtime_checkable
-class Lookup(Protocol):
-    """A provider that can say whether it already has a message (to reconcile a cut-off call)."""
-
-    async def find(self, to: str, body: str) -> str | None:
-        """The provider's id of a message to ``to`` with exactly ``body``, or None."""
-        ...
-
-
-class NoDeliveryMetrics:
-    def incr(self, name: str, **labels: str) -> None:
-        return None
-
-    def observe(self, name: str, value: float, **labels: str) -> None:
-        return None
-
-    def gauge(self, name: str, value: float, **labels: str) -> None:
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class DeliverySettings:
-    """The engine's numbers (every one an ``OTPGATE_SMS_*`` setting)."""
-
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    timeout_seconds: float = 10.0
-    # A message ``sending`` for longer than this lost its process (a live one finishes a call
-    # within its timeout): it is reconciled, never simply sent again.
-    reclaim_after_seconds: float = 60.0
-    # A ``queued`` message whose turn was due this long ago lost its job: the sweep re-runs it.
-    sweep_grace_seconds: float = 10.0
-    sweep_batch: int = 100
 
 
 def _expired(message: Claimed, now: datetime) -> bool:
@@ -382,9 +342,10 @@ class DeliveryEngine:
             self.metrics.observe("sms_delivery_seconds", seconds, provider=provider)
         if final is not DeliveryStatus.DELIVERED:
             await self.ledger.add_event(
-                SecurityEvent(
-                    type=EventType.SMS_FAILED,
-                    outcome=final.value,
+                security_event(
+                    EventType.SMS_FAILED,
+                    final.value,
+                    at=now,
                     account_id=done.account_id,
                     details={
                         "message_id": done.message_id,
@@ -392,7 +353,6 @@ class DeliveryEngine:
                         "provider": provider,
                         "reason": error,
                     },
-                    created_at=now,
                 )
             )
         log.info("sms receipt", message_id=done.message_id, provider=provider, status=final.value)
@@ -440,16 +400,16 @@ class DeliveryEngine:
         rounds: int | None = None,
     ) -> None:
         now = self.clock.now()
-        event = SecurityEvent(
-            type=EventType.SMS_FAILED,
-            outcome=status.value,
+        event = security_event(
+            EventType.SMS_FAILED,
+            status.value,
+            at=now,
             account_id=message.account_id,
             details={
                 "message_id": message.id,
                 "challenge_id": message.challenge_id,
                 "reason": reason,
             },
-            created_at=now,
         )
         if await self.ledger.finish(
             message.id, status, now, error=reason, event=event, attempt=attempt, rounds=rounds

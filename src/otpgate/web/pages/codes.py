@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from otpgate.domain.actions import ActionType
 from otpgate.domain.challenges import Challenge, Purpose, Status
+from otpgate.domain.durations import duration_text
 from otpgate.domain.errors import (
     ChallengeCanceled,
     ChallengeExpired,
@@ -46,7 +47,6 @@ ENDED = {
     ChallengeFailed: Status.FAILED,
     ChallengeCanceled: Status.CANCELED,
 }
-ENDED_STATUS = {Status.EXPIRED: 410, Status.FAILED: 410, Status.CANCELED: 410}
 
 
 @router.get("/verify")
@@ -238,7 +238,7 @@ def _page(
         code_length=policy.code_length,
         attempts_remaining=challenge.attempts_remaining,
         max_attempts=challenge.max_attempts,
-        expires_in=_duration(math.ceil((challenge.expires_at - now).total_seconds())),
+        expires_in=duration_text(math.ceil((challenge.expires_at - now).total_seconds())),
         resend_wait=resend_wait,
         code_error=code_error,
         resend_error=resend_error,
@@ -285,19 +285,11 @@ def _ended(visit: Visit, state: Status, challenge: Challenge | None) -> Response
     origin = stepup.origin_of(challenge)
     return visit.render(
         "code_ended.html",
-        status=ENDED_STATUS.get(state, 410),
+        status=410,
         state=state.value,
         confirming=challenge is not None and challenge.purpose is Purpose.VERIFY_PHONE,
         step_up=origin is not None,
         again=origin.path if origin else "/signin",
         again_label=origin.label if origin else None,
-        ttl=_duration(visit.settings.code_ttl_seconds),
+        ttl=duration_text(visit.settings.code_ttl_seconds),
     )
-
-
-def _duration(seconds: int) -> str:
-    seconds = max(0, seconds)
-    if seconds < 90:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = round(seconds / 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"

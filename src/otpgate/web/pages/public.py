@@ -7,6 +7,7 @@ from collections.abc import Callable
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from otpgate.domain.durations import duration_text
 from otpgate.domain.emails import normalize_email
 from otpgate.domain.errors import InvalidCredentials, InvalidInput, OtpgateError, Throttled
 from otpgate.domain.passwords import MIN_PASSWORD_LENGTH
@@ -24,14 +25,8 @@ REGISTER_FIELDS = ("name", "email", "phone", "password")
 
 def wait_text(exc: Throttled) -> str:
     """A throttling error as a sentence that says how long to wait."""
-    seconds = exc.retry_after
-    if seconds < 90:
-        when = f"{seconds} second{'s' if seconds != 1 else ''}"
-    else:
-        minutes = round(seconds / 60)
-        when = f"{minutes} minute{'s' if minutes != 1 else ''}"
     if exc.code in ("rate_limited", "throttled"):
-        return f"Too many attempts. Please try again in {when}."
+        return f"Too many attempts. Please try again in {duration_text(exc.retry_after)}."
     return exc.detail
 
 
