@@ -94,7 +94,7 @@ class MemoryAccounts(_Repository):
         if other is not None and other.id != account_id:
             raise Conflict("That email address can't be used.")
         # phone_verified_at is a column no port reads back.
-        values = {name: value for name, value in changes.items() if name != "phone_verified_at"}
+        values: dict[str, Any] = {k: v for k, v in changes.items() if k != "phone_verified_at"}
         self.t.accounts[account_id] = replace(account, **values)
 
     async def add_code_failure(self, account_id: str) -> tuple[int, int]:
@@ -109,8 +109,12 @@ class MemoryAccounts(_Repository):
         self, account_id: str, streak: int, lockouts: int, locked_until: datetime | None
     ) -> None:
         if (account := self.t.accounts.get(account_id)) is not None:
-            lockout = {"code_locked_until": locked_until, "code_lockouts": lockouts}
-            self.t.accounts[account_id] = replace(account, code_fail_streak=streak, **lockout)
+            self.t.accounts[account_id] = replace(
+                account,
+                code_fail_streak=streak,
+                code_lockouts=lockouts,
+                code_locked_until=locked_until,
+            )
 
 
 class MemoryChallenges(_Repository):
