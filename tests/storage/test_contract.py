@@ -2,204 +2,59 @@
 PostgreSQL alike — so the fake the service tests run on cannot drift from the SQL adapters.
 
 A new implementation joins by subclassing ``StoreContract`` with a ``uow_store`` fixture that
-yields an empty, migrated ``Store``. Times are fixed values, never the wall clock.
+yields an empty, migrated ``Store`` (``conftest.py`` has the three used here). Times are
+fixed values, never the wall clock.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from otpgate.adapters.storage.engine import make_engine
 from otpgate.adapters.storage.sessions import LISTED
-from otpgate.adapters.storage.unit_of_work import SqlStore
-from otpgate.domain.accounts import Account, Device, EventType, SecurityEvent, Session
-from otpgate.domain.actions import ActionType, PendingAction
-from otpgate.domain.addresses import Address, AddressFields
-from otpgate.domain.cards import PaymentMethod
+from otpgate.domain.actions import ActionType
+from otpgate.domain.addresses import Address
 from otpgate.domain.challenges import (
     Challenge,
     ConfirmPhone,
     Decoy,
     ForAccount,
-    Intent,
     Purpose,
     SignIn,
     Status,
     StepUp,
-    Subject,
     Takeover,
 )
 from otpgate.domain.errors import Conflict
-from otpgate.services.ports import RequestContext
 from otpgate.services.storage import (
     AccountChanges,
     CardChanges,
-    MessageRecord,
     Store,
     UnitOfWork,
 )
-from tests import backends
-from tests.fakes.storage import IntegrityViolation, MemoryStore
-
-T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
-CTX = RequestContext(ip="203.0.113.7", user_agent="pytest")
-ALL_TABLES = (
-    "message_attempts, events, messages, devices, sessions, challenges, payment_methods, "
-    "addresses, accounts"
+from tests.fakes.storage import IntegrityViolation
+from tests.storage.builders import (
+    CTX,
+    T0,
+    a_card,
+    a_challenge,
+    a_device,
+    a_message,
+    a_session,
+    address_fields,
+    an_account,
+    an_event,
+    at,
+    given_accounts,
+    given_challenges,
+    read_challenge,
+    run,
+    step_up,
 )
-R = TypeVar("R")
-
-
-def at(seconds: float) -> datetime:
-    return T0 + timedelta(seconds=seconds)
-
-
-def an_account(n: int = 1, **changes: Any) -> Account:
-    account = Account(
-        id=f"acc_{n}",
-        name=f"Customer {n}",
-        email=f"c{n}@example.com",
-        phone=f"+1415555{2600 + n:04d}",
-        password_hash=f"hash-{n}",
-        phone_verified=True,
-        created_at=T0,
-    )
-    return replace(account, **changes)
-
-
-def a_challenge(
-    challenge_id: str, subject: Subject, intent: Intent | None = None, **changes: Any
-) -> Challenge:
-    challenge = Challenge(
-        id=challenge_id,
-        subject=subject,
-        intent=intent or SignIn(),
-        status=Status.PENDING,
-        destination="+14155552601",
-        code_digest="d" * 64,
-        attempts=0,
-        max_attempts=5,
-        sends=1,
-        created_at=T0,
-        expires_at=at(300),
-        last_sent_at=T0,
-    )
-    return replace(challenge, **changes)
-
-
-def step_up(action_type: ActionType, payload: dict[str, Any], session_id: str = "se_1") -> StepUp:
-    action = PendingAction(action_type, payload, f"Do {action_type.value}")
-    return StepUp(session_id=session_id, action=action.bind("acc_1", session_id))
-
-
-def a_session(n: int, account_id: str = "acc_1", **changes: Any) -> Session:
-    session = Session(
-        id=f"se_{n}",
-        account_id=account_id,
-        created_at=T0,
-        last_seen_at=at(n),
-        expires_at=at(3600),
-        ip="203.0.113.7",
-        user_agent="pytest",
-    )
-    return replace(session, **changes)
-
-
-def a_device(n: int, account_id: str = "acc_1", **changes: Any) -> Device:
-    device = Device(
-        id=f"dv_{n}", account_id=account_id, created_at=at(n), expires_at=at(86400), user_agent="ua"
-    )
-    return replace(device, **changes)
-
-
-def a_message(
-    message_id: str, challenge_id: str | None, created: datetime, status: str
-) -> MessageRecord:
-    return MessageRecord(
-        id=message_id,
-        channel="sms",
-        to="+14155552601",
-        body_redacted="•••••• is your code",
-        purpose="sign_in",
-        status=status,
-        created_at=created,
-        expires_at=created + timedelta(minutes=5),
-        challenge_id=challenge_id,
-        account_id="acc_1",
-        body_sealed=b"sealed",
-    )
-
-
-def an_event(account_id: str | None, outcome: str, **changes: Any) -> SecurityEvent:
-    event = SecurityEvent(
-        type=EventType.CODE_SENT, outcome=outcome, account_id=account_id, created_at=T0
-    )
-    return replace(event, **changes)
-
-
-def address_fields(line1: str = "1 Main St") -> AddressFields:
-    return AddressFields(
-        label="Home",
-        full_name="Ada Lovelace",
-        line1=line1,
-        line2="",
-        city="Springfield",
-        region="IL",
-        postal_code="62701",
-        country="US",
-        phone="",
-        instructions="",
-    )
-
-
-def a_card(n: int, account_id: str = "acc_1", **changes: Any) -> PaymentMethod:
-    card = PaymentMethod(
-        id=f"pm_{n}",
-        account_id=account_id,
-        brand="Visa",
-        last4=f"{4240 + n}",
-        exp_month=12,
-        exp_year=2030,
-        name_on_card="Ada Lovelace",
-        billing_address_id=None,
-        fingerprint=f"fp-{n}",
-        is_default=False,
-        version=1,
-    )
-    return replace(card, **changes)
-
-
-async def run(store: Store, work: Callable[[UnitOfWork], Awaitable[R]]) -> R:
-    """``work`` in a transaction of its own, committed."""
-    async with store.transaction() as uow:
-        return await work(uow)
-
-
-async def given_accounts(store: Store, *accounts: Account) -> None:
-    async with store.transaction() as uow:
-        for account in accounts or (an_account(),):
-            await uow.accounts.insert(account)
-
-
-async def given_challenges(store: Store, *challenges: Challenge) -> None:
-    async with store.transaction() as uow:
-        for challenge in challenges:
-            await uow.challenges.insert(challenge, CTX)
-
-
-async def read_challenge(store: Store, challenge_id: str) -> Challenge:
-    found = await run(store, lambda uow: uow.challenges.get(challenge_id))
-    assert found is not None
-    return found
 
 
 class StoreContract:
@@ -793,31 +648,5 @@ class StoreContract:
 
 
 class TestStores(StoreContract):
-    """The contract on the in-memory fake, on SQLite and on PostgreSQL."""
-
-    @pytest.fixture(params=["memory", "sqlite", "postgres"])
-    def store_url(self, request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
-        """Where the store lives (None: in memory). Resolved outside the event loop, since
-        migrating a template runs one of its own."""
-        if request.param == "memory":
-            return None
-        if request.param == "sqlite":
-            return backends.sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
-        url: str | None = request.getfixturevalue("postgres_url")
-        if url is None:
-            backends.missing("PostgreSQL", "OTPGATE_TEST_DATABASE_URL")
-        return url
-
-    @pytest.fixture
-    async def uow_store(self, store_url: str | None) -> AsyncIterator[Store]:
-        if store_url is None:
-            yield MemoryStore()
-            return
-        engine = make_engine(store_url, pool_size=8, max_overflow=0)
-        if store_url.startswith("postgresql"):
-            async with engine.begin() as conn:
-                await conn.execute(text(f"TRUNCATE {ALL_TABLES} RESTART IDENTITY CASCADE"))
-        try:
-            yield SqlStore(engine)
-        finally:
-            await engine.dispose()
+    """The contract on the in-memory fake, on SQLite and on PostgreSQL (the ``uow_store``
+    fixture of ``tests/storage/conftest.py``)."""
