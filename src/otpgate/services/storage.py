@@ -65,7 +65,9 @@ class MessageRecord:
 class Accounts(Protocol):
     async def get(self, account_id: str) -> Account | None: ...
     async def get_by_email(self, email: str) -> Account | None: ...
-    async def insert(self, account: Account) -> None: ...
+    async def insert(self, account: Account) -> None:
+        """Store a new account; an email another account has raises ``Conflict``."""
+        ...
 
     async def update(self, account_id: str, changes: AccountChanges) -> None:
         """Set profile columns; an email another account has raises ``Conflict``."""
@@ -189,7 +191,8 @@ class Wallet(Protocol):
         is_default: bool,
         now: datetime,
     ) -> bool:
-        """Apply ``fields`` if the address is still at ``version``; False when it moved on."""
+        """Apply ``fields`` if the address is still at ``version``; False when it moved on
+        (and then nothing changes: the default stays where it was)."""
         ...
 
     async def delete_address(self, account_id: str, address_id: str, version: int) -> bool: ...
@@ -202,7 +205,11 @@ class Wallet(Protocol):
 
     async def update_card(
         self, account_id: str, card_id: str, version: int, changes: CardChanges, now: datetime
-    ) -> bool: ...
+    ) -> bool:
+        """Apply ``changes`` if the card is still at ``version``; False (and no change) when
+        it moved on."""
+        ...
+
     async def delete_card(self, account_id: str, card_id: str, version: int) -> bool: ...
 
 

@@ -25,19 +25,23 @@ class SqlAccounts(Repository):
         return rows.account(row) if row else None
 
     async def insert(self, account: Account) -> None:
-        await self.conn.execute(
-            insert(accounts).values(
-                id=account.id,
-                name=account.name,
-                email=account.email,
-                phone=account.phone,
-                password_hash=account.password_hash,
-                phone_verified=account.phone_verified,
-                created_at=account.created_at,
-                code_fail_streak=0,
-                code_lockouts=0,
+        """Store a new account; a taken email becomes ``Conflict`` (as in ``update``)."""
+        try:
+            await self.conn.execute(
+                insert(accounts).values(
+                    id=account.id,
+                    name=account.name,
+                    email=account.email,
+                    phone=account.phone,
+                    password_hash=account.password_hash,
+                    phone_verified=account.phone_verified,
+                    created_at=account.created_at,
+                    code_fail_streak=0,
+                    code_lockouts=0,
+                )
             )
-        )
+        except IntegrityError as exc:
+            raise Conflict("That email address can't be used.") from exc
 
     async def update(self, account_id: str, changes: AccountChanges) -> None:
         """Set profile columns; a taken email becomes ``Conflict`` (the unique index decides)."""
