@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import redis
-
 from tests import backends
 
 
@@ -31,8 +30,19 @@ def own_redis() -> Iterator[str]:
     port = free_port()
     workdir = tempfile.mkdtemp(prefix="otpgate-bench-redis-")
     process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", workdir],
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            workdir,
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -62,7 +72,9 @@ def postgres_database() -> Iterator[str]:
     """A fresh, migrated database on OTPGATE_TEST_DATABASE_URL's server (SQLAlchemy URL)."""
     server = backends.postgres_server_url()
     if server is None:
-        raise SystemExit("set OTPGATE_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres")
+        raise SystemExit(
+            "set OTPGATE_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres"
+        )
     url = backends.create_postgres_database(server)
     try:
         yield url

@@ -16,12 +16,12 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+from tests.texts import wrong_code
 
 from bench import infra, seed
 from bench.pgproxy import CountingProxy
 from otpgate.config import Settings
 from otpgate.web.app import create_app
-from tests.texts import wrong_code
 
 SECRET = "bench-secret-key-bench-secret-key-0123456789"
 # Every limit raised far above the load, each rule keeping its usual number of windows.
@@ -143,7 +143,9 @@ def main() -> None:
     args = parser.parse_args()
     results = measure(args.n)
     for name, row in results.items():
-        print(f"{name:<28} postgres {row['postgres']:5.1f}  redis {row['redis']:4.1f}  {row['statuses']}")
+        print(
+            f"{name:<28} postgres {row['postgres']:5.1f}  redis {row['redis']:4.1f}  {row['statuses']}"
+        )
     print(json.dumps(results))
 
 

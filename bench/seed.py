@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from tests.texts import code_of
+
 from otpgate.bootstrap import Runtime
 from otpgate.domain.accounts import Account
 from otpgate.domain.challenges import ForAccount, SignIn
 from otpgate.domain.tokens import new_id
 from otpgate.services.ports import RequestContext
-from tests.texts import code_of
 
 CTX = RequestContext(ip="198.51.100.1", user_agent="bench")
 PASSWORD = "correct horse battery staple"
