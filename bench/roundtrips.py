@@ -143,9 +143,8 @@ def main() -> None:
     args = parser.parse_args()
     results = measure(args.n)
     for name, row in results.items():
-        print(
-            f"{name:<28} postgres {row['postgres']:5.1f}  redis {row['redis']:4.1f}  {row['statuses']}"
-        )
+        pg, rd = row["postgres"], row["redis"]
+        print(f"{name:<28} postgres {pg:5.1f}  redis {rd:4.1f}  {row['statuses']}")
     print(json.dumps(results))
 
 
