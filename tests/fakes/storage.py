@@ -26,8 +26,9 @@ from otpgate.domain.addresses import Address, AddressFields
 from otpgate.domain.cards import PaymentMethod
 from otpgate.domain.challenges import Challenge, Purpose, Status, StepUp, Takeover
 from otpgate.domain.errors import Conflict
+from otpgate.domain.policy import StreakRule
 from otpgate.services.ports import RequestContext
-from otpgate.services.storage import AccountChanges, CardChanges, MessageRecord
+from otpgate.services.storage import AccountChanges, CardChanges, Claim, MessageRecord
 from tests.fakes.tables import (
     IntegrityViolation,
     Row,
@@ -97,23 +98,10 @@ class MemoryAccounts(_Repository):
         values: dict[str, Any] = {k: v for k, v in changes.items() if k != "phone_verified_at"}
         self.t.accounts[account_id] = replace(account, **values)
 
-    async def add_code_failure(self, account_id: str) -> tuple[int, int]:
-        account = self.t.accounts.get(account_id)
-        if account is None:
-            return 0, 0
-        account = replace(account, code_fail_streak=account.code_fail_streak + 1)
-        self.t.accounts[account_id] = account
-        return account.code_fail_streak, account.code_lockouts
-
-    async def set_code_lockout(
-        self, account_id: str, streak: int, lockouts: int, locked_until: datetime | None
-    ) -> None:
+    async def reset_streak(self, account_id: str) -> None:
         if (account := self.t.accounts.get(account_id)) is not None:
             self.t.accounts[account_id] = replace(
-                account,
-                code_fail_streak=streak,
-                code_lockouts=lockouts,
-                code_locked_until=locked_until,
+                account, code_fail_streak=0, code_lockouts=0, code_locked_until=None
             )
 
 
@@ -140,16 +128,34 @@ class MemoryChallenges(_Repository):
             return None
         return challenge
 
-    async def claim_attempt(self, challenge_id: str, now: datetime) -> Challenge | None:
+    async def claim_attempt(
+        self, challenge_id: str, now: datetime, *, session_id: str | None, streak: StreakRule
+    ) -> Claim:
+        # adapters/storage/claims.py: nothing is claimed or counted unless every condition holds.
         challenge = self._where(challenge_id, status=Status.PENDING)
         if challenge is None or challenge.attempts >= challenge.max_attempts:
-            return None
+            return Claim(None)
         if challenge.expires_at <= now:  # WHERE expires_at > now
-            return None
+            return Claim(None)
+        if challenge.purpose is Purpose.STEP_UP and challenge.session_id != session_id:
+            return Claim(None)
+        account = self.t.accounts.get(challenge.account_id or "")
+        paused_until = account.code_locked_until if account is not None else None
+        if paused_until is not None and paused_until > now:
+            return Claim(None, paused_until=paused_until)
         # RETURNING the row without the delivery subquery: delivery_status stays None.
         claimed = replace(challenge, attempts=challenge.attempts + 1)
         self.t.challenges[challenge_id] = claimed
-        return claimed
+        if account is None:
+            return Claim(claimed)
+        outcome = streak.after(account.code_fail_streak, account.code_lockouts, now)
+        self.t.accounts[account.id] = replace(
+            account,
+            code_fail_streak=outcome.streak,
+            code_lockouts=outcome.lockouts,
+            code_locked_until=outcome.locked_until or account.code_locked_until,
+        )
+        return Claim(claimed, pause_started=outcome.locked_until)
 
     async def approve(self, challenge_id: str, now: datetime) -> bool:
         return await self.end(challenge_id, Status.APPROVED, now)
@@ -427,6 +433,13 @@ class MemoryStore:
     async def transaction(self) -> AsyncIterator[MemoryUnitOfWork]:
         async with self.begin() as tables:
             yield MemoryUnitOfWork(tables)
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[MemoryUnitOfWork]:
+        # Each SQL statement commits alone; here the whole block does, which no caller can
+        # tell apart (they only use autocommit for statements that stand alone).
+        async with self.transaction() as uow:
+            yield uow
 
     async def ping(self) -> bool:
         return True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import datetime
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -30,9 +31,11 @@ from otpgate.domain.challenges import (
     Takeover,
 )
 from otpgate.domain.errors import Conflict
+from otpgate.domain.policy import StreakRule
 from otpgate.services.storage import (
     AccountChanges,
     CardChanges,
+    Claim,
     Store,
     UnitOfWork,
 )
@@ -55,6 +58,18 @@ from tests.storage.builders import (
     run,
     step_up,
 )
+
+STREAK = StreakRule(limit=3, pauses=(900, 1800, *[3600] * 15))
+
+
+async def claimed_by(
+    uow: UnitOfWork, challenge_id: str, now: datetime, *, session_id: str | None = None
+) -> Challenge | None:
+    """The challenge an attempt was claimed on, or None."""
+    claim = await uow.challenges.claim_attempt(
+        challenge_id, now, session_id=session_id, streak=STREAK
+    )
+    return claim.challenge
 
 
 class StoreContract:
@@ -96,7 +111,7 @@ class StoreContract:
         await given_challenges(uow_store, a_challenge("ch_1", ForAccount("acc_1"), max_attempts=3))
 
         async def claim() -> Challenge | None:
-            return await run(uow_store, lambda uow: uow.challenges.claim_attempt("ch_1", T0))
+            return await run(uow_store, lambda uow: claimed_by(uow, "ch_1", T0))
 
         async def approve() -> bool:
             return await run(uow_store, lambda uow: uow.challenges.approve("ch_1", T0))
@@ -155,26 +170,85 @@ class StoreContract:
             phone_verified=True,
         )
 
-    async def test_the_code_failure_streak(self, uow_store: Store) -> None:
+    async def test_claims_count_the_streak_and_pause_at_its_limit(self, uow_store: Store) -> None:
         await given_accounts(uow_store)
-        async with uow_store.transaction() as uow:
-            assert await uow.accounts.add_code_failure("acc_1") == (1, 0)
-            assert await uow.accounts.add_code_failure("acc_1") == (2, 0)
-            await uow.accounts.set_code_lockout("acc_1", 0, 1, at(900))
-            assert await uow.accounts.add_code_failure("acc_1") == (1, 1)
-            assert await uow.accounts.add_code_failure("acc_9") == (0, 0)
-            await uow.accounts.set_code_lockout("acc_9", 5, 5, None)  # nothing to change
-        found = await run(uow_store, lambda uow: uow.accounts.get("acc_1"))
-        assert found is not None
-        assert (found.code_fail_streak, found.code_lockouts, found.code_locked_until) == (
-            1,
-            1,
-            at(900),
+        await given_challenges(
+            uow_store,
+            *(
+                a_challenge(f"ch_{n}", ForAccount("acc_1"), max_attempts=5, expires_at=at(5000))
+                for n in (1, 2)
+            ),
         )
         async with uow_store.transaction() as uow:
-            await uow.accounts.set_code_lockout("acc_1", 0, 0, None)
-        cleared = await run(uow_store, lambda uow: uow.accounts.get("acc_1"))
-        assert cleared == an_account(1)
+            first = await uow.challenges.claim_attempt(
+                "ch_1", at(1), session_id=None, streak=STREAK
+            )
+            second = await uow.challenges.claim_attempt(
+                "ch_2", at(2), session_id=None, streak=STREAK
+            )
+            third = await uow.challenges.claim_attempt(
+                "ch_1", at(3), session_id=None, streak=STREAK
+            )
+            refused = await uow.challenges.claim_attempt(
+                "ch_2", at(4), session_id=None, streak=STREAK
+            )
+        assert first.challenge is not None and first.pause_started is None
+        assert second.challenge is not None and second.pause_started is None
+        assert third.challenge is not None and third.pause_started == at(3 + 900)
+        assert refused == Claim(None, paused_until=at(3 + 900))
+        paused = await run(uow_store, lambda uow: uow.accounts.get("acc_1"))
+        assert paused is not None
+        assert (paused.code_fail_streak, paused.code_lockouts) == (0, 1)
+        # After the pause the next pause doubles; a right answer clears everything.
+        async with uow_store.transaction() as uow:
+            for n in range(3):
+                again = await uow.challenges.claim_attempt(
+                    "ch_2", at(904 + n), session_id=None, streak=STREAK
+                )
+        assert again.pause_started == at(906 + 1800)
+        await run(uow_store, lambda uow: uow.accounts.reset_streak("acc_1"))
+        assert await run(uow_store, lambda uow: uow.accounts.get("acc_1")) == an_account(1)
+
+    async def test_concurrent_claims_on_one_account_stop_at_the_streak_limit(
+        self, uow_store: Store
+    ) -> None:
+        """S43: under concurrency, at most the streak limit of answers is compared."""
+        await given_accounts(uow_store)
+        await given_challenges(
+            uow_store,
+            *(a_challenge(f"ch_{n}", ForAccount("acc_1"), max_attempts=5) for n in range(5)),
+        )
+
+        async def claim(n: int) -> Claim:
+            async with uow_store.autocommit() as uow:
+                return await uow.challenges.claim_attempt(
+                    f"ch_{n % 5}", at(1), session_id=None, streak=STREAK
+                )
+
+        claims = await asyncio.gather(*(claim(n) for n in range(20)))
+        assert sum(c.challenge is not None for c in claims) == STREAK.limit
+        assert sum(c.pause_started is not None for c in claims) == 1
+        assert all(c.paused_until == at(901) for c in claims if c.challenge is None)
+
+    async def test_a_step_up_is_claimed_only_by_its_session(self, uow_store: Store) -> None:
+        await given_accounts(uow_store)
+        update = step_up(ActionType.UPDATE_PROFILE, {"name": "Ada"}, session_id="se_1")
+        await given_challenges(uow_store, a_challenge("ch_1", ForAccount("acc_1"), update))
+        async with uow_store.transaction() as uow:
+            assert await claimed_by(uow, "ch_1", at(1), session_id="se_2") is None
+            assert await claimed_by(uow, "ch_1", at(1)) is None
+            claimed = await claimed_by(uow, "ch_1", at(1), session_id="se_1")
+        assert claimed is not None and claimed.attempts == 1
+        account = await run(uow_store, lambda uow: uow.accounts.get("acc_1"))
+        assert account is not None and account.code_fail_streak == 1
+
+    async def test_a_decoy_is_claimed_without_a_streak(self, uow_store: Store) -> None:
+        await given_challenges(uow_store, a_challenge("ch_1", Decoy(), ConfirmPhone()))
+        async with uow_store.transaction() as uow:
+            claimed = await uow.challenges.claim_attempt(
+                "ch_1", at(1), session_id=None, streak=STREAK
+            )
+        assert claimed.challenge is not None and claimed.pause_started is None
 
     # -- challenges ------------------------------------------------------------------------
 
@@ -205,23 +279,23 @@ class StoreContract:
         async with uow_store.transaction() as uow:
             await uow.messages.add(a_message("sms_1", "ch_1", T0, "sent"))
         async with uow_store.transaction() as uow:
-            first = await uow.challenges.claim_attempt("ch_1", at(10))
+            first = await claimed_by(uow, "ch_1", at(10))
             # RETURNING has no delivery subquery: only ``get`` reads delivery_status.
             assert first == a_challenge("ch_1", ForAccount("acc_1"), max_attempts=2, attempts=1)
-            second = await uow.challenges.claim_attempt("ch_1", at(10))
+            second = await claimed_by(uow, "ch_1", at(10))
             assert second is not None and second.attempts == 2
-            assert await uow.challenges.claim_attempt("ch_1", at(10)) is None
-            assert await uow.challenges.claim_attempt("ch_2", at(10)) is None
-            assert await uow.challenges.claim_attempt("ch_9", at(10)) is None
+            assert await claimed_by(uow, "ch_1", at(10)) is None
+            assert await claimed_by(uow, "ch_2", at(10)) is None
+            assert await claimed_by(uow, "ch_9", at(10)) is None
         assert (await read_challenge(uow_store, "ch_1")).attempts == 2
 
     async def test_claim_attempt_refuses_at_and_after_expiry(self, uow_store: Store) -> None:
         await given_accounts(uow_store)
         await given_challenges(uow_store, a_challenge("ch_1", ForAccount("acc_1")))
         async with uow_store.transaction() as uow:
-            assert await uow.challenges.claim_attempt("ch_1", at(300)) is None
-            assert await uow.challenges.claim_attempt("ch_1", at(301)) is None
-            claimed = await uow.challenges.claim_attempt("ch_1", at(299))
+            assert await claimed_by(uow, "ch_1", at(300)) is None
+            assert await claimed_by(uow, "ch_1", at(301)) is None
+            claimed = await claimed_by(uow, "ch_1", at(299))
             assert claimed is not None and claimed.attempts == 1
 
     async def test_approve_and_end_move_only_from_the_expected_status(

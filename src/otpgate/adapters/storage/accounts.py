@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -52,22 +50,9 @@ class SqlAccounts(Repository):
         except IntegrityError as exc:
             raise Conflict("That email address can't be used.") from exc
 
-    async def add_code_failure(self, account_id: str) -> tuple[int, int]:
-        row = await self._one(
-            update(accounts)
-            .where(accounts.c.id == account_id)
-            .values(code_fail_streak=accounts.c.code_fail_streak + 1)
-            .returning(accounts.c.code_fail_streak, accounts.c.code_lockouts)
-        )
-        if row is None:
-            return 0, 0
-        return int(row["code_fail_streak"]), int(row["code_lockouts"])
-
-    async def set_code_lockout(
-        self, account_id: str, streak: int, lockouts: int, locked_until: datetime | None
-    ) -> None:
+    async def reset_streak(self, account_id: str) -> None:
         await self.conn.execute(
             update(accounts)
             .where(accounts.c.id == account_id)
-            .values(code_fail_streak=streak, code_lockouts=lockouts, code_locked_until=locked_until)
+            .values(code_fail_streak=0, code_lockouts=0, code_locked_until=None)
         )
