@@ -44,6 +44,7 @@ BENCH_SETTINGS: dict[str, Any] = {
     "max_sends_per_challenge": 10,
     "code_max_attempts": 10,
     "log_level": "warning",
+    "delivery": __import__("os").environ.get("BENCH_DELIVERY", "queue"),
     **RAISED_LIMITS,
 }
 

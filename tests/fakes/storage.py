@@ -225,6 +225,13 @@ class MemorySessions(_Repository):
         require(all(r.key != token_hash for r in table.values()), "token_hash")
         table[value.id] = Row(value, key=token_hash)
 
+    async def customer_by_token_hash(self, token_hash: str) -> tuple[Session, Account] | None:
+        session = await self.session_by_token_hash(token_hash)
+        if session is None:
+            return None
+        account = self.t.accounts.get(session.account_id)  # an inner JOIN
+        return (session, account) if account is not None else None
+
     async def touch_session(self, session_id: str, now: datetime) -> None:
         if (row := self.t.sessions.get(session_id)) is not None:
             row.value = replace(row.value, last_seen_at=now)

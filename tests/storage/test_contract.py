@@ -491,6 +491,17 @@ class StoreContract:
         touched = await run(uow_store, lambda uow: uow.sessions.session_by_token_hash("hash-2"))
         assert touched == a_session(2, last_seen_at=at(500))
 
+    async def test_a_customer_is_read_with_its_session_in_one_go(self, uow_store: Store) -> None:
+        await given_accounts(uow_store, an_account(1), an_account(2))
+        async with uow_store.transaction() as uow:
+            await uow.sessions.insert_session(a_session(1), "hash-1", None)
+            await uow.sessions.insert_session(a_session(2, account_id="acc_2"), "hash-2", None)
+        async with uow_store.autocommit() as uow:
+            found = await uow.sessions.customer_by_token_hash("hash-2")
+            missing = await uow.sessions.customer_by_token_hash("hash-9")
+        assert found == (a_session(2, account_id="acc_2"), an_account(2))
+        assert missing is None
+
     async def test_revoking_sessions(self, uow_store: Store) -> None:
         await given_accounts(uow_store, an_account(1), an_account(2))
         async with uow_store.transaction() as uow:
