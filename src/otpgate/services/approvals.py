@@ -29,6 +29,8 @@ class VerifyRequest:
     remember_device: bool
     ctx: RequestContext
     session_id: str | None = None
+    # The API key checking a verification (None: a customer's own challenge).
+    api_key_id: str | None = None
 
 
 # -- typed results of applied actions ------------------------------------------------------------
@@ -91,6 +93,8 @@ class Approval:
     # Messages the approval queued (a code to a new number, a notice to the old one): they
     # are handed to delivery only after the approving transaction commits.
     messages: tuple[OutgoingMessage, ...] = ()
+    # A verification's approval token (compact JWS, services/verifications.py).
+    token: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

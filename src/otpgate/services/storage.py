@@ -22,6 +22,7 @@ from otpgate.domain.accounts import Account, Device, SecurityEvent, Session
 from otpgate.domain.addresses import Address, AddressFields
 from otpgate.domain.cards import PaymentMethod
 from otpgate.domain.challenges import Challenge, Purpose, Status
+from otpgate.services.api_storage import ApiKeys, IdempotencyKeys, NumberPauses, SigningKeys
 from otpgate.services.ports import RequestContext
 
 
@@ -221,6 +222,15 @@ class UnitOfWork(Protocol):
     def audit(self) -> Audit: ...
     @property
     def wallet(self) -> Wallet: ...
+    # The shop's applications (services/api_storage.py).
+    @property
+    def api_keys(self) -> ApiKeys: ...
+    @property
+    def idempotency(self) -> IdempotencyKeys: ...
+    @property
+    def number_pauses(self) -> NumberPauses: ...
+    @property
+    def signing_keys(self) -> SigningKeys: ...
 
     def savepoint(self) -> AbstractAsyncContextManager[None]:
         """A nested transaction: what runs inside is undone alone if it raises."""

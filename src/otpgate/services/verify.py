@@ -40,6 +40,12 @@ from otpgate.services.challenges import ensure_owner
 from otpgate.services.deps import Deps
 from otpgate.services.factors import Factor, Factors
 from otpgate.services.limits import VERIFY_IP, ip_key
+from otpgate.services.number_pause import (
+    clear_number_failures,
+    count_number_failure,
+    number_locked_until,
+    pauses_number,
+)
 from otpgate.services.pumping import conversion_labels
 from otpgate.services.storage import UnitOfWork
 
@@ -67,7 +73,10 @@ class Verifier:
         deps = self.deps
         factor = self.factors[FactorType.SMS_CODE]
         answer = factor.parse(request.code)
-        await deps.limiter.hit(VERIFY_IP, ip_key(request.ctx.ip))
+        if request.api_key_id is None:
+            # API checks come from the shop's servers, whose address says nothing about who
+            # types the code: the key's own check limit counts them (services/verifications).
+            await deps.limiter.hit(VERIFY_IP, ip_key(request.ctx.ip))
         async with deps.store.transaction() as uow:
             outcome = await self._settle(uow, factor, answer, request)
         # Committed: only now may a refusal leave (see the module docstring).
@@ -89,7 +98,7 @@ class Verifier:
         challenge = await uow.challenges.get(request.challenge_id)
         if challenge is None:
             raise ChallengeNotFound()
-        ensure_owner(challenge, request.session_id)
+        ensure_owner(challenge, request.session_id, request.api_key_id)
         if challenge.status is Status.PENDING and now >= challenge.expires_at:
             await uow.challenges.end(challenge.id, Status.EXPIRED, now)
             await self._event(uow, challenge, EventType.CHALLENGE_EXPIRED, "expired", request)
@@ -112,12 +121,17 @@ class Verifier:
         self, uow: UnitOfWork, challenge: Challenge, now: datetime
     ) -> CodeLockout | None:
         # Every code the account owns pauses together: a stolen session guessing step-up codes
-        # is stopped exactly like someone guessing sign-in codes (S12).
-        if challenge.account_id is None:
+        # is stopped exactly like someone guessing sign-in codes (S12). A verification to a
+        # number no account owns pauses the number (services/number_pause.py).
+        if pauses_number(challenge):
+            locked_until = await number_locked_until(uow, challenge)
+        elif challenge.account_id is not None:
+            account = await uow.accounts.get(challenge.account_id)
+            locked_until = account.code_locked_until if account else None
+        else:
             return None
-        account = await uow.accounts.get(challenge.account_id)
-        if account and account.code_locked_until and account.code_locked_until > now:
-            wait = seconds_until(account.code_locked_until, now)
+        if locked_until and locked_until > now:
+            wait = seconds_until(locked_until, now)
             return CodeLockout(
                 wait,
                 f"Too many wrong codes. Try again in {duration_text(wait, at_least_minutes=True)}.",
@@ -131,6 +145,8 @@ class Verifier:
             return Refused(ChallengeUsed())
         if claimed.account_id is not None:
             await uow.accounts.set_code_lockout(claimed.account_id, 0, 0, None)
+        elif pauses_number(claimed):
+            await clear_number_failures(uow, claimed)
         await self._event(uow, claimed, EventType.CODE_APPROVED, "ok", request)
         if isinstance(claimed.subject, Decoy):
             # The email was taken: the code was right, the account can't be made. Said only
@@ -163,6 +179,17 @@ class Verifier:
         self._count(claimed, "wrong_code")
         if claimed.account_id is not None:
             await self._count_account_failure(uow, claimed, claimed.account_id, now, request)
+        elif pauses_number(claimed):
+            paused = await count_number_failure(uow, self.deps.config.policy, claimed, now)
+            if paused.locked_until is not None:
+                await self._event(
+                    uow,
+                    claimed,
+                    EventType.LOCKOUT_CODES,
+                    "locked",
+                    request,
+                    until=paused.locked_until.isoformat(),
+                )
         if remaining <= 0:
             await uow.challenges.end(claimed.id, Status.FAILED, now)
             await self._event(uow, claimed, EventType.CHALLENGE_FAILED, "failed", request)
@@ -214,6 +241,7 @@ class Verifier:
             account_id=challenge.account_id,
             challenge_id=challenge.id,
             purpose=challenge.purpose.value,
+            **({"api_key_id": request.api_key_id} if request.api_key_id else {}),
             **details,
         )
 

@@ -1,20 +1,57 @@
-"""The ``Audit`` port on SQL: the security events of the audit trail."""
+"""The ``Audit`` port on SQL: the security events of the audit trail.
+
+With event webhooks on (``OTPGATE_EVENTS_WEBHOOK_URL``), every event is also written to the
+webhooks' outbox (``webhook_events``) in the same statement batch and transaction: an event
+that is in the trail is on its way to the receiver, and one rolled back is in neither. This is
+the one place every event passes (services, the rate-limit watcher, delivery), so none is
+missed.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from otpgate.adapters.storage import rows
 from otpgate.adapters.storage.base import Repository
-from otpgate.adapters.storage.models import events
+from otpgate.adapters.storage.models import events, webhook_events
 from otpgate.domain.accounts import SecurityEvent
+from otpgate.domain.actions import canonical_json
+from otpgate.domain.tokens import new_id
+from otpgate.domain.webhook_events import webhook_body
+
+PENDING = "pending"
 
 
 class SqlAudit(Repository):
+    def __init__(self, conn: AsyncConnection, webhooks: bool = False) -> None:
+        super().__init__(conn)
+        self.webhooks = webhooks
+
     async def add(self, event: SecurityEvent) -> None:
         await self.conn.execute(insert(events).values(**rows.event_columns(event)))
+        if self.webhooks:
+            await self._outbox(event)
+
+    async def _outbox(self, event: SecurityEvent) -> None:
+        event_id = new_id("evt")
+        at = event.created_at or datetime.now(UTC)
+        await self.conn.execute(
+            insert(webhook_events).values(
+                id=event_id,
+                lane=event.account_id or "",
+                type=event.type.value,
+                # The exact bytes every attempt sends: a retry is the same message.
+                body=canonical_json(webhook_body(event_id, event)),
+                status=PENDING,
+                attempts=0,
+                next_attempt_at=at,
+                created_at=at,
+            )
+        )
 
     async def list(
         self, account_id: str, limit: int, before_id: int | None = None

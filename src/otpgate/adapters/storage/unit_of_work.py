@@ -9,24 +9,30 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from otpgate.adapters.storage.accounts import SqlAccounts
+from otpgate.adapters.storage.api_keys import SqlApiKeys, SqlIdempotencyKeys, SqlNumberPauses
 from otpgate.adapters.storage.audit import SqlAudit
 from otpgate.adapters.storage.challenges import SqlChallenges
 from otpgate.adapters.storage.messages import SqlMessages
 from otpgate.adapters.storage.sessions import SqlSessions
+from otpgate.adapters.storage.signing_keys import SqlSigningKeys
 from otpgate.adapters.storage.wallet import SqlWallet
 
 
 class SqlUnitOfWork:
     """Implements ``services.storage.UnitOfWork`` on one open transaction."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, webhooks: bool = False) -> None:
         self.conn = conn
         self.accounts = SqlAccounts(conn)
         self.challenges = SqlChallenges(conn)
         self.sessions = SqlSessions(conn)
         self.messages = SqlMessages(conn)
-        self.audit = SqlAudit(conn)
+        self.audit = SqlAudit(conn, webhooks)
         self.wallet = SqlWallet(conn)
+        self.api_keys = SqlApiKeys(conn)
+        self.idempotency = SqlIdempotencyKeys(conn)
+        self.number_pauses = SqlNumberPauses(conn)
+        self.signing_keys = SqlSigningKeys(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
@@ -42,13 +48,16 @@ class SqlUnitOfWork:
 
 
 class SqlStore:
-    def __init__(self, engine: AsyncEngine) -> None:
+    """``webhooks``: every audit event also goes to the event webhooks' outbox."""
+
+    def __init__(self, engine: AsyncEngine, *, webhooks: bool = False) -> None:
         self.engine = engine
+        self.webhooks = webhooks
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlUnitOfWork]:
         async with self.engine.begin() as conn:
-            yield SqlUnitOfWork(conn)
+            yield SqlUnitOfWork(conn, self.webhooks)
 
     async def ping(self) -> bool:
         try:
