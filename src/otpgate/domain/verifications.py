@@ -47,7 +47,9 @@ def reduce_summary(raw: str | None) -> str:
     text = unicodedata.normalize("NFC", raw)
     if any(ch in _LINE_BREAKS for ch in text):
         raise InvalidInput("summary", "The summary must be a single line.")
-    kept = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp"))
+    # A tab is a space; every other control or format character goes.
+    spaced = _SPACES.sub(" ", text)
+    kept = "".join(ch for ch in spaced if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp"))
     reduced = _SPACES.sub(" ", kept).strip().replace('"', "'")
     if raw.strip() and not reduced:
         raise InvalidInput("summary", "The summary has no printable characters.")
