@@ -233,9 +233,7 @@ async def test_wrong_codes_to_one_number_pause_it_across_verifications(
 ) -> None:
     """S12 for numbers: 10 wrong codes in a row over several verifications to one number
     pause that number's verifications, whichever key asks; a right code clears the streak."""
-    h: Harness = await make_harness(
-        limit_send_number_new="100/minute", limit_send_number="100/minute"
-    )
+    h: Harness = await make_harness(limit_send_number="100/minute")
     key, other = await api_key(h, "a"), await api_key(h, "b")
     number = h.new_phone()
     for _ in range(2):

@@ -73,8 +73,9 @@ class IdempotencyKeys(Protocol):
         abandoned_before: datetime,
     ) -> bool:
         """Take the key for a new request, atomically: True when nobody holds it, or its last
-        use began before ``expired_before`` (24 h ago), or its first request never finished
-        and began before ``abandoned_before``. Of concurrent claims exactly one wins."""
+        use began at or before ``expired_before`` (24 h ago), or its first request never
+        finished and began at or before ``abandoned_before``. Of concurrent claims exactly
+        one wins."""
         ...
 
     async def get(self, api_key_id: str, key_hash: str) -> IdempotencyRecord | None: ...

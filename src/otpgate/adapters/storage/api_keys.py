@@ -101,8 +101,8 @@ class SqlIdempotencyKeys(Repository):
             },
             # Taken over only when its day is over, or its first request died half-way.
             where=or_(
-                table.c.created_at < expired_before,
-                and_(table.c.verification_id.is_(None), table.c.created_at < abandoned_before),
+                table.c.created_at <= expired_before,
+                and_(table.c.verification_id.is_(None), table.c.created_at <= abandoned_before),
             ),
         ).returning(table.c.key_hash)
         return await self._one(statement) is not None
