@@ -229,7 +229,24 @@ async def _checks(settings: Settings) -> bool:
             ok = False
     if db_ok:
         ok &= await _delivery_check(settings)
+        await _events_webhook_check(settings)
     return ok
+
+
+async def _events_webhook_check(settings: Settings) -> None:
+    """Where security events go, and how many wait for the receiver (informational)."""
+    from otpgate.adapters.storage.engine import make_engine
+    from otpgate.adapters.storage.webhook_outbox import SqlWebhookOutbox
+
+    if settings.events_webhook_url is None:
+        typer.echo("event webhooks: off (OTPGATE_EVENTS_WEBHOOK_URL unset)")
+        return
+    engine = make_engine(settings.effective_database_url)
+    try:
+        waiting = await SqlWebhookOutbox(engine).backlog()
+    finally:
+        await engine.dispose()
+    typer.echo(f"event webhooks: to {settings.events_webhook_url}; {waiting} event(s) waiting")
 
 
 async def _schema_version(store: SqlStore) -> str | None:
