@@ -17,6 +17,7 @@ from otpgate.services.account import AccountService
 from otpgate.services.actions import ActionHandler, check_actions
 from otpgate.services.addresses import AddAddress, AddressService, DeleteAddress, UpdateAddress
 from otpgate.services.api_keys import ApiKeyService
+from otpgate.services.approval_tokens import VerificationApprover
 from otpgate.services.approvals import ApprovalHandler, check_purposes
 from otpgate.services.challenges import ChallengeIssuer
 from otpgate.services.deps import Deps
@@ -36,7 +37,7 @@ from otpgate.services.sessions import SessionService
 from otpgate.services.signin import SignInService
 from otpgate.services.signing import TokenSigner
 from otpgate.services.stepup import StepUpService
-from otpgate.services.verifications import VerificationApprover, VerificationService
+from otpgate.services.verifications import VerificationService
 from otpgate.services.verify import Verifier
 
 

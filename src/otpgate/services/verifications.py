@@ -14,14 +14,14 @@ pause. What this module adds around it:
   verification (S46);
 - **Idempotency-Key**: claimed atomically before anything is counted or sent, so of two
   identical requests only one texts (S51, S44);
-- **the approval token**, signed inside the approving transaction (``VerificationApprover``).
+- **the approval token**, signed inside the approving transaction
+  (``services/approval_tokens.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -52,21 +52,18 @@ from otpgate.domain.errors import (
 )
 from otpgate.domain.phones import mask, parse_mobile
 from otpgate.domain.verifications import (
-    approval_claims,
     canonical_details,
     check_locale,
     details_sha256,
-    number_subject,
     reduce_summary,
 )
-from otpgate.services.approvals import Approval, Verified, VerifyRequest
+from otpgate.services.approvals import Verified, VerifyRequest
 from otpgate.services.audit import audit
 from otpgate.services.challenges import ChallengeIssuer
 from otpgate.services.deps import Deps
 from otpgate.services.limits import VERIFY_KEY, VERIFY_KEY_CHECK, hit_send_limits
 from otpgate.services.ports import OutgoingMessage, RequestContext
 from otpgate.services.principal import ApiClient
-from otpgate.services.signing import TokenSigner
 from otpgate.services.storage import UnitOfWork
 from otpgate.services.verify import Verifier
 
@@ -401,47 +398,6 @@ class VerificationService:
             details_sha256=intent.details_sha256,
             **details,
         )
-
-
-class VerificationApprover:
-    """The ``ApprovalHandler`` of purpose ``verify``: sign the approval token (S47), in the
-    approving transaction, so a token exists exactly when the verification is approved."""
-
-    def __init__(self, deps: Deps, signer: TokenSigner) -> None:
-        self.deps = deps
-        self.signer = signer
-
-    async def approve(
-        self, uow: UnitOfWork, challenge: Challenge, now: datetime, request: VerifyRequest
-    ) -> Approval:
-        intent = challenge.intent
-        assert isinstance(intent, Verification)
-        token_id = secrets.token_urlsafe(16)
-        claims = approval_claims(
-            issuer=self.deps.config.base_url,
-            api_key_id=intent.api_key_id,
-            subject=challenge.account_id or number_subject(challenge.destination),
-            token_id=token_id,
-            verification_id=challenge.id,
-            summary=intent.summary,
-            details_hash=intent.details_sha256,
-            issued_at=now,
-        )
-        token = await self.signer.sign(uow, claims)
-        await audit(
-            uow,
-            EventType.VERIFICATION_APPROVED,
-            "ok",
-            at=now,
-            ctx=request.ctx,
-            account_id=challenge.account_id,
-            verification_id=challenge.id,
-            api_key_id=intent.api_key_id,
-            summary=intent.summary,
-            details_sha256=intent.details_sha256,
-            jti=token_id,
-        )
-        return Approval(token=token)
 
 
 def _is_open(challenge: Challenge, now: datetime) -> bool:

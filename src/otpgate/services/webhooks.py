@@ -107,9 +107,10 @@ class EventRelay:
         self.clock = clock
         self.settings = settings or RelaySettings()
         self.metrics: Metrics = metrics or NoMetrics()
-        # Equal jitter: at least half the backoff, so retries of a down receiver spread out
-        # without ever coming back at once.
-        self.jitter: Jitter = jitter or (lambda low, high: high)
+        # ``jitter(low, high)`` picks each delay between half the backoff and all of it, so the
+        # lanes of a receiver that was down don't all come back at once (bootstrap passes the
+        # process' PRNG; without one, the whole backoff).
+        self.jitter: Jitter = jitter or (lambda _low, high: high)
         self._task: asyncio.Task[None] | None = None
 
     async def drain(self) -> int:
