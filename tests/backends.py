@@ -17,7 +17,10 @@ import pytest
 
 from otpgate.adapters.storage.migrate import upgrade
 
-TABLES = "events, messages, devices, sessions, challenges, accounts"
+TABLES = (
+    "events, messages, devices, sessions, challenges, accounts, api_keys, idempotency_keys, "
+    "signing_keys, number_pauses, webhook_events"
+)
 
 
 def require_all() -> bool:

@@ -12,6 +12,8 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from otpgate.adapters.clock import FileOffsetClock
+from otpgate.adapters.events_webhook import StandardWebhookSender
+from otpgate.adapters.jose import JoserfcEs256
 from otpgate.adapters.metrics import PrometheusMetrics
 from otpgate.adapters.passwords import Argon2Hasher
 from otpgate.adapters.queue import QueueDispatcher, make_queue_app
@@ -21,6 +23,7 @@ from otpgate.adapters.sms.registry import build_providers
 from otpgate.adapters.storage.delivery import SqlDeliveryLedger
 from otpgate.adapters.storage.engine import make_engine
 from otpgate.adapters.storage.unit_of_work import SqlStore
+from otpgate.adapters.storage.webhook_outbox import SqlWebhookOutbox
 from otpgate.config import Settings
 from otpgate.domain.channels import Channel
 from otpgate.domain.clock import Clock, SystemClock
@@ -33,6 +36,7 @@ from otpgate.services.delivery.engine import Jitter
 from otpgate.services.deps import Deps
 from otpgate.services.ports import Provider
 from otpgate.services.pumping import WatchedLimiter
+from otpgate.services.webhooks import EventRelay, RelaySettings
 
 Providers = Sequence[Provider] | Mapping[str, Provider]
 
@@ -57,6 +61,8 @@ def limit_rules(settings: Settings) -> dict[str, str]:
         rules.PASSWORD_CHANGE: settings.limit_password_change,
         rules.REGISTER_IP: settings.limit_register_ip,
         rules.VERIFY_IP: settings.limit_verify_ip,
+        rules.VERIFY_KEY: settings.limit_verify_key,
+        rules.VERIFY_KEY_CHECK: settings.limit_verify_key_check,
     }
     missing = sorted(set(rules.ALL_RULES) - set(configured))
     if missing:
@@ -77,6 +83,8 @@ def service_config(settings: Settings) -> ServiceConfig:
         allowed_countries=settings.sms_allowed_countries,
         default_region=settings.sms_default_region,
         strict_address_edits=settings.step_up_address_edits == "all",
+        base_url=settings.base_url,
+        signing_key_retention_seconds=settings.signing_key_retention_seconds,
     )
 
 
@@ -118,7 +126,7 @@ def build_engine(
         by_name = {provider.name: provider for provider in providers}
         sms_routes = Routes.parse(settings.sms_routes, [provider.name for provider in providers])
     return DeliveryEngine(
-        SqlDeliveryLedger(db),
+        SqlDeliveryLedger(db, webhooks=settings.events_webhook_url is not None),
         by_name,
         {Channel.SMS: sms_routes},
         clock,
@@ -129,6 +137,36 @@ def build_engine(
             threshold=settings.sms_breaker_failures,
             cooloff=timedelta(seconds=settings.sms_breaker_cooloff_seconds),
         ),
+        jitter=jitter,
+    )
+
+
+def build_relay(
+    settings: Settings,
+    db: AsyncEngine,
+    clock: Clock,
+    metrics: PrometheusMetrics,
+    jitter: Jitter = system_random,
+) -> EventRelay | None:
+    """The event webhooks' relay, when ``OTPGATE_EVENTS_WEBHOOK_URL`` is set."""
+    if settings.events_webhook_url is None or settings.events_webhook_secret is None:
+        return None
+    sender = StandardWebhookSender(
+        settings.events_webhook_url,
+        settings.events_webhook_secret.get_secret_value(),
+        timeout_seconds=settings.events_webhook_timeout_seconds,
+    )
+    return EventRelay(
+        SqlWebhookOutbox(db),
+        sender,
+        clock,
+        settings=RelaySettings(
+            retry_base_seconds=settings.events_webhook_retry_base_seconds,
+            retry_max_seconds=settings.events_webhook_retry_max_seconds,
+            give_up_after_seconds=settings.events_webhook_give_up_seconds,
+            lease_seconds=max(60.0, settings.events_webhook_timeout_seconds * 3),
+        ),
+        metrics=metrics,
         jitter=jitter,
     )
 
@@ -147,6 +185,9 @@ class Runtime:
     delivery: DeliveryEngine
     metrics: PrometheusMetrics
     services: Services
+    # Event webhooks (None unless configured): drained here in embedded mode, by
+    # ``otpgate worker`` in scaled mode.
+    events: EventRelay | None = None
 
     @classmethod
     def build(
@@ -172,7 +213,7 @@ class Runtime:
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
         )
-        store = SqlStore(engine)
+        store = SqlStore(engine, webhooks=settings.events_webhook_url is not None)
         hasher = Argon2Hasher(
             time_cost=settings.argon2_time_cost,
             memory_kib=settings.argon2_memory_kib,
@@ -197,6 +238,7 @@ class Runtime:
             config=service_config(settings),
             metrics=metrics,
             sealer=sealer_for(settings),
+            jose=JoserfcEs256(),
         )
         return cls(
             settings=settings,
@@ -209,6 +251,7 @@ class Runtime:
             delivery=delivery,
             metrics=metrics,
             services=build_services(deps),
+            events=build_relay(settings, engine, clock, metrics, jitter),
         )
 
     def start(self) -> None:
@@ -216,8 +259,12 @@ class Runtime:
         sweep that resumes messages a previous process left behind."""
         if isinstance(self.dispatcher, InProcessDispatcher):
             self.dispatcher.start(self.settings.sms_sweep_seconds)
+            if self.events is not None:
+                self.events.start(self.settings.events_webhook_poll_seconds)
 
     async def aclose(self) -> None:
+        if self.events is not None:
+            await self.events.aclose()
         await self.dispatcher.aclose()
         for provider in self.providers:
             await provider.aclose()

@@ -1,4 +1,4 @@
-"""The ``otpgate`` command: serve, worker, db upgrade, sms test, doctor."""
+"""The ``otpgate`` command: serve, worker, db upgrade, sms test, doctor, api-keys, keys."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import typer
 from pydantic import SecretStr, ValidationError
 
 from otpgate.adapters.storage.unit_of_work import SqlStore
+from otpgate.cli_keys import api_keys_app, keys_app
 from otpgate.config import Settings, describe_error, load_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="otpgate account security")
@@ -17,6 +18,8 @@ db_app = typer.Typer(no_args_is_help=True, help="Database schema")
 app.add_typer(db_app, name="db")
 sms_app = typer.Typer(no_args_is_help=True, help="SMS delivery")
 app.add_typer(sms_app, name="sms")
+app.add_typer(api_keys_app, name="api-keys")
+app.add_typer(keys_app, name="keys")
 
 
 def _settings() -> Settings:
@@ -226,7 +229,24 @@ async def _checks(settings: Settings) -> bool:
             ok = False
     if db_ok:
         ok &= await _delivery_check(settings)
+        await _events_webhook_check(settings)
     return ok
+
+
+async def _events_webhook_check(settings: Settings) -> None:
+    """Where security events go, and how many wait for the receiver (informational)."""
+    from otpgate.adapters.storage.engine import make_engine
+    from otpgate.adapters.storage.webhook_outbox import SqlWebhookOutbox
+
+    if settings.events_webhook_url is None:
+        typer.echo("event webhooks: off (OTPGATE_EVENTS_WEBHOOK_URL unset)")
+        return
+    engine = make_engine(settings.effective_database_url)
+    try:
+        waiting = await SqlWebhookOutbox(engine).backlog()
+    finally:
+        await engine.dispose()
+    typer.echo(f"event webhooks: to {settings.events_webhook_url}; {waiting} event(s) waiting")
 
 
 async def _schema_version(store: SqlStore) -> str | None:

@@ -94,6 +94,23 @@ class Settings(BaseSettings):
     limit_send_global: str = "100/minute"
     limit_register_ip: str = "10/hour;50/day"
     limit_verify_ip: str = "60/minute;600/hour"
+    # The verification API, per API key: verifications created, and code checks.
+    limit_verify_key: str = "60/minute;1000/hour"
+    limit_verify_key_check: str = "300/minute;5000/hour"
+
+    # -- the verification API and event webhooks (DESIGN §5.2, §5.4) -------------------------
+    # A retired token signing key stays in /.well-known/jwks.json this long (>= 10 minutes:
+    # it must outlast the tokens it signed).
+    signing_key_retention_seconds: int = Field(86400, ge=600, le=90 * 86400)
+    events_webhook_url: str | None = None
+    # ``whsec_`` + base64 of 24 to 64 random bytes (Standard Webhooks).
+    events_webhook_secret: SecretStr | None = None
+    events_webhook_timeout_seconds: float = Field(10.0, gt=0, le=60)
+    events_webhook_retry_base_seconds: float = Field(5.0, gt=0, le=3600)
+    events_webhook_retry_max_seconds: float = Field(3600.0, gt=0, le=86400)
+    # An event still undelivered this long after it happened is given up (logged, counted).
+    events_webhook_give_up_seconds: int = Field(3 * 86400, ge=60, le=30 * 86400)
+    events_webhook_poll_seconds: float = Field(1.0, gt=0, le=60)
 
     # -- SMS ---------------------------------------------------------------------------------
     sms_provider: Literal["outbox", "twilio", "sns", "webhook"] = "outbox"
@@ -217,6 +234,14 @@ class Settings(BaseSettings):
                 "OTPGATE_TEST_CLOCK_FILE moves the server's clock: only for tests on a loopback "
                 "BASE_URL"
             )
+        if self.events_webhook_url is not None:
+            parts = urlsplit(self.events_webhook_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError("OTPGATE_EVENTS_WEBHOOK_URL must be an http:// or https:// URL")
+            if self.events_webhook_secret is None:
+                raise ValueError("OTPGATE_EVENTS_WEBHOOK_URL needs OTPGATE_EVENTS_WEBHOOK_SECRET")
+        if self.events_webhook_secret is not None:
+            check_webhook_secret(self.events_webhook_secret.get_secret_value())
         if isinstance(self.twilio_status_callback, str):
             parts = urlsplit(self.twilio_status_callback)
             if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -288,6 +313,14 @@ class Settings(BaseSettings):
     @property
     def twilio_status_callback_url(self) -> str | None:
         """Where Twilio posts status callbacks (None: callbacks off)."""
+        if self.events_webhook_url is not None:
+            parts = urlsplit(self.events_webhook_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError("OTPGATE_EVENTS_WEBHOOK_URL must be an http:// or https:// URL")
+            if self.events_webhook_secret is None:
+                raise ValueError("OTPGATE_EVENTS_WEBHOOK_URL needs OTPGATE_EVENTS_WEBHOOK_SECRET")
+        if self.events_webhook_secret is not None:
+            check_webhook_secret(self.events_webhook_secret.get_secret_value())
         if isinstance(self.twilio_status_callback, str):
             return self.twilio_status_callback
         if self.twilio_status_callback:
@@ -325,6 +358,23 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip().encode()
+
+
+def check_webhook_secret(secret: str) -> None:
+    """A Standard Webhooks secret: ``whsec_`` and the base64 of 24 to 64 bytes."""
+    import base64
+    import binascii
+
+    body = secret.removeprefix("whsec_")
+    try:
+        raw = base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if not secret.startswith("whsec_") or not 24 <= len(raw) <= 64:
+        raise ValueError(
+            "OTPGATE_EVENTS_WEBHOOK_SECRET must be whsec_ followed by the base64 of 24 to 64 "
+            "random bytes"
+        )
 
 
 def describe_error(exc: ValidationError) -> str:

@@ -12,7 +12,7 @@ import structlog
 
 from otpgate.adapters.metrics import PrometheusMetrics
 from otpgate.adapters.sms.registry import build_providers
-from otpgate.bootstrap import build_engine
+from otpgate.bootstrap import build_engine, build_relay
 from otpgate.config import Settings
 from otpgate.domain.clock import SystemClock
 
@@ -47,7 +47,11 @@ async def run_worker(
         pool_size=min(settings.db_pool_size, concurrency + 2),
         max_overflow=settings.db_max_overflow,
     )
-    engine = build_engine(settings, db, SystemClock(), metrics or PrometheusMetrics())
+    metrics = metrics or PrometheusMetrics()
+    engine = build_engine(settings, db, SystemClock(), metrics)
+    # Event webhooks go out from the workers in scaled mode (their outbox is a table: any
+    # number of relays share it safely, see services/webhooks.py).
+    relay = build_relay(settings, db, SystemClock(), metrics)
     app = make_queue_app(
         settings.queue_conninfo, sweep_seconds=settings.sms_sweep_seconds, pool_size=concurrency + 2
     )
@@ -55,6 +59,8 @@ async def run_worker(
         async with app.open_async():
             worker = QueueWorker(engine, QueueDispatcher(app, opened=True))
             log.info("worker started", concurrency=concurrency, providers=list(engine.providers))
+            if relay is not None:
+                relay.start(settings.events_webhook_poll_seconds)
             await app.run_worker_async(
                 queues=[QUEUE],
                 concurrency=concurrency,
@@ -65,6 +71,8 @@ async def run_worker(
                 delete_jobs="successful",
             )
     finally:
+        if relay is not None:
+            await relay.aclose()
         for provider in engine.providers.values():
             await provider.aclose()
         await db.dispose()

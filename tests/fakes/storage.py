@@ -129,7 +129,13 @@ class MemoryChallenges(_Repository):
         return challenge
 
     async def claim_attempt(
-        self, challenge_id: str, now: datetime, *, session_id: str | None, streak: StreakRule
+        self,
+        challenge_id: str,
+        now: datetime,
+        *,
+        session_id: str | None,
+        streak: StreakRule,
+        api_key_id: str | None = None,
     ) -> Claim:
         # adapters/storage/claims.py: nothing is claimed or counted unless every condition holds.
         challenge = self._where(challenge_id, status=Status.PENDING)
@@ -137,7 +143,10 @@ class MemoryChallenges(_Repository):
             return Claim(None)
         if challenge.expires_at <= now:  # WHERE expires_at > now
             return Claim(None)
-        if challenge.purpose is Purpose.STEP_UP and challenge.session_id != session_id:
+        if challenge.purpose is Purpose.VERIFY or api_key_id is not None:
+            if challenge.purpose is not Purpose.VERIFY or challenge.api_key_id != api_key_id:
+                return Claim(None)
+        elif challenge.purpose is Purpose.STEP_UP and challenge.session_id != session_id:
             return Claim(None)
         account = self.t.accounts.get(challenge.account_id or "")
         paused_until = account.code_locked_until if account is not None else None

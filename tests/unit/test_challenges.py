@@ -15,6 +15,7 @@ from otpgate.domain.challenges import (
     Purpose,
     SignIn,
     Status,
+    Verification,
     code_expiry,
     ensure_open,
     ensure_resend_allowed,
@@ -71,7 +72,14 @@ def test_only_pending_is_not_terminal() -> None:
 
 def test_status_and_purpose_values_are_stable() -> None:
     assert [s.value for s in Status] == ["pending", "approved", "failed", "expired", "canceled"]
-    assert [p.value for p in Purpose] == ["verify_phone", "sign_in", "step_up"]
+    assert [p.value for p in Purpose] == ["verify_phone", "sign_in", "step_up", "verify"]
+
+
+def test_a_verification_id_is_its_own_kind() -> None:
+    """A verification's id (``ver_``) never looks like a customer's challenge id (``ch_``)."""
+    intent = Verification(api_key_id="key_1", summary="", details="{}", details_sha256="")
+    assert new_challenge_id(intent).startswith("ver_")
+    assert new_challenge_id().startswith("ch_")
 
 
 def test_new_challenge_id_is_prefixed_unguessable_and_unique() -> None:

@@ -23,6 +23,7 @@ COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "sms_verified": ("Codes confirmed, by destination country and prefix", ("country", "prefix")),
     "limit_trips": ("Requests refused by a rate limit, by rule", ("rule",)),
+    "webhook_events": ("Event webhook attempts: delivered, retry or failed", ("status",)),
 }
 
 HISTOGRAMS: dict[str, tuple[str, tuple[str, ...], tuple[float, ...]]] = {

@@ -76,6 +76,13 @@ class EventType(StrEnum):
     CHANGE_APPLIED = "change.applied"
     SESSION_REVOKED = "session.revoked"
     DEVICE_FORGOTTEN = "device.forgotten"
+    # The verification API and its keys (one of the shop's applications asking).
+    VERIFICATION_CREATED = "verification.created"
+    VERIFICATION_APPROVED = "verification.approved"
+    VERIFICATION_FAILED = "verification.failed"
+    VERIFICATION_CANCELED = "verification.canceled"
+    API_KEY_CREATED = "api_key.created"
+    API_KEY_REVOKED = "api_key.revoked"
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,13 @@ A challenge says *who* it is for (its ``subject``) and *what approving it does* 
     subject: ForAccount(account_id)        an account's own challenge
              Decoy()                       a sign-up whose email is taken: bound to nothing
              Takeover(account_id, ...)     a sign-up that takes over a never-confirmed account
+             ForNumber()                   a number one of the shop's applications named
+                                           (verification API, ``to``): bound to no account
     intent:  ConfirmPhone()                verify_phone: the number is the account's
              SignIn(remember_device)       sign_in: a session (and maybe a trusted browser)
              StepUp(session_id, action)    step_up: apply exactly ``action``, for that session
+             Verification(api_key_id, ...) verify: answer the API key that asked, with an
+                                           approval token for exactly its summary and details
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ class Purpose(StrEnum):
     VERIFY_PHONE = "verify_phone"
     SIGN_IN = "sign_in"
     STEP_UP = "step_up"
+    VERIFY = "verify"
 
 
 class Status(StrEnum):
@@ -86,7 +91,13 @@ class Takeover:
     password_hash: str
 
 
-Subject = ForAccount | Decoy | Takeover
+@dataclass(frozen=True, slots=True)
+class ForNumber:
+    """A number named by one of the shop's applications (the verification API's ``to``): its
+    own customer, unknown to otpgate. Wrong codes pause the number, not an account."""
+
+
+Subject = ForAccount | Decoy | Takeover | ForNumber
 
 
 # -- what approving a challenge does ---------------------------------------------------------
@@ -112,18 +123,37 @@ class StepUp:
     action: BoundAction
 
 
-Intent = ConfirmPhone | SignIn | StepUp
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """A code one of the shop's applications asked for (the verification API). Only the API
+    key that asked may read, check, resend or cancel it; ``summary`` is what the SMS names,
+    ``details`` the canonical JSON the check must present again (``details_sha256`` its hash).
+    """
 
-PURPOSE_OF: dict[type[ConfirmPhone] | type[SignIn] | type[StepUp], Purpose] = {
+    api_key_id: str
+    summary: str
+    details: str
+    details_sha256: str
+
+
+Intent = ConfirmPhone | SignIn | StepUp | Verification
+
+PURPOSE_OF: dict[type[ConfirmPhone] | type[SignIn] | type[StepUp] | type[Verification], Purpose] = {
     ConfirmPhone: Purpose.VERIFY_PHONE,
     SignIn: Purpose.SIGN_IN,
     StepUp: Purpose.STEP_UP,
+    Verification: Purpose.VERIFY,
 }
 
 
-def new_challenge_id() -> str:
-    """An unguessable public id (192 bits): knowing it is half of what a verify needs."""
-    return "ch_" + secrets.token_urlsafe(24)
+def new_challenge_id(intent: Intent | None = None) -> str:
+    """An unguessable public id (192 bits): knowing it is half of what a verify needs.
+
+    A verification's id is its public ``ver_...`` id: the prefix keeps it out of the
+    customer's challenge routes, and the customer's ``ch_...`` ids out of the API's.
+    """
+    prefix = "ver_" if isinstance(intent, Verification) else "ch_"
+    return prefix + secrets.token_urlsafe(24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +194,11 @@ class Challenge:
     def action(self) -> BoundAction | None:
         """The change a step-up code applies (None for every other purpose)."""
         return self.intent.action if isinstance(self.intent, StepUp) else None
+
+    @property
+    def api_key_id(self) -> str | None:
+        """The API key that asked for a verification (None for every other purpose)."""
+        return self.intent.api_key_id if isinstance(self.intent, Verification) else None
 
     @property
     def attempts_remaining(self) -> int:

@@ -7,10 +7,22 @@ nothing below the web layer knows about HTTP status codes.
     ├── InvalidInput                      validation_error
     ├── InvalidCredentials                invalid_credentials
     ├── NotAuthenticated                  not_authenticated
+    │   └── InvalidApiKey                 invalid_api_key
+    ├── Forbidden                         forbidden
+    │   ├── ApiKeyRequired                api_key_required      (a session on the key API)
+    │   ├── SessionRequired               session_required      (a key on the customer API)
+    │   └── InsufficientScope             insufficient_scope
     ├── NotFound                          not_found
-    │   └── ChallengeNotFound             challenge_not_found
+    │   ├── ChallengeNotFound             challenge_not_found
+    │   ├── VerificationNotFound          verification_not_found
+    │   ├── AccountNotFound               account_not_found
+    │   └── ApiKeyNotFound                api_key_not_found
     ├── Conflict                          conflict
-    │   └── EmailUnavailable              email_unavailable
+    │   ├── EmailUnavailable              email_unavailable
+    │   ├── PhoneUnconfirmed              phone_unconfirmed
+    │   ├── DetailsMismatch               details_mismatch
+    │   ├── IdempotencyKeyReused          idempotency_key_reused
+    │   └── IdempotencyKeyInUse           idempotency_key_in_use
     ├── ChallengeError
     │   ├── InvalidCode                   invalid_code
     │   ├── ChallengeExpired              challenge_expired
@@ -62,6 +74,46 @@ class NotAuthenticated(OtpgateError):
     title = "Sign in to continue"
 
 
+class InvalidApiKey(NotAuthenticated):
+    code = "invalid_api_key"
+    title = "A valid API key is needed"
+
+    def __init__(self) -> None:
+        super().__init__("Send an active API key as 'Authorization: Bearer otk_...'.")
+
+
+class Forbidden(OtpgateError):
+    """The caller is known, but this is not for it."""
+
+    code = "forbidden"
+    title = "Not allowed"
+
+
+class ApiKeyRequired(Forbidden):
+    code = "api_key_required"
+    title = "This API takes an API key, not a session"
+
+    def __init__(self) -> None:
+        super().__init__("The verification API takes an API key (otk_...), never a session token.")
+
+
+class SessionRequired(Forbidden):
+    code = "session_required"
+    title = "This API takes a customer session, not an API key"
+
+    def __init__(self) -> None:
+        super().__init__("The customer API takes a signed-in session token, never an API key.")
+
+
+class InsufficientScope(Forbidden):
+    code = "insufficient_scope"
+    title = "This API key lacks the scope"
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+        super().__init__(f"This API key does not have the '{scope}' scope.")
+
+
 class NotFound(OtpgateError):
     code = "not_found"
     title = "Not found"
@@ -72,9 +124,60 @@ class ChallengeNotFound(NotFound):
     title = "No such challenge"
 
 
+class VerificationNotFound(NotFound):
+    code = "verification_not_found"
+    title = "No such verification"
+
+
+class AccountNotFound(NotFound):
+    code = "account_not_found"
+    title = "No such account"
+
+
+class ApiKeyNotFound(NotFound):
+    code = "api_key_not_found"
+    title = "No such API key"
+
+
 class Conflict(OtpgateError):
     code = "conflict"
     title = "Conflict"
+
+
+class PhoneUnconfirmed(Conflict):
+    code = "phone_unconfirmed"
+    title = "The account's mobile number is not confirmed"
+
+    def __init__(self) -> None:
+        super().__init__("This account has not confirmed its mobile number; no code can go to it.")
+
+
+class DetailsMismatch(Conflict):
+    code = "details_mismatch"
+    title = "The details are not the ones the code was sent for"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The details differ from those the verification was created with; it is canceled."
+        )
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+    title = "This Idempotency-Key was used for another request"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key was used with a different body in the last 24 hours."
+        )
+
+
+class IdempotencyKeyInUse(Conflict):
+    code = "idempotency_key_in_use"
+    title = "A request with this Idempotency-Key is still in progress"
+
+    def __init__(self) -> None:
+        super().__init__("A request with this Idempotency-Key is still in progress; retry shortly.")
 
 
 class EmailUnavailable(Conflict):

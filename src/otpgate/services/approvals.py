@@ -1,7 +1,7 @@
 """What approving a challenge yields, and the seam each purpose plugs its approval into.
 
 ``Verifier`` checks the answer; when it is right, the handler registered for the challenge's
-purpose runs inside the approving transaction (in a savepoint) and returns an ``Approval``.
+purpose runs inside the approving transaction and returns an ``Approval``.
 Every purpose must have a handler: ``check_purposes`` refuses to start otherwise.
 """
 
@@ -29,6 +29,8 @@ class VerifyRequest:
     remember_device: bool
     ctx: RequestContext
     session_id: str | None = None
+    # The API key checking a verification (None: a customer's own challenge).
+    api_key_id: str | None = None
 
 
 # -- typed results of applied actions ------------------------------------------------------------
@@ -91,6 +93,8 @@ class Approval:
     # Messages the approval queued (a code to a new number, a notice to the old one): they
     # are handed to delivery only after the approving transaction commits.
     messages: tuple[OutgoingMessage, ...] = ()
+    # A verification's approval token (compact JWS, services/verifications.py).
+    token: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +108,7 @@ class ApprovalHandler(Protocol):
         self, uow: UnitOfWork, challenge: Challenge, now: datetime, request: VerifyRequest
     ) -> Approval:
         """Apply what ``challenge`` was for; raise ``Conflict``/``NotFound`` when its target is
-        gone (the savepoint undoes it, the spent code stays spent)."""
+        gone (the approving transaction rolls back whole; the spent code stays spent)."""
         ...
 
 

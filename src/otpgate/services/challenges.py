@@ -7,6 +7,7 @@ that transaction commits.
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import replace
 
 from otpgate.domain.accounts import EventType
@@ -19,6 +20,7 @@ from otpgate.domain.challenges import (
     Status,
     StepUp,
     Subject,
+    Verification,
     code_expiry,
     ensure_resend_allowed,
     new_challenge_id,
@@ -27,6 +29,7 @@ from otpgate.domain.delivery import DeliveryStatus
 from otpgate.domain.errors import ChallengeNotFound, ChallengeUsed, InvalidInput, NotAuthenticated
 from otpgate.domain.factors import FactorType
 from otpgate.domain.phones import country_of
+from otpgate.domain.verifications import sms_text
 from otpgate.services.audit import audit
 from otpgate.services.deps import Deps
 from otpgate.services.factors import Delivery, Factor, Factors
@@ -46,6 +49,8 @@ def challenge_text(challenge: Challenge) -> str:
     action = challenge.action
     if action is not None and action.summary:
         return sms_purpose(action.summary)
+    if isinstance(challenge.intent, Verification):
+        return sms_text(challenge.intent.summary)
     return PURPOSE_TEXT.get(challenge.purpose, "continue")
 
 
@@ -77,7 +82,7 @@ class ChallengeIssuer:
         policy = self.deps.config.policy
         now = self.deps.clock.now()
         challenge = Challenge(
-            id=new_challenge_id(),
+            id=new_challenge_id(intent),
             subject=subject,
             intent=intent,
             status=Status.PENDING,
@@ -92,8 +97,9 @@ class ChallengeIssuer:
         )
         issued = self._sender.issue(self._delivery(challenge), now)
         challenge = replace(challenge, code_digest=issued.digest)
-        if isinstance(subject, ForAccount) and not isinstance(intent, StepUp):
-            # A newer challenge supersedes older ones of the same purpose: one live code at a time.
+        if isinstance(subject, ForAccount) and not isinstance(intent, StepUp | Verification):
+            # A newer challenge supersedes older ones of the same purpose: one live code at a
+            # time. A step-up or a verification is bound to its own change: they live side by side.
             await uow.challenges.cancel_pending(subject.account_id, challenge.purpose, now)
         await uow.challenges.insert(challenge, ctx)
         assert issued.draft is not None
@@ -108,6 +114,7 @@ class ChallengeIssuer:
             challenge_id=challenge.id,
             purpose=challenge.purpose.value,
             send=1,
+            **_key_of(challenge),
         )
         return replace(challenge, delivery_status=DeliveryStatus.QUEUED.value), message
 
@@ -121,28 +128,35 @@ class ChallengeIssuer:
             expires_at=challenge.expires_at,
         )
 
-    async def get(self, challenge_id: str, session_id: str | None = None) -> Challenge:
+    async def get(
+        self, challenge_id: str, session_id: str | None = None, api_key_id: str | None = None
+    ) -> Challenge:
         """The challenge as a reader may see it (its owner check passed)."""
         async with self.deps.store.transaction() as uow:
             challenge = await uow.challenges.get(challenge_id)
         if challenge is None:
             raise ChallengeNotFound()
-        ensure_owner(challenge, session_id)
+        ensure_owner(challenge, session_id, api_key_id)
         return challenge
 
     async def resend(
-        self, challenge_id: str, ctx: RequestContext, session_id: str | None = None
+        self,
+        challenge_id: str,
+        ctx: RequestContext,
+        session_id: str | None = None,
+        api_key_id: str | None = None,
     ) -> Challenge:
         """Send a new code that voids the old one; the attempt count carries over (S11)."""
         deps = self.deps
         policy = deps.config.policy
-        challenge = await self.get(challenge_id, session_id)
+        challenge = await self.get(challenge_id, session_id, api_key_id)
         ensure_resend_allowed(challenge, policy, deps.clock.now())
         ensure_country_allowed(deps.config.allowed_countries, challenge.destination)
         await hit_send_limits(
             deps.limiter,
             challenge.destination,
-            ctx,
+            # An API key's request comes from the shop's server: no client address to count.
+            ctx if api_key_id is None else None,
             challenge.account_id,
             proven=is_proven_destination(challenge),
         )
@@ -171,6 +185,7 @@ class ChallengeIssuer:
                 challenge_id=updated.id,
                 purpose=updated.purpose.value,
                 send=updated.sends,
+                **_key_of(updated),
             )
         deps.dispatcher.submit(message)
         return replace(updated, delivery_status=DeliveryStatus.QUEUED.value)
@@ -185,16 +200,35 @@ def ensure_country_allowed(allowed: tuple[str, ...], destination: str) -> None:
 
 def is_proven_destination(challenge: Challenge) -> bool:
     """Whether the challenge texts an account's confirmed number (see ``hit_send_limits``):
-    a sign-in, or a step-up other than the new number proving itself."""
+    a sign-in, a step-up other than the new number proving itself, or a verification sent to
+    an account (a verification to a plain ``to`` number is unproven, like a sign-up)."""
     if challenge.purpose is Purpose.SIGN_IN:
         return True
+    if challenge.purpose is Purpose.VERIFY:
+        return challenge.account_id is not None
     action = challenge.action
     return action is not None and action.type is not ActionType.CONFIRM_NEW_PHONE
 
 
-def ensure_owner(challenge: Challenge, session_id: str | None) -> None:
-    """A step-up challenge belongs to the session that asked for it, and to no other (S23)."""
+def ensure_owner(
+    challenge: Challenge, session_id: str | None, api_key_id: str | None = None
+) -> None:
+    """A step-up challenge belongs to the session that asked for it, and to no other (S23).
+
+    A verification belongs to the API key that asked for it; no other challenge belongs to
+    any key, and no verification to a customer: each API sees only its own (S4).
+    """
+    if challenge.purpose is Purpose.VERIFY or api_key_id is not None:
+        owner = challenge.api_key_id
+        if owner is None or api_key_id is None or not hmac.compare_digest(owner, api_key_id):
+            raise ChallengeNotFound()
+        return
     if challenge.purpose is Purpose.STEP_UP and challenge.session_id != session_id:
         if session_id is None:
             raise NotAuthenticated()
         raise ChallengeNotFound()
+
+
+def _key_of(challenge: Challenge) -> dict[str, str]:
+    """The API key a verification's events name (nothing for a customer's own challenge)."""
+    return {"api_key_id": challenge.api_key_id} if challenge.api_key_id else {}

@@ -21,6 +21,10 @@ class ServiceConfig:
     default_region: str | None = None
     # Operators may tighten the step-up policy: every address edit, cosmetic or not.
     strict_address_edits: bool = False
+    # The verification API: the approval token's ``iss``, and how long a retired signing key
+    # stays published (it must outlast every token it signed).
+    base_url: str = "http://127.0.0.1:8000"
+    signing_key_retention_seconds: int = 86400
 
     @property
     def code_key(self) -> bytes:

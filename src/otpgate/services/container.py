@@ -8,6 +8,7 @@ so a missing handler stops start-up instead of failing a customer's verify.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from otpgate.domain.actions import ActionType
 from otpgate.domain.challenges import Purpose
@@ -15,6 +16,8 @@ from otpgate.domain.factors import FactorType
 from otpgate.services.account import AccountService
 from otpgate.services.actions import ActionHandler, check_actions
 from otpgate.services.addresses import AddAddress, AddressService, DeleteAddress, UpdateAddress
+from otpgate.services.api_keys import ApiKeyService
+from otpgate.services.approval_tokens import VerificationApprover
 from otpgate.services.approvals import ApprovalHandler, check_purposes
 from otpgate.services.challenges import ChallengeIssuer
 from otpgate.services.deps import Deps
@@ -32,7 +35,9 @@ from otpgate.services.profile import (
 from otpgate.services.registration import RegistrationService
 from otpgate.services.sessions import SessionService
 from otpgate.services.signin import SignInService
+from otpgate.services.signing import TokenSigner
 from otpgate.services.stepup import StepUpService
+from otpgate.services.verifications import VerificationService
 from otpgate.services.verify import Verifier
 
 
@@ -50,6 +55,10 @@ class Services:
     addresses: AddressService
     payments: PaymentService
     devices: DeviceService
+    # The shop's applications (the verification API).
+    api_keys: ApiKeyService
+    signer: TokenSigner
+    verifications: VerificationService
 
 
 def build_services(deps: Deps) -> Services:
@@ -73,17 +82,26 @@ def build_services(deps: Deps) -> Services:
     stepup = StepUpService(deps, issuer, actions)
     registration = RegistrationService(deps, issuer, sessions)
     signin = SignInService(deps, issuer, sessions)
+    signer = TokenSigner(
+        deps.store,
+        deps.clock,
+        deps.jose,
+        deps.sealer,
+        retention=timedelta(seconds=deps.config.signing_key_retention_seconds),
+    )
     approvals: dict[Purpose, ApprovalHandler] = {
         Purpose.VERIFY_PHONE: registration,
         Purpose.SIGN_IN: signin,
         Purpose.STEP_UP: stepup,
+        Purpose.VERIFY: VerificationApprover(deps, signer),
     }
     check_purposes(approvals)
+    verifier = Verifier(deps, factors, approvals)
     return Services(
         deps=deps,
         sessions=sessions,
         challenges=issuer,
-        verifier=Verifier(deps, factors, approvals),
+        verifier=verifier,
         registration=registration,
         signin=signin,
         account=AccountService(deps),
@@ -92,4 +110,7 @@ def build_services(deps: Deps) -> Services:
         addresses=AddressService(deps, stepup, strict=deps.config.strict_address_edits),
         payments=PaymentService(deps, stepup),
         devices=DeviceService(deps),
+        api_keys=ApiKeyService(deps.store, deps.clock),
+        signer=signer,
+        verifications=VerificationService(deps, issuer, verifier),
     )

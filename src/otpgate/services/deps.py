@@ -14,6 +14,7 @@ from otpgate.services.ports import (
     RateLimiter,
     Sealer,
 )
+from otpgate.services.signing import Jose
 from otpgate.services.storage import Store
 
 
@@ -29,3 +30,5 @@ class Deps:
     # Seals queued message bodies for the durable queue; without one a body lives in memory
     # only (unit tests), and a message whose process dies is abandoned, not recovered.
     sealer: Sealer | None = None
+    # ES256 keys and JWS for approval and ID tokens (services/signing.py); None: no tokens.
+    jose: Jose | None = None

@@ -33,6 +33,10 @@ SEND_GLOBAL_NEW = "send_global_new"
 REGISTER_IP = "register_ip"
 # Code checks per client IP, against many challenges at once.
 VERIFY_IP = "verify_ip"
+# The verification API, per API key: verifications created, and checks. A key's requests
+# come from the shop's servers, so these stand where the per-IP limits stand for customers.
+VERIFY_KEY = "verify_key"
+VERIFY_KEY_CHECK = "verify_key_check"
 
 ALL_RULES = (
     PASSWORD_ACCOUNT,
@@ -50,6 +54,8 @@ ALL_RULES = (
     PASSWORD_CHANGE,
     REGISTER_IP,
     VERIFY_IP,
+    VERIFY_KEY,
+    VERIFY_KEY_CHECK,
 )
 SEND_RULES = (
     SEND_NUMBER,
@@ -88,7 +94,7 @@ def ip_key(ip: str) -> str:
 async def hit_send_limits(
     limiter: RateLimiter,
     to: str,
-    ctx: RequestContext,
+    ctx: RequestContext | None,
     account_id: str | None,
     *,
     proven: bool = True,
@@ -97,9 +103,11 @@ async def hit_send_limits(
 
     ``proven`` says whether ``to`` is an account's confirmed number reached by someone who
     already passed a password or holds a session; otherwise the sends count in the separate
-    budgets of unproven numbers.
+    budgets of unproven numbers. ``ctx`` None: the request came from one of the shop's
+    servers (an API key), whose address is no client's; the key's own limit counted it.
     """
-    await limiter.hit(SEND_IP, ip_key(ctx.ip))
+    if ctx is not None:
+        await limiter.hit(SEND_IP, ip_key(ctx.ip))
     if proven:
         await limiter.hit(SEND_NUMBER, to)
         if account_id is not None:

@@ -187,6 +187,8 @@ class ConfirmNewPhone:
         )
         forgotten = await uow.sessions.revoke_devices(account.id, now)
         await cancel_pending_codes(uow, account.id, now)
+        # A verification texted to the old number must not approve anything any more.
+        await uow.challenges.cancel_pending(account.id, Purpose.VERIFY, now)
         notice = await self._notice(uow, account.id, payload["old"], payload["phone"], now)
         await _changed(uow, approving, devices=forgotten, phone=mask(payload["phone"]))
         changed = await uow.accounts.get(account.id)

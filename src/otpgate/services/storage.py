@@ -23,6 +23,7 @@ from otpgate.domain.addresses import Address, AddressFields
 from otpgate.domain.cards import PaymentMethod
 from otpgate.domain.challenges import Challenge, Purpose, Status
 from otpgate.domain.policy import StreakRule
+from otpgate.services.api_storage import ApiKeys, IdempotencyKeys, NumberPauses, SigningKeys
 from otpgate.services.ports import RequestContext
 
 
@@ -99,11 +100,18 @@ class Challenges(Protocol):
         ...
 
     async def claim_attempt(
-        self, challenge_id: str, now: datetime, *, session_id: str | None, streak: StreakRule
+        self,
+        challenge_id: str,
+        now: datetime,
+        *,
+        session_id: str | None,
+        streak: StreakRule,
+        api_key_id: str | None = None,
     ) -> Claim:
         """Spend one attempt before any comparison, atomically with the account's pause: the
-        challenge must be pending, unexpired, with attempts left, and (a step-up) asked for by
-        ``session_id``; its account's codes must not be paused. The claimed answer counts
+        challenge must be pending, unexpired, with attempts left, asked for by its owner (a
+        step-up by ``session_id``; a verification by ``api_key_id``, and nothing else by a
+        key); its account's codes must not be paused. The claimed answer counts
         toward the account's streak at once (a right answer resets it), so under any
         concurrency at most ``streak.limit`` answers are compared per pause (S12, S43).
         Nothing is claimed, and nothing counted, when any condition fails."""
@@ -249,6 +257,15 @@ class UnitOfWork(Protocol):
     def audit(self) -> Audit: ...
     @property
     def wallet(self) -> Wallet: ...
+    # The shop's applications (services/api_storage.py).
+    @property
+    def api_keys(self) -> ApiKeys: ...
+    @property
+    def idempotency(self) -> IdempotencyKeys: ...
+    @property
+    def number_pauses(self) -> NumberPauses: ...
+    @property
+    def signing_keys(self) -> SigningKeys: ...
 
     def savepoint(self) -> AbstractAsyncContextManager[None]:
         """A nested transaction: what runs inside is undone alone if it raises."""

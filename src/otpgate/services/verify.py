@@ -42,6 +42,12 @@ from otpgate.services.challenges import ensure_owner
 from otpgate.services.deps import Deps
 from otpgate.services.factors import Factor, Factors
 from otpgate.services.limits import VERIFY_IP, ip_key
+from otpgate.services.number_pause import (
+    clear_number_failures,
+    count_number_failure,
+    number_locked_until,
+    pauses_number,
+)
 from otpgate.services.pumping import conversion_labels
 from otpgate.services.storage import Claim, UnitOfWork
 
@@ -70,7 +76,10 @@ class Verifier:
         deps = self.deps
         factor = self.factors[FactorType.SMS_CODE]
         answer = factor.parse(request.code)
-        await deps.limiter.hit(VERIFY_IP, ip_key(request.ctx.ip))
+        if request.api_key_id is None:
+            # API checks come from the shop's servers, whose address says nothing about who
+            # types the code: the key's own check limit counts them (services/verifications).
+            await deps.limiter.hit(VERIFY_IP, ip_key(request.ctx.ip))
         outcome = await self._settle(factor, answer, request)
         if isinstance(outcome, Refused):
             raise outcome.error
@@ -86,8 +95,16 @@ class Verifier:
     async def _settle(self, factor: Factor, answer: str, request: VerifyRequest) -> Outcome:
         store, now = self.deps.store, self.deps.clock.now()
         async with store.autocommit() as uow:
+            if request.api_key_id is not None and (
+                paused := await self._number_paused(uow, request, now)
+            ):
+                return paused
             claim = await uow.challenges.claim_attempt(
-                request.challenge_id, now, session_id=request.session_id, streak=self.streak
+                request.challenge_id,
+                now,
+                session_id=request.session_id,
+                api_key_id=request.api_key_id,
+                streak=self.streak,
             )
             claimed = claim.challenge
             if claimed is None:
@@ -96,6 +113,19 @@ class Verifier:
                 return await self._wrong(uow, claimed, claim.pause_started, now, request)
         return await self._approve(claimed, now, request)
 
+    async def _number_paused(
+        self, uow: UnitOfWork, request: VerifyRequest, now: datetime
+    ) -> Refused | None:
+        """A verification to a number no account owns pauses with its number
+        (services/number_pause.py): checked before the claim, which knows only accounts."""
+        challenge = await uow.challenges.get(request.challenge_id)
+        if challenge is None or not pauses_number(challenge):
+            return None
+        locked_until = await number_locked_until(uow, challenge)
+        if locked_until is None or locked_until <= now:
+            return None
+        return Refused(_paused(locked_until, now))
+
     async def _unclaimed(
         self, uow: UnitOfWork, claim: Claim, now: datetime, request: VerifyRequest
     ) -> Refused:
@@ -103,7 +133,7 @@ class Verifier:
         challenge = await uow.challenges.get(request.challenge_id)
         if challenge is None:
             raise ChallengeNotFound()
-        ensure_owner(challenge, request.session_id)
+        ensure_owner(challenge, request.session_id, request.api_key_id)
         overdue = challenge.status is Status.PENDING and now >= challenge.expires_at
         if overdue and await uow.challenges.end(challenge.id, Status.EXPIRED, now):
             await self._event(uow, challenge, EventType.CHALLENGE_EXPIRED, "expired", request)
@@ -113,9 +143,7 @@ class Verifier:
         if claim.paused_until is not None:
             # Every code the account owns pauses together: a stolen session guessing step-up
             # codes is stopped exactly like someone guessing sign-in codes (S12).
-            wait = seconds_until(claim.paused_until, now)
-            when = duration_text(wait, at_least_minutes=True)
-            return Refused(CodeLockout(wait, f"Too many wrong codes. Try again in {when}."))
+            return Refused(_paused(claim.paused_until, now))
         # Another request got there first (approved, failed or used up the last attempt).
         return Refused(ChallengeFailed())
 
@@ -133,6 +161,10 @@ class Verifier:
             uow, claimed, EventType.CODE_FAILED, "wrong_code", request, remaining=remaining
         )
         self._count(claimed, "wrong_code")
+        if pauses_number(claimed):
+            pause_started = (
+                await count_number_failure(uow, self.deps.config.policy, claimed, now)
+            ).locked_until
         if pause_started is not None:
             await self._event(
                 uow,
@@ -156,6 +188,8 @@ class Verifier:
                 # The account row before the challenge row: the order every claim locks in.
                 if claimed.account_id is not None:
                     await uow.accounts.reset_streak(claimed.account_id)
+                elif pauses_number(claimed):
+                    await clear_number_failures(uow, claimed)
                 if not await uow.challenges.approve(claimed.id, now):
                     return Refused(ChallengeUsed())
                 await self._event(uow, claimed, EventType.CODE_APPROVED, "ok", request)
@@ -200,8 +234,15 @@ class Verifier:
             account_id=challenge.account_id,
             challenge_id=challenge.id,
             purpose=challenge.purpose.value,
+            **({"api_key_id": request.api_key_id} if request.api_key_id else {}),
             **details,
         )
+
+
+def _paused(until: datetime, now: datetime) -> CodeLockout:
+    wait = seconds_until(until, now)
+    when = duration_text(wait, at_least_minutes=True)
+    return CodeLockout(wait, f"Too many wrong codes. Try again in {when}.")
 
 
 def _closed(challenge: Challenge, now: datetime) -> OtpgateError | None:

@@ -18,7 +18,7 @@ from otpgate.domain.delivery import system_random
 from otpgate.domain.errors import OtpgateError
 from otpgate.services.delivery import Sleep
 from otpgate.services.delivery.engine import Jitter
-from otpgate.web import ops, problems
+from otpgate.web import ops, problems, wellknown
 from otpgate.web.api import hooks
 from otpgate.web.api import router as api_router
 from otpgate.web.middleware import CatchAll, SecurityHeaders
@@ -31,7 +31,9 @@ DESCRIPTION = """
 Password + SMS one-time passwords for sign-in and for every high-risk change.
 
 Errors are [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) problem details with a stable
-`code`. Authenticate with `Authorization: Bearer <session token>`.
+`code`. Customers authenticate with `Authorization: Bearer <session token>`; the shop's
+applications call the verification API (`/api/v1/verifications`) with
+`Authorization: Bearer otk_...` (an API key). Neither works on the other's API.
 """
 
 
@@ -75,6 +77,7 @@ def create_app(
     app.include_router(api_router)
     app.include_router(ops.router)
     app.include_router(hooks.router)
+    app.include_router(wellknown.router)
     install_pages(app, settings)
     # Innermost first: CatchAll must answer before the response passes SecurityHeaders.
     app.add_middleware(CatchAll, handler=problems.unhandled_error_handler)

@@ -15,7 +15,16 @@ from otpgate.domain import errors as e
 PROBLEM_JSON = "application/problem+json"
 # These paths always answer in JSON; every other path is a page, and when the pages are
 # installed (``app.state.html_errors``) a browser gets a friendly HTML page instead.
-JSON_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/redoc")
+JSON_PREFIXES = (
+    "/api/",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/openapi.json",
+    "/docs",
+    "/redoc",
+    "/.well-known/",
+)
 HtmlErrors = Callable[..., Response]
 
 # Most specific first: the first matching class decides the status.
@@ -23,6 +32,7 @@ STATUS: list[tuple[type[e.OtpgateError], int]] = [
     (e.InvalidInput, 422),
     (e.InvalidCredentials, 401),
     (e.NotAuthenticated, 401),
+    (e.Forbidden, 403),
     (e.NotFound, 404),
     (e.Conflict, 409),
     (e.InvalidCode, 400),

@@ -1,25 +1,42 @@
-"""The ``Audit`` port on SQL: the security events of the audit trail."""
+"""The ``Audit`` port on SQL: the security events of the audit trail.
+
+With event webhooks on (``OTPGATE_EVENTS_WEBHOOK_URL``), every event is also written to the
+webhooks' outbox (``webhook_events``) in the same statement batch and transaction: an event
+that is in the trail is on its way to the receiver, and one rolled back is in neither. This is
+the one place every event passes (services, the rate-limit watcher, delivery), so none is
+missed.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from otpgate.adapters.storage import rows
 from otpgate.adapters.storage.base import Repository
-from otpgate.adapters.storage.models import events
+from otpgate.adapters.storage.models import events, webhook_events
 from otpgate.domain.accounts import SecurityEvent
+from otpgate.domain.actions import canonical_json
+from otpgate.domain.tokens import new_id
+from otpgate.domain.webhook_events import webhook_body
+
+PENDING = "pending"
 
 
 class SqlAudit(Repository):
     """The trail. In a unit of work (``buffered``) events wait and go in one multi-row INSERT
     when the work ends (or before the trail is read): a verify writes two or three events,
-    and each would otherwise be a round trip of its own."""
+    and each would otherwise be a round trip of its own. With ``webhooks`` the same batch
+    goes to the webhooks' outbox too."""
 
-    def __init__(self, conn: AsyncConnection, *, buffered: bool = False) -> None:
+    def __init__(
+        self, conn: AsyncConnection, webhooks: bool = False, *, buffered: bool = False
+    ) -> None:
         super().__init__(conn)
+        self.webhooks = webhooks
         self.buffered = buffered
         self.pending: list[SecurityEvent] = []
 
@@ -29,9 +46,12 @@ class SqlAudit(Repository):
             await self.flush()
 
     async def flush(self) -> None:
-        if self.pending:
-            batch, self.pending = self.pending, []
-            await self.conn.execute(insert(events), [rows.event_columns(e) for e in batch])
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        await self.conn.execute(insert(events), [rows.event_columns(e) for e in batch])
+        if self.webhooks:
+            await self.conn.execute(insert(webhook_events), [_outbox_row(e) for e in batch])
 
     async def list(
         self, account_id: str, limit: int, before_id: int | None = None
@@ -42,3 +62,19 @@ class SqlAudit(Repository):
             statement = statement.where(events.c.id < before_id)
         result = await self.conn.execute(statement.order_by(events.c.id.desc()).limit(limit))
         return [rows.event(row) for row in result.mappings()]
+
+
+def _outbox_row(event: SecurityEvent) -> dict[str, object]:
+    event_id = new_id("evt")
+    at = event.created_at or datetime.now(UTC)
+    return {
+        "id": event_id,
+        "lane": event.account_id or "",
+        "type": event.type.value,
+        # The exact bytes every attempt sends: a retry is the same message.
+        "body": canonical_json(webhook_body(event_id, event)),
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": at,
+        "created_at": at,
+    }

@@ -61,13 +61,19 @@ class SqlChallenges(Repository):
         return rows.challenge(row) if row else None
 
     async def claim_attempt(
-        self, challenge_id: str, now: datetime, *, session_id: str | None, streak: StreakRule
+        self,
+        challenge_id: str,
+        now: datetime,
+        *,
+        session_id: str | None,
+        streak: StreakRule,
+        api_key_id: str | None = None,
     ) -> Claim:
         # Counting the attempt before the comparison, atomically: no request can compare a
         # code without first spending one of the challenge's attempts (kratos' order), and
         # none can skip the account's pause (see claims.py).
         claim = claim_on_postgres if self.conn.dialect.name == "postgresql" else claim_in_steps
-        return await claim(self.conn, challenge_id, now, session_id, streak)
+        return await claim(self.conn, challenge_id, now, session_id, api_key_id, streak)
 
     async def approve(self, challenge_id: str, now: datetime) -> bool:
         return await self.end(challenge_id, Status.APPROVED, now)

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import Integer, bindparam, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from otpgate.adapters.storage import rows
@@ -32,6 +33,8 @@ WITH target AS (
     SELECT c.id, c.account_id FROM challenges c
     WHERE c.id = :challenge_id AND c.status = 'pending' AND c.attempts < c.max_attempts
       AND c.expires_at > :now AND (c.purpose <> 'step_up' OR c.session_id = :session_id)
+      AND CASE WHEN c.purpose = 'verify' OR CAST(:api_key_id AS text) IS NOT NULL
+          THEN c.purpose = 'verify' AND c.api_key_id = CAST(:api_key_id AS text) ELSE true END
 ),
 account AS (
     SELECT a.id, a.code_locked_until FROM accounts a
@@ -85,6 +88,7 @@ async def claim_on_postgres(
     challenge_id: str,
     now: datetime,
     session_id: str | None,
+    api_key_id: str | None,
     streak: StreakRule,
 ) -> Claim:
     result = await conn.execute(
@@ -93,6 +97,7 @@ async def claim_on_postgres(
             "challenge_id": challenge_id,
             "now": now,
             "session_id": session_id,
+            "api_key_id": api_key_id,
             "limit": streak.limit,
             "pauses": list(streak.pauses),
             "doublings": MAX_DOUBLINGS,
@@ -109,6 +114,7 @@ async def claim_in_steps(
     challenge_id: str,
     now: datetime,
     session_id: str | None,
+    api_key_id: str | None,
     streak: StreakRule,
 ) -> Claim:
     """The same claim as reads and conditional updates, for a database that runs each write
@@ -118,9 +124,7 @@ async def claim_in_steps(
         .mappings()
         .first()
     )
-    if current is None or (
-        current["purpose"] == Purpose.STEP_UP.value and current["session_id"] != session_id
-    ):
+    if current is None or not _owned(current, session_id, api_key_id):
         return Claim(None)
     account = None
     if current["account_id"] is not None:
@@ -164,3 +168,11 @@ async def claim_in_steps(
         )
     )
     return Claim(rows.challenge(claimed), pause_started=outcome.locked_until)
+
+
+def _owned(row: RowMapping, session_id: str | None, api_key_id: str | None) -> bool:
+    """What ``services.challenges.ensure_owner`` says, as the claim's condition."""
+    purpose: str = row["purpose"]
+    if purpose == Purpose.VERIFY.value or api_key_id is not None:
+        return purpose == Purpose.VERIFY.value and bool(row["api_key_id"] == api_key_id)
+    return purpose != Purpose.STEP_UP.value or bool(row["session_id"] == session_id)

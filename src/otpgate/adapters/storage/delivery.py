@@ -61,8 +61,10 @@ def _clip(text: str | None, size: int) -> str | None:
 class SqlDeliveryLedger:
     """Implements ``services.ledger.DeliveryLedger``."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, webhooks: bool = False) -> None:
         self.engine = engine
+        # Events written here (sms.failed) go to the event webhooks too, like every event.
+        self.webhooks = webhooks
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[AsyncConnection]:
@@ -227,7 +229,7 @@ class SqlDeliveryLedger:
             if attempt is not None:
                 await self._end_attempt(conn, attempt[0], attempt[1], now, error)
             if event is not None:
-                await SqlAudit(conn).add(event)
+                await SqlAudit(conn, self.webhooks).add(event)
         return True
 
     async def requeue(
@@ -310,4 +312,4 @@ class SqlDeliveryLedger:
 
     async def add_event(self, event: SecurityEvent) -> None:
         async with self._tx() as conn:
-            await SqlAudit(conn).add(event)
+            await SqlAudit(conn, self.webhooks).add(event)

@@ -103,6 +103,12 @@ challenges = Table(
     Column("action_payload", Text),
     Column("ip", String(64)),
     Column("user_agent", String(300)),
+    # A verification (purpose ``verify``, migration 0005): the API key that asked, the summary
+    # its SMS names, and the canonical details a check must present again, with their hash.
+    Column("api_key_id", String(40)),
+    Column("verification_summary", String(200)),
+    Column("details", Text),
+    Column("details_sha256", String(64)),
     Index(None, "account_id", "purpose", "status"),
 )
 
@@ -246,4 +252,73 @@ payment_methods = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("account_id", "fingerprint"),
     Index(None, "account_id"),
+)
+
+# -- the shop's applications: API keys, verifications, signing keys, event webhooks (0005) --
+
+# A key's secret is never stored: only its SHA-256 (see adapters/storage/api_keys.py).
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("scopes", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
+
+# Idempotency-Key per API key, hashed, with the hash of the body it came with (24 h).
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("api_key_id", String(40), primary_key=True),
+    Column("key_hash", String(64), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    # Null while the first request with the key is still creating its verification.
+    Column("verification_id", String(40)),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Token signing keys: the private key sealed (AES-GCM) under the secret key, so every node
+# signs alike; a retired key stays published until the tokens it signed have expired.
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("kid", String(40), primary_key=True),
+    Column("alg", String(10), nullable=False),
+    Column("private_sealed", LargeBinary, nullable=False),
+    Column("public_jwk", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("retired_at", UTCDateTime),
+)
+
+# Wrong codes in a row per number, for verifications to numbers no account owns (``to``).
+number_pauses = Table(
+    "number_pauses",
+    metadata,
+    Column("number_hash", String(64), primary_key=True),
+    Column("code_fail_streak", Integer, nullable=False, default=0),
+    Column("code_lockouts", Integer, nullable=False, default=0),
+    Column("code_locked_until", UTCDateTime),
+)
+
+# The event webhooks' outbox: one row per security event, written with the event; ``lane``
+# (the account, or "" for events of none) keeps deliveries in order per account.
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(40), nullable=False, unique=True),
+    Column("lane", String(40), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("lease_until", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime),
+    Column("last_error", String(300)),
+    Index(None, "status", "lane", "seq"),
 )

@@ -18,6 +18,7 @@ from otpgate.domain.challenges import (
     ConfirmPhone,
     Decoy,
     ForAccount,
+    ForNumber,
     Intent,
     Purpose,
     SignIn,
@@ -25,6 +26,7 @@ from otpgate.domain.challenges import (
     StepUp,
     Subject,
     Takeover,
+    Verification,
 )
 
 ADDRESS_FIELDS = tuple(AddressFields.__dataclass_fields__)
@@ -61,9 +63,15 @@ def challenge_columns(challenge: Challenge) -> dict[str, Any]:
         "action_summary": None,
         "action_hash": None,
         "action_payload": None,
+        "api_key_id": None,
+        "verification_summary": None,
+        "details": None,
+        "details_sha256": None,
     }
     if isinstance(subject, Decoy):
         values["subject"] = "decoy"
+    elif isinstance(subject, ForNumber):
+        values["subject"] = "number"
     elif isinstance(subject, Takeover):
         values["subject"] = "takeover"
         values["action_payload"] = canonical_json(
@@ -82,6 +90,13 @@ def challenge_columns(challenge: Challenge) -> dict[str, Any]:
             "action_hash": intent.action.hash,
             "action_payload": intent.action.payload,
         }
+    elif isinstance(intent, Verification):
+        values |= {
+            "api_key_id": intent.api_key_id,
+            "verification_summary": intent.summary,
+            "details": intent.details,
+            "details_sha256": intent.details_sha256,
+        }
     return values
 
 
@@ -89,6 +104,8 @@ def _subject(row: Mapping[Any, Any]) -> Subject:
     kind = row["subject"]
     if kind == "decoy":
         return Decoy()
+    if kind == "number":
+        return ForNumber()
     if kind == "takeover":
         # An ended takeover no longer holds the password hash (see ``scrubbed_payload``).
         data = json.loads(row["action_payload"]) if row["action_payload"] else {}
@@ -114,6 +131,13 @@ def _intent(row: Mapping[Any, Any]) -> Intent:
                 payload=row["action_payload"] or "{}",
                 hash=row["action_hash"] or "",
             ),
+        )
+    if purpose is Purpose.VERIFY:
+        return Verification(
+            api_key_id=row["api_key_id"] or "",
+            summary=row["verification_summary"] or "",
+            details=row["details"] or "{}",
+            details_sha256=row["details_sha256"] or "",
         )
     return ConfirmPhone()
 

@@ -9,24 +9,30 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from otpgate.adapters.storage.accounts import SqlAccounts
+from otpgate.adapters.storage.api_keys import SqlApiKeys, SqlIdempotencyKeys, SqlNumberPauses
 from otpgate.adapters.storage.audit import SqlAudit
 from otpgate.adapters.storage.challenges import SqlChallenges
 from otpgate.adapters.storage.messages import SqlMessages
 from otpgate.adapters.storage.sessions import SqlSessions
+from otpgate.adapters.storage.signing_keys import SqlSigningKeys
 from otpgate.adapters.storage.wallet import SqlWallet
 
 
 class SqlUnitOfWork:
     """Implements ``services.storage.UnitOfWork`` on one open transaction."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, webhooks: bool = False) -> None:
         self.conn = conn
         self.accounts = SqlAccounts(conn)
         self.challenges = SqlChallenges(conn)
         self.sessions = SqlSessions(conn)
         self.messages = SqlMessages(conn)
-        self.audit = SqlAudit(conn, buffered=True)
+        self.audit = SqlAudit(conn, webhooks, buffered=True)
         self.wallet = SqlWallet(conn)
+        self.api_keys = SqlApiKeys(conn)
+        self.idempotency = SqlIdempotencyKeys(conn)
+        self.number_pauses = SqlNumberPauses(conn)
+        self.signing_keys = SqlSigningKeys(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
@@ -46,27 +52,31 @@ class SqlUnitOfWork:
 
 
 class SqlStore:
-    def __init__(self, engine: AsyncEngine) -> None:
+    """``webhooks``: every audit event also goes to the event webhooks' outbox."""
+
+    def __init__(self, engine: AsyncEngine, *, webhooks: bool = False) -> None:
         self.engine = engine
+        self.webhooks = webhooks
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlUnitOfWork]:
         async with self.engine.begin() as conn:
-            uow = SqlUnitOfWork(conn)
+            uow = SqlUnitOfWork(conn, self.webhooks)
             yield uow
             await uow.audit.flush()
 
     @asynccontextmanager
     async def autocommit(self) -> AsyncIterator[SqlUnitOfWork]:
-        if self.engine.dialect.name != "postgresql":
+        if self.engine.dialect.name != "postgresql" or self.webhooks:
             # SQLite in process: a transaction costs no round trip, and BEGIN IMMEDIATE is
-            # what keeps its writers in line.
+            # what keeps its writers in line. With event webhooks an event is two rows (the
+            # trail and the webhooks' outbox) that must land together: a transaction.
             async with self.transaction() as uow:
                 yield uow
             return
         async with self.engine.connect() as conn:
             autocommitting = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            uow = SqlUnitOfWork(autocommitting)
+            uow = SqlUnitOfWork(autocommitting, self.webhooks)
             yield uow
             await uow.audit.flush()
 

@@ -42,6 +42,11 @@ EVENT_TEXT: dict[EventType, tuple[str, Tone]] = {
     EventType.CHANGE_APPLIED: ("Account changed", "good"),
     EventType.SESSION_REVOKED: ("Another browser signed out", "neutral"),
     EventType.DEVICE_FORGOTTEN: ("Trusted browser forgotten", "neutral"),
+    # Codes the shop's own applications asked for (the verification API).
+    EventType.VERIFICATION_CREATED: ("Code sent to confirm an action", "neutral"),
+    EventType.VERIFICATION_APPROVED: ("Action confirmed with a code", "good"),
+    EventType.VERIFICATION_FAILED: ("A code for an action was refused", "warning"),
+    EventType.VERIFICATION_CANCELED: ("Code for an action canceled", "neutral"),
 }
 # Events about a code that, for a step-up, say what happened to the change it was for.
 STEP_UP_ENDINGS: dict[EventType, tuple[str, Tone]] = {
@@ -89,6 +94,8 @@ def describe(event: SecurityEvent, summaries: dict[str, str] | None = None) -> A
             text = f"Mobile number changed to {details['phone']}"
         elif "signed_out" in details:
             text = "Password changed, other browsers signed out"
+    elif "verification_id" in details:
+        detail = details.get("summary") or None
     elif event.type is EventType.SESSION_REVOKED and "others" in details:
         text = "Signed out everywhere else"
     return Activity(text=text, detail=detail, tone=tone, at=event.created_at, ip=event.ip)
