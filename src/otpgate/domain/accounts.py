@@ -76,6 +76,10 @@ class EventType(StrEnum):
     CHANGE_APPLIED = "change.applied"
     SESSION_REVOKED = "session.revoked"
     DEVICE_FORGOTTEN = "device.forgotten"
+    FACTOR_ADDED = "factor.added"
+    FACTOR_CONFIRMED = "factor.confirmed"
+    FACTOR_REMOVED = "factor.removed"
+    PASSKEY_REFUSED = "passkey.refused"
 
 
 @dataclass(frozen=True, slots=True)

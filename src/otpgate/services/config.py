@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from otpgate.domain.passkeys import RelyingParty
 from otpgate.domain.policy import OtpPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class FactorConfig:
+    """Which factors the operator offers besides SMS (each a setting; see the README)."""
+
+    totp: bool = True
+    backup_codes: bool = True
+    # None: passkeys are off (BASE_URL's host is an IP address, or the operator said so).
+    passkeys: RelyingParty | None = None
+    # Whether codes may be read by a phone call (a voice provider is configured).
+    voice: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +34,7 @@ class ServiceConfig:
     default_region: str | None = None
     # Operators may tighten the step-up policy: every address edit, cosmetic or not.
     strict_address_edits: bool = False
+    factors: FactorConfig = field(default_factory=FactorConfig)
 
     @property
     def code_key(self) -> bytes:

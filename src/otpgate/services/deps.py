@@ -29,3 +29,5 @@ class Deps:
     # Seals queued message bodies for the durable queue; without one a body lives in memory
     # only (unit tests), and a message whose process dies is abandoned, not recovered.
     sealer: Sealer | None = None
+    # Seals enrolled factors' secrets (authenticator apps) under a key of their own.
+    factor_sealer: Sealer | None = None

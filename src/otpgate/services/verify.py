@@ -32,7 +32,7 @@ from otpgate.domain.errors import (
     NotFound,
     OtpgateError,
 )
-from otpgate.domain.factors import FactorType
+from otpgate.domain.factors import SENT_FACTORS
 from otpgate.domain.policy import after_code_failure, seconds_until
 from otpgate.services.approvals import ApprovalHandler, Verified, VerifyRequest
 from otpgate.services.audit import audit
@@ -65,7 +65,7 @@ class Verifier:
     async def verify(self, request: VerifyRequest) -> Verified:
         """Check an answer; on success approve what the challenge was for."""
         deps = self.deps
-        factor = self.factors[FactorType.SMS_CODE]
+        factor = self.factors[request.factor]
         answer = factor.parse(request.code)
         await deps.limiter.hit(VERIFY_IP, ip_key(request.ctx.ip))
         async with deps.store.transaction() as uow:
@@ -79,7 +79,8 @@ class Verifier:
         deps.metrics.incr("verifications", purpose=purpose, outcome="approved")
         # Conversion (sent vs confirmed, per country and prefix): pumping shows as sends
         # that never convert.
-        deps.metrics.incr("sms_verified", **conversion_labels(outcome.challenge.destination))
+        if request.factor in SENT_FACTORS:
+            deps.metrics.incr("sms_verified", **conversion_labels(outcome.challenge.destination))
         return outcome
 
     async def _settle(
@@ -131,7 +132,10 @@ class Verifier:
             return Refused(ChallengeUsed())
         if claimed.account_id is not None:
             await uow.accounts.set_code_lockout(claimed.account_id, 0, 0, None)
-        await self._event(uow, claimed, EventType.CODE_APPROVED, "ok", request)
+        # Which factor answered: what ``amr`` will report (otp, hwk, sms).
+        await self._event(
+            uow, claimed, EventType.CODE_APPROVED, "ok", request, factor=request.factor.value
+        )
         if isinstance(claimed.subject, Decoy):
             # The email was taken: the code was right, the account can't be made. Said only
             # now, to someone who holds the phone (see registration).

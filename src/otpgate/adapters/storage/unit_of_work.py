@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from otpgate.adapters.storage.accounts import SqlAccounts
 from otpgate.adapters.storage.audit import SqlAudit
 from otpgate.adapters.storage.challenges import SqlChallenges
+from otpgate.adapters.storage.factors import SqlFactors, SqlPasskeys
 from otpgate.adapters.storage.messages import SqlMessages
 from otpgate.adapters.storage.sessions import SqlSessions
 from otpgate.adapters.storage.wallet import SqlWallet
@@ -27,6 +28,8 @@ class SqlUnitOfWork:
         self.messages = SqlMessages(conn)
         self.audit = SqlAudit(conn)
         self.wallet = SqlWallet(conn)
+        self.factors = SqlFactors(conn)
+        self.passkeys = SqlPasskeys(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

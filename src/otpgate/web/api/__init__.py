@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from otpgate.web.api import accounts, challenges, devices, me, sessions, stepup
+from otpgate.web.api import accounts, challenges, devices, factors, me, sessions, stepup
 
 router = APIRouter(prefix="/api/v1")
-for module in (accounts, sessions, challenges, me, stepup, devices):
+for module in (accounts, sessions, challenges, me, stepup, devices, factors):
     router.include_router(module.router)
