@@ -137,7 +137,9 @@ async def test_s53_a_sign_count_that_goes_back_is_refused_and_shown(h: Harness) 
     account, token = await h.signed_in()
     key, _factor = await add_passkey(h, token, account["phone"])
     first = await sign_in_challenge(h)
-    assert (await answer(h, first["id"], key.get(await assertion_options(h, first["id"])))).status_code == 200
+    assert (
+        await answer(h, first["id"], key.get(await assertion_options(h, first["id"])))
+    ).status_code == 200
     challenge = await sign_in_challenge(h)
     options = await assertion_options(h, challenge["id"])
     cloned = await answer(h, challenge["id"], key.get(options, count=1))
@@ -190,7 +192,9 @@ async def test_another_session_can_not_ask_for_a_step_up_s_options(h: Harness) -
 async def test_passkeys_are_off_on_an_ip_address(make_harness: Any) -> None:
     h: Harness = await make_harness(base_url="http://127.0.0.1:8000")
     _account, token = await h.signed_in()
-    refused = await h.client.post("/api/v1/me/factors", json={"type": "passkey"}, headers=auth(token))
+    refused = await h.client.post(
+        "/api/v1/me/factors", json={"type": "passkey"}, headers=auth(token)
+    )
     assert refused.status_code == 422
     challenge = await sign_in_challenge(h)
     assert "passkey" not in challenge["factors_available"]

@@ -22,8 +22,14 @@ async def test_an_app_is_added_by_a_step_up_and_confirmed_by_its_first_code(h: H
     )
     assert requested.status_code == 202
     challenge = requested.json()["challenge"]
-    assert challenge["action"] == {"type": "add_factor", "summary": "Add the authenticator app “Pixel”"}
-    assert "code to add the authenticator app “Pixel”." in (await h.messages(account["phone"]))[-1]["body"]
+    assert challenge["action"] == {
+        "type": "add_factor",
+        "summary": "Add the authenticator app “Pixel”",
+    }
+    assert (
+        "code to add the authenticator app “Pixel”."
+        in (await h.messages(account["phone"]))[-1]["body"]
+    )
     result = (await h.approve(token, requested, account["phone"]))["result"]
     assert result["factor"]["type"] == "totp" and result["factor"]["status"] == "pending"
     secret = result["secret"]
@@ -51,8 +57,10 @@ async def test_an_app_is_added_by_a_step_up_and_confirmed_by_its_first_code(h: H
     assert confirmed.status_code == 200
     assert confirmed.json()["factor"]["status"] == "active"
     bodies = [m["body"] for m in await h.messages(account["phone"])]
-    assert "The authenticator app “Pixel” was added to your Shop account. If this wasn't you, " \
+    assert (
+        "The authenticator app “Pixel” was added to your Shop account. If this wasn't you, "
         "contact us right away." in bodies
+    )
 
 
 async def test_s52_a_code_from_the_app_signs_in_and_each_step_works_once(h: Harness) -> None:

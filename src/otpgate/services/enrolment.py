@@ -14,6 +14,7 @@ from otpgate.domain.actions import ActionType
 from otpgate.domain.challenges import Challenge
 from otpgate.domain.errors import Conflict, InvalidInput, NotFound
 from otpgate.domain.factors import (
+    ANSWERED_BY,
     MAX_PASSKEYS,
     STORED_KINDS,
     EnrolledFactor,
@@ -23,10 +24,11 @@ from otpgate.domain.factors import (
     clean_label,
 )
 from otpgate.domain.phones import mask
+from otpgate.domain.totp import provisioning_uri
 from otpgate.services.deps import Deps
 from otpgate.services.enrolment_actions import factor_event, named, notice
-from otpgate.services.factors.available import available, pending_usable
-from otpgate.services.factors.totp import parse_totp, use_code
+from otpgate.services.factors.available import available, offered, pending_usable
+from otpgate.services.factors.totp import factor_sealer, parse_totp, secret_context, use_code
 from otpgate.services.limits import VERIFY_IP, ip_key
 from otpgate.services.ports import RequestContext
 from otpgate.services.principal import Customer
@@ -44,14 +46,7 @@ class FactorService:
 
     def offers(self, kind: FactorKind) -> bool:
         """Whether the operator lets customers add ``kind``."""
-        factors = self.deps.config.factors
-        if kind is FactorKind.TOTP:
-            return factors.totp
-        if kind is FactorKind.BACKUP_CODES:
-            return factors.backup_codes
-        if kind is FactorKind.PASSKEY:
-            return factors.passkeys is not None
-        return False
+        return kind in STORED_KINDS and offered(self.deps.config.factors, ANSWERED_BY[kind])
 
     async def available(self, challenge: Challenge) -> tuple[FactorType, ...]:
         """The factors that may answer ``challenge`` now ("Try another way")."""
@@ -88,7 +83,7 @@ class FactorService:
             wanted = FactorKind(kind)
         except ValueError:
             wanted = None
-        if wanted is None or wanted not in STORED_KINDS or not self.offers(wanted):
+        if wanted is None or not self.offers(wanted):
             raise InvalidInput("type", "That kind of sign-in method can't be added here.")
         name = clean_label(label, wanted)
         async with self.deps.store.transaction() as uow:
@@ -116,6 +111,27 @@ class FactorService:
             raise NotFound("No such sign-in method in your account.")
         payload = {"factor_id": factor.id, "kind": factor.kind.value, "label": factor.label}
         return await self.stepup.request(customer, ActionType.REMOVE_FACTOR, payload, ctx)
+
+    async def pending_app(self, customer: Customer, factor_id: str) -> tuple[EnrolledFactor, str]:
+        """A pending authenticator app and its secret, to show while it is being set up (the
+        setup page); ``NotFound`` once it is active or too old."""
+        account = customer.account
+        now = self.deps.clock.now()
+        async with self.deps.store.transaction() as uow:
+            factor = await uow.factors.get(account.id, factor_id)
+            secret = await uow.factors.totp_secret(account.id, factor_id)
+        if factor is None or factor.kind is not FactorKind.TOTP or secret is None:
+            raise NotFound("No such authenticator app setup in your account.")
+        if not pending_usable(factor, now):
+            raise NotFound("This setup is over. Add the authenticator app again.")
+        opened = factor_sealer(self.deps).open(secret.sealed, secret_context(factor.id))
+        return factor, opened
+
+    def app_uri(self, customer: Customer, secret: str) -> str:
+        """The ``otpauth://`` URI an app scans for ``secret``."""
+        return provisioning_uri(
+            secret, account=customer.account.email, issuer=self.deps.config.brand
+        )
 
     async def confirm(
         self, customer: Customer, ctx: RequestContext, factor_id: str, code: str
