@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import shutil
-import subprocess
 from typing import Any
 
 import pyotp
 
-from tests.factors import add_factor, enrol_totp, factors_of, sign_in_challenge, totp_now
+from tests.factors import enrol_totp, factors_of, sign_in_challenge, totp_now
 from tests.harness import Harness, auth
 from tests.pages.steps import everything_stored
 
@@ -195,12 +194,12 @@ async def test_interop_with_oathtool(h: Harness) -> None:
     secret = (await enrol_totp(h, token, account["phone"]))["secret"]
     challenge = await sign_in_challenge(h)
     moment = int(h.clock.now().timestamp())
-    code = subprocess.run(
-        [oathtool, "--totp", "-b", "--now", f"@{moment}", secret],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    process = await asyncio.create_subprocess_exec(
+        oathtool, "--totp", "-b", "--now", f"@{moment}", secret, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await process.communicate()
+    assert process.returncode == 0
+    code = out.decode().strip()
     assert (await h.verify(challenge["id"], code, factor="totp")).status_code == 200
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pyotp
 
+from tests.factors import code_of_call
 from tests.harness import Harness
 from tests.pages.conftest import Visitor, alerts, token_in
 from tests.pages.steps import RELAXED, assert_redirect, code_page, heading
@@ -64,7 +65,9 @@ async def test_an_app_added_through_the_pages(h: Harness, visitor: Visitor) -> N
     setup = done.headers["location"]
     page = await visitor.get(setup)
     assert '<svg role="img" aria-label="QR code to scan with your authenticator app"' in page.text
-    secret = SECRET.search(page.text).group(1).replace(" ", "")  # type: ignore[union-attr]
+    found = SECRET.search(page.text)
+    assert found is not None
+    secret = found.group(1).replace(" ", "")
     assert page.headers["cache-control"] == "no-store"
     wrong = await visitor.post(setup, {"csrf_token": token_in(page.text), "code": "000000"})
     assert wrong.status_code == 422 and "That code is not right" in alerts(wrong.text)[0]
@@ -178,8 +181,6 @@ async def test_a_call_when_the_text_does_not_come(h: Harness, visitor: Visitor) 
     page = await visitor.get("/verify?with=voice_code")
     assert heading(page.text).startswith("Enter the code we read out on a call to +1 ••• ••• ••")
     assert "We're calling you now with a new code." in text_of(page.text)
-    from tests.factors import code_of_call
-
     (call,) = await h.calls(phone)
     done = await visitor.post(
         "/verify",

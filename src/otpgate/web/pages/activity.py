@@ -42,7 +42,19 @@ EVENT_TEXT: dict[EventType, tuple[str, Tone]] = {
     EventType.CHANGE_APPLIED: ("Account changed", "good"),
     EventType.SESSION_REVOKED: ("Another browser signed out", "neutral"),
     EventType.DEVICE_FORGOTTEN: ("Trusted browser forgotten", "neutral"),
+    EventType.FACTOR_ADDED: ("Sign-in method added", "good"),
+    EventType.FACTOR_CONFIRMED: ("Sign-in method set up", "good"),
+    EventType.FACTOR_REMOVED: ("Sign-in method removed", "warning"),
+    EventType.PASSKEY_REFUSED: ("A passkey was refused: it may have been copied", "warning"),
 }
+# Which factor answered, for "Code accepted" (the SMS wording stays the default).
+ANSWERED_TEXT = {
+    "voice_code": "Code from a phone call accepted",
+    "totp": "Authenticator app code accepted",
+    "passkey": "Passkey accepted",
+    "backup_code": "Backup code used",
+}
+FACTOR_WORDS = {"totp": "Authenticator app", "passkey": "Passkey", "backup_codes": "Backup codes"}
 # Events about a code that, for a step-up, say what happened to the change it was for.
 STEP_UP_ENDINGS: dict[EventType, tuple[str, Tone]] = {
     EventType.CHALLENGE_EXPIRED: ("Change expired unused, nothing changed", "neutral"),
@@ -91,6 +103,20 @@ def describe(event: SecurityEvent, summaries: dict[str, str] | None = None) -> A
             text = "Password changed, other browsers signed out"
     elif event.type is EventType.SESSION_REVOKED and "others" in details:
         text = "Signed out everywhere else"
+    elif event.type in (
+        EventType.FACTOR_ADDED,
+        EventType.FACTOR_CONFIRMED,
+        EventType.FACTOR_REMOVED,
+    ):
+        kind = str(details.get("factor_kind", ""))
+        label = details.get("label")
+        detail = FACTOR_WORDS.get(kind, kind)
+        if kind != "backup_codes" and isinstance(label, str):
+            detail = f"{detail} “{label}”"
+    if event.type is EventType.CODE_APPROVED and details.get("factor") in ANSWERED_TEXT:
+        text = ANSWERED_TEXT[str(details["factor"])]
+    elif event.type is EventType.CODE_SENT and details.get("channel") == "voice":
+        text = "Code read out by phone call"
     return Activity(text=text, detail=detail, tone=tone, at=event.created_at, ip=event.ip)
 
 
