@@ -111,6 +111,10 @@ class AddFactor:
             status=FactorStatus.PENDING,
             created_at=now,
         )
+        # Setups begun and never finished are forgotten once a new one starts.
+        for stale in await uow.factors.list(account_id):
+            if stale.pending_expired(now):
+                await uow.factors.delete(account_id, stale.id)
         if kind is FactorKind.TOTP:
             return await self._totp(uow, factor, ctx)
         if kind is FactorKind.BACKUP_CODES:
