@@ -51,12 +51,10 @@ async def test_s55_adding_and_removing_factors_are_notified_step_ups(h: Harness)
     assert codes_id not in [f["id"] for f in await factors_of(h, token)]
 
     notices = [m["body"] for m in await h.messages(phone) if "#" not in m["body"]]
-    assert (
-        notices.count(
-            "Backup codes were made for your Shop account. If this wasn't you, contact us right away."
-        )
-        == 1
+    made = (
+        "Backup codes were made for your Shop account. If this wasn't you, contact us right away."
     )
+    assert notices.count(made) == 1
     assert any(n.startswith("New backup codes were made for your Shop account.") for n in notices)
     assert any(
         n.startswith("Your backup codes were removed from your Shop account.") for n in notices
