@@ -48,24 +48,50 @@ class StreakOutcome:
     locked_until: datetime | None
 
 
+MAX_DOUBLINGS = 16
+
+
+def pause_seconds(policy: OtpPolicy, lockouts: int) -> int:
+    """How long the pause after ``lockouts`` earlier pauses lasts: 15 min, 30 min, 60 min...
+    up to the cap, never permanent (S14): an attacker who can trigger it can only delay the
+    owner, not lock them out for good."""
+    doubled: int = policy.code_lockout_base_seconds * 2 ** min(lockouts, MAX_DOUBLINGS)
+    return min(doubled, policy.code_lockout_max_seconds)
+
+
 def after_code_failure(
     policy: OtpPolicy, streak: int, lockouts: int, now: datetime
 ) -> StreakOutcome:
-    """Count one more wrong code; at the limit, pause codes for a doubling, capped time.
+    """Count one more wrong code; at the limit, pause codes for a doubling, capped time."""
+    return StreakRule.of(policy).after(streak, lockouts, now)
 
-    The pause grows 15 min, 30 min, 60 min... up to the cap, and never becomes permanent (S14):
-    an attacker who can trigger it can only delay the owner, not lock them out for good.
-    """
-    streak += 1
-    if streak < policy.code_failure_streak_limit:
-        return StreakOutcome(streak=streak, lockouts=lockouts, locked_until=None)
-    pause = min(
-        policy.code_lockout_base_seconds * (2 ** min(lockouts, 16)),
-        policy.code_lockout_max_seconds,
-    )
-    return StreakOutcome(
-        streak=0, lockouts=lockouts + 1, locked_until=now + timedelta(seconds=pause)
-    )
+
+@dataclass(frozen=True, slots=True)
+class StreakRule:
+    """The account pause as data, for storage that applies it in the same statement that
+    claims an attempt (so it holds exactly under concurrency, S43): every compared answer
+    counts toward ``limit`` until a right one resets the streak; at the limit the account's
+    codes pause for ``pauses[min(lockouts, MAX_DOUBLINGS)]`` seconds."""
+
+    limit: int
+    pauses: tuple[int, ...]
+
+    @classmethod
+    def of(cls, policy: OtpPolicy) -> StreakRule:
+        return cls(
+            limit=policy.code_failure_streak_limit,
+            pauses=tuple(pause_seconds(policy, n) for n in range(MAX_DOUBLINGS + 1)),
+        )
+
+    def after(self, streak: int, lockouts: int, now: datetime) -> StreakOutcome:
+        """One more compared answer on top of ``streak``."""
+        streak += 1
+        if streak < self.limit:
+            return StreakOutcome(streak=streak, lockouts=lockouts, locked_until=None)
+        pause = self.pauses[min(lockouts, MAX_DOUBLINGS)]
+        return StreakOutcome(
+            streak=0, lockouts=lockouts + 1, locked_until=now + timedelta(seconds=pause)
+        )
 
 
 def seconds_until(moment: datetime, now: datetime) -> int:

@@ -97,13 +97,15 @@ class SessionService:
         if not token or len(token) > 200:
             raise NotAuthenticated()
         deps = self.deps
-        async with deps.store.transaction() as uow:
+        # One read per request (autocommit: no BEGIN/COMMIT round trips), and a write only
+        # once a minute.
+        async with deps.store.autocommit() as uow:
             now = deps.clock.now()
-            session = await uow.sessions.session_by_token_hash(token_hash(token))
-            if session is None or not session.is_active(now, deps.config.session_idle_seconds):
+            found = await uow.sessions.customer_by_token_hash(token_hash(token))
+            if found is None:
                 raise NotAuthenticated()
-            account = await uow.accounts.get(session.account_id)
-            if account is None:
+            session, account = found
+            if not session.is_active(now, deps.config.session_idle_seconds):
                 raise NotAuthenticated()
             if now - session.last_seen_at >= TOUCH_EVERY:
                 await uow.sessions.touch_session(session.id, now)

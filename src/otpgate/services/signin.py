@@ -137,7 +137,7 @@ class SignInService:
             address = normalize_email(email)
         except InvalidInput:
             return None
-        async with self.deps.store.transaction() as uow:
+        async with self.deps.store.autocommit() as uow:
             return await uow.accounts.get_by_email(address)
 
     async def _send(self, account: Account, intent: Intent, ctx: RequestContext) -> Challenge:

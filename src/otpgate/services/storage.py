@@ -23,6 +23,7 @@ from otpgate.domain.addresses import Address, AddressFields
 from otpgate.domain.cards import PaymentMethod
 from otpgate.domain.challenges import Challenge, Purpose, Status
 from otpgate.domain.factors import EnrolledFactor, FactorKind
+from otpgate.domain.policy import StreakRule
 from otpgate.services.ports import RequestContext
 
 
@@ -63,22 +64,32 @@ class MessageRecord:
     body_sealed: bytes | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What ``claim_attempt`` did: ``challenge`` when an attempt was spent (else None);
+    ``paused_until`` when nothing was claimed because the account's codes are paused;
+    ``pause_started`` when this very attempt reached the streak limit and paused them."""
+
+    challenge: Challenge | None
+    paused_until: datetime | None = None
+    pause_started: datetime | None = None
+
+
 class Accounts(Protocol):
     async def get(self, account_id: str) -> Account | None: ...
     async def get_by_email(self, email: str) -> Account | None: ...
-    async def insert(self, account: Account) -> None: ...
+    async def insert(self, account: Account) -> None:
+        """Store a new account; an email another account has raises ``Conflict``."""
+        ...
 
     async def update(self, account_id: str, changes: AccountChanges) -> None:
         """Set profile columns; an email another account has raises ``Conflict``."""
         ...
 
-    async def add_code_failure(self, account_id: str) -> tuple[int, int]:
-        """One more wrong code in a row: the new streak and the lockouts so far."""
+    async def reset_streak(self, account_id: str) -> None:
+        """A right answer: the account's wrong-answer streak, its pause count and any pause
+        are cleared (the streak itself is counted by ``Challenges.claim_attempt``)."""
         ...
-
-    async def set_code_lockout(
-        self, account_id: str, streak: int, lockouts: int, locked_until: datetime | None
-    ) -> None: ...
 
 
 class Challenges(Protocol):
@@ -88,9 +99,15 @@ class Challenges(Protocol):
         """The challenge with the status of its newest message (``delivery_status``)."""
         ...
 
-    async def claim_attempt(self, challenge_id: str, now: datetime) -> Challenge | None:
-        """Spend one attempt atomically, before any comparison; None when none is left (or
-        the challenge is no longer pending, or expired)."""
+    async def claim_attempt(
+        self, challenge_id: str, now: datetime, *, session_id: str | None, streak: StreakRule
+    ) -> Claim:
+        """Spend one attempt before any comparison, atomically with the account's pause: the
+        challenge must be pending, unexpired, with attempts left, and (a step-up) asked for by
+        ``session_id``; its account's codes must not be paused. The claimed answer counts
+        toward the account's streak at once (a right answer resets it), so under any
+        concurrency at most ``streak.limit`` answers are compared per pause (S12, S43).
+        Nothing is claimed, and nothing counted, when any condition fails."""
         ...
 
     async def approve(self, challenge_id: str, now: datetime) -> bool:
@@ -129,6 +146,12 @@ class Sessions(Protocol):
         self, session: Session, token_hash: str, device_id: str | None
     ) -> None: ...
     async def session_by_token_hash(self, token_hash: str) -> Session | None: ...
+
+    async def customer_by_token_hash(self, token_hash: str) -> tuple[Session, Account] | None:
+        """The session behind a token with its account, in one read (every signed-in
+        request starts with it)."""
+        ...
+
     async def touch_session(self, session_id: str, now: datetime) -> None: ...
     async def revoke_session(self, session_id: str, now: datetime) -> bool: ...
 
@@ -190,7 +213,8 @@ class Wallet(Protocol):
         is_default: bool,
         now: datetime,
     ) -> bool:
-        """Apply ``fields`` if the address is still at ``version``; False when it moved on."""
+        """Apply ``fields`` if the address is still at ``version``; False when it moved on
+        (and then nothing changes: the default stays where it was)."""
         ...
 
     async def delete_address(self, account_id: str, address_id: str, version: int) -> bool: ...
@@ -203,7 +227,11 @@ class Wallet(Protocol):
 
     async def update_card(
         self, account_id: str, card_id: str, version: int, changes: CardChanges, now: datetime
-    ) -> bool: ...
+    ) -> bool:
+        """Apply ``changes`` if the card is still at ``version``; False (and no change) when
+        it moved on."""
+        ...
+
     async def delete_card(self, account_id: str, card_id: str, version: int) -> bool: ...
 
 
@@ -347,6 +375,12 @@ class UnitOfWork(Protocol):
 class Store(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
         """Open a unit of work: committed when the block ends, rolled back if it raises."""
+        ...
+
+    def autocommit(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A unit of work whose statements each commit on their own (no BEGIN, no COMMIT:
+        two round trips fewer on PostgreSQL). Only for work where every statement stands
+        alone: a read, one conditional update, a batch of audit events."""
         ...
 
     async def ping(self) -> bool:

@@ -1,21 +1,23 @@
 """Checking an answer to a challenge, and approving what the challenge was for.
 
-Kratos' order: the attempt is counted *before* the comparison, in one atomic
-``UPDATE ... WHERE status = 'pending' AND attempts < max_attempts``; the comparison is constant
-time against an HMAC; and the approval is a second conditional update, so of any number of
-concurrent checks of the right code exactly one wins (S3). What approving does is the
-purpose's ``ApprovalHandler``, run in the approving transaction inside a savepoint.
+Kratos' order, made atomic with the account pause: one statement claims the attempt *before*
+any comparison (pending, unexpired, attempts left, the right session, the account not paused)
+and counts it toward the account's streak; it commits on its own, so the spent attempt
+survives whatever follows. Then the answer is compared in constant time. A wrong one is
+recorded (events; the challenge ends ``failed`` after its last attempt); a right one is
+approved in one transaction: the streak reset, the conditional approval (of any number of
+concurrent right answers exactly one wins, S3) and what the purpose's ``ApprovalHandler``
+applies. If the handler refuses (its target is gone), that transaction rolls back whole and a
+second one ends the challenge ``canceled``: nothing of the change stays, the code is spent.
 
-Every check ends in one of two values, ``Verified`` or ``Refused``, returned out of the
-transaction. A refusal is raised only after the transaction has committed: the attempt it
-spent, the failure streak it grew and the events it wrote must survive the refusal (raising
-inside the block would roll them back and hand a brute-forcer free guesses).
+Every check ends in ``Verified`` or ``Refused``; a refusal is raised only after what it
+recorded has committed (raising inside a transaction would roll back the evidence).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from otpgate.domain.accounts import EventType
@@ -32,16 +34,17 @@ from otpgate.domain.errors import (
     NotFound,
     OtpgateError,
 )
-from otpgate.domain.factors import SENT_FACTORS
-from otpgate.domain.policy import after_code_failure, seconds_until
+from otpgate.domain.factors import SENT_FACTORS, FactorType
+from otpgate.domain.policy import StreakRule, seconds_until
 from otpgate.services.approvals import ApprovalHandler, Verified, VerifyRequest
 from otpgate.services.audit import audit
 from otpgate.services.challenges import ensure_owner
 from otpgate.services.deps import Deps
 from otpgate.services.factors import Factor, Factors
+from otpgate.services.factors.available import ensure_answerable
 from otpgate.services.limits import VERIFY_IP, ip_key
 from otpgate.services.pumping import conversion_labels
-from otpgate.services.storage import UnitOfWork
+from otpgate.services.storage import Claim, UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,7 @@ class Verifier:
         self.deps = deps
         self.factors = factors
         self.approvals = approvals
+        self.streak = StreakRule.of(deps.config.policy)
 
     async def verify(self, request: VerifyRequest) -> Verified:
         """Check an answer; on success approve what the challenge was for."""
@@ -68,9 +72,10 @@ class Verifier:
         factor = self.factors[request.factor]
         answer = factor.parse(request.code)
         await deps.limiter.hit(VERIFY_IP, ip_key(request.ctx.ip))
-        async with deps.store.transaction() as uow:
-            outcome = await self._settle(uow, factor, answer, request)
-        # Committed: only now may a refusal leave (see the module docstring).
+        if request.factor is not FactorType.SMS_CODE:
+            # Said before an attempt is spent: whether this challenge takes that factor at all.
+            await ensure_answerable(deps, request.challenge_id, request.session_id, request.factor)
+        outcome = await self._settle(factor, answer, request)
         if isinstance(outcome, Refused):
             raise outcome.error
         for message in outcome.approval.messages:
@@ -83,90 +88,65 @@ class Verifier:
             deps.metrics.incr("sms_verified", **conversion_labels(outcome.challenge.destination))
         return outcome
 
-    async def _settle(
-        self, uow: UnitOfWork, factor: Factor, answer: str, request: VerifyRequest
-    ) -> Outcome:
-        now = self.deps.clock.now()
+    async def _settle(self, factor: Factor, answer: str, request: VerifyRequest) -> Outcome:
+        store, now = self.deps.store, self.deps.clock.now()
+        async with store.autocommit() as uow:
+            claim = await uow.challenges.claim_attempt(
+                request.challenge_id, now, session_id=request.session_id, streak=self.streak
+            )
+            claimed = claim.challenge
+            if claimed is None:
+                return await self._unclaimed(uow, claim, now, request)
+            if not await factor.check(uow, claimed, answer):
+                return await self._wrong(uow, claimed, claim.pause_started, now, request)
+        return await self._approve(claimed, now, request)
+
+    async def _unclaimed(
+        self, uow: UnitOfWork, claim: Claim, now: datetime, request: VerifyRequest
+    ) -> Refused:
+        """Nothing was claimed: say why (and record an expiry nobody had noticed)."""
         challenge = await uow.challenges.get(request.challenge_id)
         if challenge is None:
             raise ChallengeNotFound()
         ensure_owner(challenge, request.session_id)
-        if challenge.status is Status.PENDING and now >= challenge.expires_at:
-            await uow.challenges.end(challenge.id, Status.EXPIRED, now)
+        overdue = challenge.status is Status.PENDING and now >= challenge.expires_at
+        if overdue and await uow.challenges.end(challenge.id, Status.EXPIRED, now):
             await self._event(uow, challenge, EventType.CHALLENGE_EXPIRED, "expired", request)
             self._count(challenge, "expired")
         if (closed := _closed(challenge, now)) is not None:
             return Refused(closed)
-        if (paused := await self._paused(uow, challenge, now)) is not None:
-            return Refused(paused)
-        claimed = await uow.challenges.claim_attempt(challenge.id, now)
-        if claimed is None:
-            # Another request got there first (approved, failed or used up the last attempt).
-            current = await uow.challenges.get(challenge.id)
-            assert current is not None
-            return Refused(_closed(current, now) or ChallengeFailed())
-        if await factor.check(uow, claimed, answer):
-            return await self._approve(uow, claimed, now, request)
-        return await self._wrong(uow, claimed, now, request)
-
-    async def _paused(
-        self, uow: UnitOfWork, challenge: Challenge, now: datetime
-    ) -> CodeLockout | None:
-        # Every code the account owns pauses together: a stolen session guessing step-up codes
-        # is stopped exactly like someone guessing sign-in codes (S12).
-        if challenge.account_id is None:
-            return None
-        account = await uow.accounts.get(challenge.account_id)
-        if account and account.code_locked_until and account.code_locked_until > now:
-            wait = seconds_until(account.code_locked_until, now)
-            return CodeLockout(
-                wait,
-                f"Too many wrong codes. Try again in {duration_text(wait, at_least_minutes=True)}.",
-            )
-        return None
-
-    async def _approve(
-        self, uow: UnitOfWork, claimed: Challenge, now: datetime, request: VerifyRequest
-    ) -> Outcome:
-        if not await uow.challenges.approve(claimed.id, now):
-            return Refused(ChallengeUsed())
-        if claimed.account_id is not None:
-            await uow.accounts.set_code_lockout(claimed.account_id, 0, 0, None)
-        # Which factor answered: what ``amr`` will report (otp, hwk, sms).
-        await self._event(
-            uow, claimed, EventType.CODE_APPROVED, "ok", request, factor=request.factor.value
-        )
-        if isinstance(claimed.subject, Decoy):
-            # The email was taken: the code was right, the account can't be made. Said only
-            # now, to someone who holds the phone (see registration).
-            return Refused(EmailUnavailable())
-        try:
-            # A savepoint: if the approved change can't be applied any more (its target was
-            # deleted, the email got taken) nothing of it stays, but the spent code and the
-            # refusal are kept.
-            async with uow.savepoint():
-                approval = await self.approvals[claimed.purpose].approve(uow, claimed, now, request)
-        except (Conflict, NotFound) as refused:
-            # Approved a moment ago, inside this transaction: the change it was for is gone,
-            # so the challenge ends as canceled, and its code is spent.
-            await uow.challenges.end(claimed.id, Status.CANCELED, now, Status.APPROVED)
-            await self._event(uow, claimed, EventType.STEP_UP_REFUSED, refused.code, request)
-            return Refused(refused)
-        approved = await uow.challenges.get(claimed.id)
-        assert approved is not None
-        return Verified(challenge=approved, approval=approval)
+        if claim.paused_until is not None:
+            # Every code the account owns pauses together: a stolen session guessing step-up
+            # codes is stopped exactly like someone guessing sign-in codes (S12).
+            wait = seconds_until(claim.paused_until, now)
+            when = duration_text(wait, at_least_minutes=True)
+            return Refused(CodeLockout(wait, f"Too many wrong codes. Try again in {when}."))
+        # Another request got there first (approved, failed or used up the last attempt).
+        return Refused(ChallengeFailed())
 
     async def _wrong(
-        self, uow: UnitOfWork, claimed: Challenge, now: datetime, request: VerifyRequest
+        self,
+        uow: UnitOfWork,
+        claimed: Challenge,
+        pause_started: datetime | None,
+        now: datetime,
+        request: VerifyRequest,
     ) -> Refused:
-        # The counted attempt stays counted whatever happens next.
+        # The counted attempt (and its count toward the streak) stays whatever happens next.
         remaining = claimed.attempts_remaining
         await self._event(
             uow, claimed, EventType.CODE_FAILED, "wrong_code", request, remaining=remaining
         )
         self._count(claimed, "wrong_code")
-        if claimed.account_id is not None:
-            await self._count_account_failure(uow, claimed, claimed.account_id, now, request)
+        if pause_started is not None:
+            await self._event(
+                uow,
+                claimed,
+                EventType.LOCKOUT_CODES,
+                "locked",
+                request,
+                until=pause_started.isoformat(),
+            )
         if remaining <= 0:
             await uow.challenges.end(claimed.id, Status.FAILED, now)
             await self._event(uow, claimed, EventType.CHALLENGE_FAILED, "failed", request)
@@ -174,28 +154,40 @@ class Verifier:
             return Refused(ChallengeFailed())
         return Refused(InvalidCode(remaining))
 
-    async def _count_account_failure(
-        self,
-        uow: UnitOfWork,
-        challenge: Challenge,
-        account_id: str,
-        now: datetime,
-        request: VerifyRequest,
-    ) -> None:
-        streak, lockouts = await uow.accounts.add_code_failure(account_id)
-        outcome = after_code_failure(self.deps.config.policy, streak - 1, lockouts, now)
-        if outcome.locked_until is not None:
-            await uow.accounts.set_code_lockout(
-                account_id, outcome.streak, outcome.lockouts, outcome.locked_until
-            )
-            await self._event(
-                uow,
-                challenge,
-                EventType.LOCKOUT_CODES,
-                "locked",
-                request,
-                until=outcome.locked_until.isoformat(),
-            )
+    async def _approve(self, claimed: Challenge, now: datetime, request: VerifyRequest) -> Outcome:
+        store, factor = self.deps.store, request.factor.value
+        try:
+            async with store.transaction() as uow:
+                # The account row before the challenge row: the order every claim locks in.
+                if claimed.account_id is not None:
+                    await uow.accounts.reset_streak(claimed.account_id)
+                if not await uow.challenges.approve(claimed.id, now):
+                    return Refused(ChallengeUsed())
+                # Which factor answered: what ``amr`` will report (otp, hwk, sms).
+                await self._event(
+                    uow, claimed, EventType.CODE_APPROVED, "ok", request, factor=factor
+                )
+                if isinstance(claimed.subject, Decoy):
+                    # The email was taken: the code was right, the account can't be made.
+                    # Said only now, to someone who holds the phone (see registration).
+                    return Refused(EmailUnavailable())
+                approved = replace(claimed, status=Status.APPROVED)
+                approval = await self.approvals[claimed.purpose].approve(
+                    uow, approved, now, request
+                )
+        except (Conflict, NotFound) as refused:
+            # The change the code was for can't be applied any more (its target was deleted,
+            # the email got taken): all of it rolled back. The code is spent all the same.
+            async with store.transaction() as uow:
+                if claimed.account_id is not None:
+                    await uow.accounts.reset_streak(claimed.account_id)
+                await uow.challenges.end(claimed.id, Status.CANCELED, now)
+                await self._event(
+                    uow, claimed, EventType.CODE_APPROVED, "ok", request, factor=factor
+                )
+                await self._event(uow, claimed, EventType.STEP_UP_REFUSED, refused.code, request)
+            return Refused(refused)
+        return Verified(challenge=approved, approval=approval)
 
     def _count(self, challenge: Challenge, outcome: str) -> None:
         self.deps.metrics.incr("verifications", purpose=challenge.purpose.value, outcome=outcome)

@@ -12,21 +12,32 @@ from otpgate.services.ports import RequestContext
 from otpgate.services.principal import Customer
 from otpgate.web.security import bearer_token, client_ip
 
+# The dependencies are ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in
+# its thread pool, a thread hop per dependency per request.
 
-def get_runtime(request: Request) -> Runtime:
+
+def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
 def get_services(request: Request) -> Services:
-    return get_runtime(request).services
+    return runtime_of(request).services
 
 
-def get_context(request: Request) -> RequestContext:
+def context_of(request: Request) -> RequestContext:
     peer = request.client.host if request.client else None
     proxies = request.app.state.trusted_proxies
     ip = client_ip(peer, request.headers.get("x-forwarded-for"), proxies)
     return RequestContext(ip=ip, user_agent=request.headers.get("user-agent", "")[:300])
+
+
+async def get_runtime(request: Request) -> Runtime:
+    return runtime_of(request)
+
+
+async def get_context(request: Request) -> RequestContext:
+    return context_of(request)
 
 
 async def get_auth(request: Request) -> Customer:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -25,19 +23,23 @@ class SqlAccounts(Repository):
         return rows.account(row) if row else None
 
     async def insert(self, account: Account) -> None:
-        await self.conn.execute(
-            insert(accounts).values(
-                id=account.id,
-                name=account.name,
-                email=account.email,
-                phone=account.phone,
-                password_hash=account.password_hash,
-                phone_verified=account.phone_verified,
-                created_at=account.created_at,
-                code_fail_streak=0,
-                code_lockouts=0,
+        """Store a new account; a taken email becomes ``Conflict`` (as in ``update``)."""
+        try:
+            await self.conn.execute(
+                insert(accounts).values(
+                    id=account.id,
+                    name=account.name,
+                    email=account.email,
+                    phone=account.phone,
+                    password_hash=account.password_hash,
+                    phone_verified=account.phone_verified,
+                    created_at=account.created_at,
+                    code_fail_streak=0,
+                    code_lockouts=0,
+                )
             )
-        )
+        except IntegrityError as exc:
+            raise Conflict("That email address can't be used.") from exc
 
     async def update(self, account_id: str, changes: AccountChanges) -> None:
         """Set profile columns; a taken email becomes ``Conflict`` (the unique index decides)."""
@@ -48,22 +50,9 @@ class SqlAccounts(Repository):
         except IntegrityError as exc:
             raise Conflict("That email address can't be used.") from exc
 
-    async def add_code_failure(self, account_id: str) -> tuple[int, int]:
-        row = await self._one(
-            update(accounts)
-            .where(accounts.c.id == account_id)
-            .values(code_fail_streak=accounts.c.code_fail_streak + 1)
-            .returning(accounts.c.code_fail_streak, accounts.c.code_lockouts)
-        )
-        if row is None:
-            return 0, 0
-        return int(row["code_fail_streak"]), int(row["code_lockouts"])
-
-    async def set_code_lockout(
-        self, account_id: str, streak: int, lockouts: int, locked_until: datetime | None
-    ) -> None:
+    async def reset_streak(self, account_id: str) -> None:
         await self.conn.execute(
             update(accounts)
             .where(accounts.c.id == account_id)
-            .values(code_fail_streak=streak, code_lockouts=lockouts, code_locked_until=locked_until)
+            .values(code_fail_streak=0, code_lockouts=0, code_locked_until=None)
         )

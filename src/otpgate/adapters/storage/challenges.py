@@ -10,9 +10,12 @@ from sqlalchemy import insert, select, update
 
 from otpgate.adapters.storage import rows
 from otpgate.adapters.storage.base import Repository
+from otpgate.adapters.storage.claims import claim_in_steps, claim_on_postgres
 from otpgate.adapters.storage.models import challenges, messages
 from otpgate.domain.challenges import Challenge, Purpose, Status
+from otpgate.domain.policy import StreakRule
 from otpgate.services.ports import RequestContext
+from otpgate.services.storage import Claim
 
 _PENDING = Status.PENDING.value
 
@@ -57,21 +60,14 @@ class SqlChallenges(Repository):
         )
         return rows.challenge(row) if row else None
 
-    async def claim_attempt(self, challenge_id: str, now: datetime) -> Challenge | None:
+    async def claim_attempt(
+        self, challenge_id: str, now: datetime, *, session_id: str | None, streak: StreakRule
+    ) -> Claim:
         # Counting the attempt before the comparison, atomically: no request can compare a
-        # code without first spending one of the challenge's attempts (kratos' order).
-        row = await self._one(
-            update(challenges)
-            .where(
-                challenges.c.id == challenge_id,
-                challenges.c.status == _PENDING,
-                challenges.c.attempts < challenges.c.max_attempts,
-                challenges.c.expires_at > now,
-            )
-            .values(attempts=challenges.c.attempts + 1)
-            .returning(*challenges.c)
-        )
-        return rows.challenge(row) if row else None
+        # code without first spending one of the challenge's attempts (kratos' order), and
+        # none can skip the account's pause (see claims.py).
+        claim = claim_on_postgres if self.conn.dialect.name == "postgresql" else claim_in_steps
+        return await claim(self.conn, challenge_id, now, session_id, streak)
 
     async def approve(self, challenge_id: str, now: datetime) -> bool:
         return await self.end(challenge_id, Status.APPROVED, now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
@@ -14,13 +14,25 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Asy
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _sqlite_tuning(engine)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        # No pre-ping: it costs three round trips on every checkout. A connection the server
+        # closed (a restart, a failover) is noticed locally instead (``_checkout``), and
+        # recycling bounds how long any one connection lives.
         pool_recycle=1800,
     )
+    event.listen(engine.sync_engine, "checkout", _checkout)
+    return engine
+
+
+def _checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Refuse a pooled connection whose socket the server already closed: asyncpg knows it
+    without a round trip, and the pool then retries with a fresh connection."""
+    driver = getattr(dbapi_connection, "driver_connection", None)
+    if driver is not None and driver.is_closed():
+        raise exc.DisconnectionError("the server closed this connection")
 
 
 def _sqlite_tuning(engine: AsyncEngine) -> None:

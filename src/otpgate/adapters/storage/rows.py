@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import case, null, or_
-from sqlalchemy.engine import RowMapping
 
 from otpgate.adapters.storage.models import challenges
 from otpgate.domain.accounts import Account, Device, EventType, SecurityEvent, Session
@@ -30,7 +30,7 @@ from otpgate.domain.challenges import (
 ADDRESS_FIELDS = tuple(AddressFields.__dataclass_fields__)
 
 
-def account(row: RowMapping) -> Account:
+def account(row: Mapping[Any, Any]) -> Account:
     return Account(
         id=row["id"],
         name=row["name"],
@@ -85,7 +85,7 @@ def challenge_columns(challenge: Challenge) -> dict[str, Any]:
     return values
 
 
-def _subject(row: RowMapping) -> Subject:
+def _subject(row: Mapping[Any, Any]) -> Subject:
     kind = row["subject"]
     if kind == "decoy":
         return Decoy()
@@ -101,7 +101,7 @@ def _subject(row: RowMapping) -> Subject:
     return ForAccount(row["account_id"])
 
 
-def _intent(row: RowMapping) -> Intent:
+def _intent(row: Mapping[Any, Any]) -> Intent:
     purpose = Purpose(row["purpose"])
     if purpose is Purpose.SIGN_IN:
         return SignIn(remember_device=bool(row["remember_device"]))
@@ -118,7 +118,7 @@ def _intent(row: RowMapping) -> Intent:
     return ConfirmPhone()
 
 
-def challenge(row: RowMapping) -> Challenge:
+def challenge(row: Mapping[Any, Any]) -> Challenge:
     return Challenge(
         id=row["id"],
         subject=_subject(row),
@@ -155,7 +155,7 @@ def scrubbed_payload() -> Any:
 # -- sessions, devices, events -----------------------------------------------------------------
 
 
-def session(row: RowMapping) -> Session:
+def session(row: Mapping[Any, Any]) -> Session:
     return Session(
         id=row["id"],
         account_id=row["account_id"],
@@ -168,7 +168,7 @@ def session(row: RowMapping) -> Session:
     )
 
 
-def device(row: RowMapping) -> Device:
+def device(row: Mapping[Any, Any]) -> Device:
     return Device(
         id=row["id"],
         account_id=row["account_id"],
@@ -180,7 +180,7 @@ def device(row: RowMapping) -> Device:
     )
 
 
-def event(row: RowMapping) -> SecurityEvent:
+def event(row: Mapping[Any, Any]) -> SecurityEvent:
     return SecurityEvent(
         id=row["id"],
         type=EventType(row["type"]),
@@ -208,7 +208,7 @@ def event_columns(event: SecurityEvent) -> dict[str, Any]:
 # -- the wallet ----------------------------------------------------------------------------------
 
 
-def address(row: RowMapping) -> Address:
+def address(row: Mapping[Any, Any]) -> Address:
     return Address(
         id=row["id"],
         account_id=row["account_id"],
@@ -218,7 +218,7 @@ def address(row: RowMapping) -> Address:
     )
 
 
-def card(row: RowMapping) -> PaymentMethod:
+def card(row: Mapping[Any, Any]) -> PaymentMethod:
     return PaymentMethod(
         id=row["id"],
         account_id=row["account_id"],

@@ -9,10 +9,12 @@ from sqlalchemy import insert, select, update
 
 from otpgate.adapters.storage import rows
 from otpgate.adapters.storage.base import Repository
-from otpgate.adapters.storage.models import devices, sessions
-from otpgate.domain.accounts import Device, Session
+from otpgate.adapters.storage.models import accounts, devices, sessions
+from otpgate.domain.accounts import Account, Device, Session
 
 LISTED = 100  # a list page never holds more than this
+ACCOUNT_NAMES = tuple(column.name for column in accounts.c)
+ACCOUNT_COLUMNS = tuple(column.label(f"acct_{column.name}") for column in accounts.c)
 
 
 class SqlSessions(Repository):
@@ -38,6 +40,18 @@ class SqlSessions(Repository):
     async def session_by_token_hash(self, token_hash: str) -> Session | None:
         row = await self._one(select(sessions).where(sessions.c.token_hash == token_hash))
         return rows.session(row) if row else None
+
+    async def customer_by_token_hash(self, token_hash: str) -> tuple[Session, Account] | None:
+        result = await self.conn.execute(
+            select(sessions, *ACCOUNT_COLUMNS)
+            .join(accounts, accounts.c.id == sessions.c.account_id)
+            .where(sessions.c.token_hash == token_hash)
+        )
+        row = result.mappings().first()
+        if row is None:
+            return None
+        account = rows.account({name: row[f"acct_{name}"] for name in ACCOUNT_NAMES})
+        return rows.session(row), account
 
     async def touch_session(self, session_id: str, now: datetime) -> None:
         await self.conn.execute(

@@ -26,18 +26,22 @@ class SqlUnitOfWork:
         self.challenges = SqlChallenges(conn)
         self.sessions = SqlSessions(conn)
         self.messages = SqlMessages(conn)
-        self.audit = SqlAudit(conn)
+        self.audit = SqlAudit(conn, buffered=True)
         self.wallet = SqlWallet(conn)
         self.factors = SqlFactors(conn)
         self.passkeys = SqlPasskeys(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
-        """A nested transaction: what runs inside is undone alone if it raises."""
+        """A nested transaction: what runs inside is undone alone if it raises (the audit
+        events it added included)."""
+        await self.audit.flush()
         nested = await self.conn.begin_nested()
         try:
             yield
+            await self.audit.flush()
         except BaseException:
+            self.audit.pending.clear()
             await nested.rollback()
             raise
         else:
@@ -51,7 +55,23 @@ class SqlStore:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlUnitOfWork]:
         async with self.engine.begin() as conn:
-            yield SqlUnitOfWork(conn)
+            uow = SqlUnitOfWork(conn)
+            yield uow
+            await uow.audit.flush()
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[SqlUnitOfWork]:
+        if self.engine.dialect.name != "postgresql":
+            # SQLite in process: a transaction costs no round trip, and BEGIN IMMEDIATE is
+            # what keeps its writers in line.
+            async with self.transaction() as uow:
+                yield uow
+            return
+        async with self.engine.connect() as conn:
+            autocommitting = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            uow = SqlUnitOfWork(autocommitting)
+            yield uow
+            await uow.audit.flush()
 
     async def ping(self) -> bool:
         try:

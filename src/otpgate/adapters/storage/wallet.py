@@ -72,15 +72,17 @@ class SqlWallet(Repository):
         is_default: bool,
         now: datetime,
     ) -> bool:
-        if is_default:
-            await self._clear_default(addresses, account_id, keep=address_id)
-        return await self._versioned_update(
+        applied = await self._versioned_update(
             addresses,
             account_id,
             address_id,
             version,
             {"is_default": is_default, "updated_at": now, **fields.as_dict()},
         )
+        # Only an update that applied moves the default: a stale one changes nothing.
+        if applied and is_default:
+            await self._clear_default(addresses, account_id, keep=address_id)
+        return applied
 
     async def delete_address(self, account_id: str, address_id: str, version: int) -> bool:
         return await self._versioned_delete(addresses, account_id, address_id, version)
@@ -104,8 +106,6 @@ class SqlWallet(Repository):
         return rows.card(row) if row else None
 
     async def insert_card(self, card: PaymentMethod, now: datetime) -> None:
-        if card.is_default:
-            await self._clear_default(payment_methods, card.account_id)
         try:
             await self.conn.execute(
                 insert(payment_methods).values(
@@ -126,15 +126,19 @@ class SqlWallet(Repository):
             )
         except IntegrityError as exc:
             raise Conflict("This card is already in your account.") from exc
+        # After the insert: a refused card takes the default from no other.
+        if card.is_default:
+            await self._clear_default(payment_methods, card.account_id, keep=card.id)
 
     async def update_card(
         self, account_id: str, card_id: str, version: int, changes: CardChanges, now: datetime
     ) -> bool:
-        if changes.get("is_default"):
-            await self._clear_default(payment_methods, account_id, keep=card_id)
-        return await self._versioned_update(
+        applied = await self._versioned_update(
             payment_methods, account_id, card_id, version, {"updated_at": now, **changes}
         )
+        if applied and changes.get("is_default"):
+            await self._clear_default(payment_methods, account_id, keep=card_id)
+        return applied
 
     async def delete_card(self, account_id: str, card_id: str, version: int) -> bool:
         return await self._versioned_delete(payment_methods, account_id, card_id, version)

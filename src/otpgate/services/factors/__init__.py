@@ -54,10 +54,10 @@ class Factor(Protocol):
     async def check(self, uow: UnitOfWork, challenge: Challenge, answer: str) -> bool:
         """Whether ``answer`` (as ``parse`` made it) is right for ``challenge`` (constant time).
 
-        The attempt has already been counted when this runs. A factor that cannot answer
-        this challenge at all (not enrolled, not offered for its purpose) raises
-        ``FactorUnavailable`` instead: that depends on nothing the caller typed, so undoing
-        the counted attempt gives no guess away.
+        The attempt has already been counted when this runs. The verifier has refused a
+        factor the challenge does not take before counting (``available.ensure_answerable``);
+        a factor that finds it can't answer after all (removed meanwhile) raises
+        ``FactorUnavailable``.
         """
         ...
 

@@ -6,8 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from otpgate.domain.challenges import Challenge
+from otpgate.domain.errors import ChallengeNotFound
 from otpgate.domain.factors import EnrolledFactor, FactorType, answerable_with
+from otpgate.services.challenges import ensure_owner
 from otpgate.services.config import FactorConfig, ServiceConfig
+from otpgate.services.deps import Deps
 from otpgate.services.factors import FactorUnavailable
 from otpgate.services.storage import UnitOfWork
 
@@ -50,6 +53,20 @@ async def ensure_available(
     """Raise ``FactorUnavailable`` unless ``factor`` may answer ``challenge``."""
     if factor not in await available(uow, config, challenge):
         raise FactorUnavailable(factor)
+
+
+async def ensure_answerable(
+    deps: Deps, challenge_id: str, session_id: str | None, factor: FactorType
+) -> None:
+    """Refuse, before an attempt is spent, a factor the challenge does not take (or a
+    challenge this caller may not answer at all). It depends on nothing the caller typed,
+    so saying it gives no guess away."""
+    async with deps.store.transaction() as uow:
+        challenge = await uow.challenges.get(challenge_id)
+        if challenge is None:
+            raise ChallengeNotFound()
+        ensure_owner(challenge, session_id)
+        await ensure_available(uow, deps.config, challenge, factor)
 
 
 def pending_usable(factor: EnrolledFactor | None, now: datetime) -> bool:

@@ -19,7 +19,7 @@ from otpgate.domain.errors import NotAuthenticated
 from otpgate.services.container import Services
 from otpgate.services.ports import RequestContext
 from otpgate.services.principal import Customer
-from otpgate.web.deps import get_context, get_runtime
+from otpgate.web.deps import context_of, runtime_of
 from otpgate.web.pages import cookies, csrf
 from otpgate.web.pages.cookies import Cookies, PreSession
 
@@ -136,7 +136,7 @@ class Visit:
 
     @property
     def ctx(self) -> RequestContext:
-        return get_context(self.request)
+        return context_of(self.request)
 
     @property
     def keys(self) -> tuple[bytes, ...]:
@@ -246,7 +246,7 @@ class Visit:
 async def open_visit(request: Request) -> Visit:
     """Read the browser's cookies: a live session, the pre-session, a flash message."""
     pages = pages_of(request)
-    runtime = get_runtime(request)
+    runtime = runtime_of(request)
     jar = pages.cookies
     token = jar.get(request, cookies.SESSION)
     auth: Customer | None = None
