@@ -14,7 +14,7 @@ from sqlalchemy import text
 from otpgate.bootstrap import Runtime
 from otpgate.config import Settings
 from otpgate.domain.clock import ManualClock
-from tests.texts import code_of
+from tests.texts import CODE_LINE, code_of
 
 PASSWORD = "correct horse battery staple"
 
@@ -43,9 +43,19 @@ class Harness:
         found = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
         return [m for m in found if to is None or m["to"] == to]
 
+    async def calls(self, to: str) -> list[dict[str, Any]]:
+        """Every call placed to ``to`` so far (the voice outbox), oldest first."""
+        await self.runtime.dispatcher.drain()
+        path = self.settings.voice_outbox_path
+        if not path.exists():
+            return []
+        found = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        return [m for m in found if m["to"] == to]
+
     async def last_code(self, to: str) -> str:
-        sent = await self.messages(to)
-        assert sent, f"no SMS was sent to {to}"
+        """The code of the newest text to ``to`` that carries one (notices carry none)."""
+        sent = [m for m in await self.messages(to) if CODE_LINE.match(m["body"].splitlines()[-1])]
+        assert sent, f"no SMS with a code was sent to {to}"
         return code_of(sent[-1]["body"])
 
     # -- accounts ------------------------------------------------------------------------

@@ -18,18 +18,20 @@ from otpgate.adapters.metrics import PrometheusMetrics
 from otpgate.adapters.passwords import Argon2Hasher
 from otpgate.adapters.queue import QueueDispatcher, make_queue_app
 from otpgate.adapters.ratelimit import LimitsRateLimiter
-from otpgate.adapters.sealing import AesGcmSealer
+from otpgate.adapters.sealing import FACTOR_LABEL, LABEL, AesGcmSealer
 from otpgate.adapters.sms.registry import build_providers
 from otpgate.adapters.storage.delivery import SqlDeliveryLedger
 from otpgate.adapters.storage.engine import make_engine
 from otpgate.adapters.storage.unit_of_work import SqlStore
 from otpgate.adapters.storage.webhook_outbox import SqlWebhookOutbox
+from otpgate.adapters.voice.registry import build_voice_providers
 from otpgate.config import Settings
 from otpgate.domain.channels import Channel
 from otpgate.domain.clock import Clock, SystemClock
 from otpgate.domain.delivery import Breakers, RetryPolicy, Routes, system_random
+from otpgate.domain.passkeys import relying_party
 from otpgate.services import limits as rules
-from otpgate.services.config import ServiceConfig
+from otpgate.services.config import FactorConfig, ServiceConfig
 from otpgate.services.container import Services, build_services
 from otpgate.services.delivery import DeliveryEngine, DeliverySettings, InProcessDispatcher, Sleep
 from otpgate.services.delivery.engine import Jitter
@@ -63,6 +65,10 @@ def limit_rules(settings: Settings) -> dict[str, str]:
         rules.VERIFY_IP: settings.limit_verify_ip,
         rules.VERIFY_KEY: settings.limit_verify_key,
         rules.VERIFY_KEY_CHECK: settings.limit_verify_key_check,
+        rules.VOICE_NUMBER: settings.limit_voice_number,
+        rules.VOICE_ACCOUNT: settings.limit_voice_account,
+        rules.VOICE_IP: settings.limit_voice_ip,
+        rules.VOICE_GLOBAL: settings.limit_voice_global,
     }
     missing = sorted(set(rules.ALL_RULES) - set(configured))
     if missing:
@@ -85,12 +91,24 @@ def service_config(settings: Settings) -> ServiceConfig:
         strict_address_edits=settings.step_up_address_edits == "all",
         base_url=settings.base_url,
         signing_key_retention_seconds=settings.signing_key_retention_seconds,
+        factors=factor_config(settings),
     )
 
 
-def sealer_for(settings: Settings) -> AesGcmSealer:
+def factor_config(settings: Settings) -> FactorConfig:
+    return FactorConfig(
+        totp=settings.totp,
+        backup_codes=settings.backup_codes,
+        passkeys=(
+            relying_party(settings.base_url, settings.brand) if settings.passkeys_enabled else None
+        ),
+        voice=bool(settings.voice_provider_order),
+    )
+
+
+def sealer_for(settings: Settings, label: bytes = LABEL) -> AesGcmSealer:
     keys = settings.secret_keys
-    return AesGcmSealer(keys[0], keys[1:])
+    return AesGcmSealer(keys[0], keys[1:], label=label)
 
 
 def delivery_settings(settings: Settings) -> DeliverySettings:
@@ -125,10 +143,14 @@ def build_engine(
     else:
         by_name = {provider.name: provider for provider in providers}
         sms_routes = Routes.parse(settings.sms_routes, [provider.name for provider in providers])
+    # Voice providers come from settings unless a test hands in one of the same name.
+    voice = {name: p for name, p in build_voice_providers(settings).items() if name not in by_name}
+    by_name.update(voice)
+    routes = {Channel.SMS: sms_routes, Channel.VOICE: Routes(settings.voice_provider_order)}
     return DeliveryEngine(
         SqlDeliveryLedger(db, webhooks=settings.events_webhook_url is not None),
         by_name,
-        {Channel.SMS: sms_routes},
+        routes,
         clock,
         sealer=sealer_for(settings),
         metrics=metrics,
@@ -239,6 +261,7 @@ class Runtime:
             metrics=metrics,
             sealer=sealer_for(settings),
             jose=JoserfcEs256(),
+            factor_sealer=sealer_for(settings, FACTOR_LABEL),
         )
         return cls(
             settings=settings,

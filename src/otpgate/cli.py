@@ -58,6 +58,9 @@ def serve(
 
         for name in settings.sms_route_table.all_providers:
             build_provider(name, settings)
+        from otpgate.adapters.voice.registry import build_voice_providers
+
+        build_voice_providers(settings)
     except (ValueError, OSError) as exc:
         typer.echo(f"otpgate: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -227,6 +230,8 @@ async def _checks(settings: Settings) -> bool:
         except ValueError as exc:
             typer.echo(f"sms {name}: {exc}")
             ok = False
+    ok &= await _voice_checks(settings)
+    typer.echo(f"sign-in methods: {_factors_line(settings)}")
     if db_ok:
         ok &= await _delivery_check(settings)
         await _events_webhook_check(settings)
@@ -247,6 +252,39 @@ async def _events_webhook_check(settings: Settings) -> None:
     finally:
         await engine.dispose()
     typer.echo(f"event webhooks: to {settings.events_webhook_url}; {waiting} event(s) waiting")
+
+
+async def _voice_checks(settings: Settings) -> bool:
+    from otpgate.adapters.voice.registry import build_voice_provider
+
+    ok = True
+    for name in settings.voice_provider_order:
+        try:
+            provider = build_voice_provider(name, settings)
+            typer.echo(f"voice: {await provider.check()}")
+            await provider.aclose()
+        except ValueError as exc:
+            typer.echo(f"voice {name}: {exc}")
+            ok = False
+    return ok
+
+
+def _factors_line(settings: Settings) -> str:
+    """Which factors besides SMS are on, and why passkeys are off when they are."""
+    on = [
+        name
+        for name, enabled in (
+            ("authenticator apps", settings.totp),
+            ("backup codes", settings.backup_codes),
+            ("passkeys", settings.passkeys_enabled),
+            ("calls", bool(settings.voice_provider_order)),
+        )
+        if enabled
+    ]
+    line = "SMS" + "".join(f", {name}" for name in on)
+    if not settings.passkeys_enabled and settings.passkeys is None:
+        line += " (no passkeys: BASE_URL must name a host over https, or localhost)"
+    return line
 
 
 async def _schema_version(store: SqlStore) -> str | None:

@@ -17,10 +17,13 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from otpgate.domain.delivery import Routes
+from otpgate.domain.passkeys import host_is_name
 from otpgate.domain.policy import OtpPolicy
 
 CommaList = Annotated[tuple[str, ...], NoDecode]
 SMS_PROVIDER_NAMES = ("outbox", "twilio", "sns", "webhook")
+# Provider names are unique across channels (one breaker and one metrics label each).
+VOICE_PROVIDER_NAMES = ("voice-outbox", "twilio-voice")
 TWILIO_STATUS_PATH = "/hooks/twilio/status"
 
 
@@ -138,6 +141,24 @@ class Settings(BaseSettings):
     # when Twilio must reach otpgate through another address. Needs the auth token.
     twilio_status_callback: bool | str = Field(False, union_mode="left_to_right")
 
+    # -- sign-in methods besides SMS (README "Sign-in methods") ----------------------------
+    totp: bool = True
+    backup_codes: bool = True
+    # Unset: on when BASE_URL can be a WebAuthn relying party (its host is a name, and it is
+    # https or localhost); true where it can't stops start-up.
+    passkeys: bool | None = None
+    # Codes read by a phone call. Unset: on when a voice provider is configured (in
+    # development, the voice outbox whenever SMS goes to the outbox only).
+    voice: bool | None = None
+    voice_providers: CommaList = ()
+    voice_outbox: Path | None = None
+    twilio_voice_from: str | None = None
+    # Calls cost more than texts: budgets of their own.
+    limit_voice_number: str = "3/15minutes;6/day"
+    limit_voice_account: str = "3/hour;10/day"
+    limit_voice_ip: str = "5/15minutes;20/day"
+    limit_voice_global: str = "20/minute"
+
     # -- delivery (services/delivery.py) ---------------------------------------------------
     # inline: in the serving process (embedded); queue: procrastinate on PostgreSQL, drained
     # by ``otpgate worker``. Unset: queue when the database is PostgreSQL, else inline.
@@ -153,7 +174,13 @@ class Settings(BaseSettings):
     sms_sweep_seconds: float = Field(10.0, gt=0, le=600)
     worker_concurrency: int = Field(10, ge=1, le=200)
 
-    @field_validator("trusted_proxies", "sms_providers", "sms_allowed_countries", mode="before")
+    @field_validator(
+        "trusted_proxies",
+        "sms_providers",
+        "sms_allowed_countries",
+        "voice_providers",
+        mode="before",
+    )
     @classmethod
     def _comma_list(cls, value: object) -> object:
         return _split(value)
@@ -179,6 +206,14 @@ class Settings(BaseSettings):
         for item in value:
             if item not in SMS_PROVIDER_NAMES:
                 raise ValueError(f"{item!r} is not one of {', '.join(SMS_PROVIDER_NAMES)}")
+        return value
+
+    @field_validator("voice_providers")
+    @classmethod
+    def _known_voice_providers(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            if item not in VOICE_PROVIDER_NAMES:
+                raise ValueError(f"{item!r} is not one of {', '.join(VOICE_PROVIDER_NAMES)}")
         return value
 
     @field_validator("sms_allowed_countries")
@@ -242,6 +277,14 @@ class Settings(BaseSettings):
                 raise ValueError("OTPGATE_EVENTS_WEBHOOK_URL needs OTPGATE_EVENTS_WEBHOOK_SECRET")
         if self.events_webhook_secret is not None:
             check_webhook_secret(self.events_webhook_secret.get_secret_value())
+        if self.passkeys and not self.can_offer_passkeys:
+            raise ValueError(
+                "OTPGATE_PASSKEYS: passkeys need a BASE_URL whose host is a name, over https or "
+                "on localhost (browsers refuse an IP address as the relying party ID): use "
+                "http://localhost:8000, not http://127.0.0.1:8000"
+            )
+        if self.voice and not self.voice_provider_order:
+            raise ValueError("OTPGATE_VOICE=true needs OTPGATE_VOICE_PROVIDERS")
         if isinstance(self.twilio_status_callback, str):
             parts = urlsplit(self.twilio_status_callback)
             if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -299,6 +342,31 @@ class Settings(BaseSettings):
         return Routes.parse(self.sms_routes, self.provider_order)
 
     @property
+    def can_offer_passkeys(self) -> bool:
+        """Whether browsers accept BASE_URL as a WebAuthn relying party (a secure context
+        whose host is a name)."""
+        host = self.host
+        local = host == "localhost" or host.endswith(".localhost")
+        return host_is_name(self.base_url) and (self.is_https or local)
+
+    @property
+    def passkeys_enabled(self) -> bool:
+        return self.can_offer_passkeys if self.passkeys is None else self.passkeys
+
+    @property
+    def voice_provider_order(self) -> tuple[str, ...]:
+        """The voice providers in failover order (empty: no calls)."""
+        if self.voice is False:
+            return ()
+        if self.voice_providers:
+            return self.voice_providers
+        return ("voice-outbox",) if self.provider_order == ("outbox",) else ()
+
+    @property
+    def voice_outbox_path(self) -> Path:
+        return self.voice_outbox or self.data_dir / "voice-outbox.jsonl"
+
+    @property
     def delivery_mode(self) -> Literal["inline", "queue"]:
         if self.delivery is not None:
             return self.delivery
@@ -313,14 +381,6 @@ class Settings(BaseSettings):
     @property
     def twilio_status_callback_url(self) -> str | None:
         """Where Twilio posts status callbacks (None: callbacks off)."""
-        if self.events_webhook_url is not None:
-            parts = urlsplit(self.events_webhook_url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise ValueError("OTPGATE_EVENTS_WEBHOOK_URL must be an http:// or https:// URL")
-            if self.events_webhook_secret is None:
-                raise ValueError("OTPGATE_EVENTS_WEBHOOK_URL needs OTPGATE_EVENTS_WEBHOOK_SECRET")
-        if self.events_webhook_secret is not None:
-            check_webhook_secret(self.events_webhook_secret.get_secret_value())
         if isinstance(self.twilio_status_callback, str):
             return self.twilio_status_callback
         if self.twilio_status_callback:

@@ -20,7 +20,7 @@ from typing import IO, Any
 
 import httpx
 
-from tests.texts import code_of
+from tests.texts import CODE_LINE, code_of
 
 # Generous limits: many journeys share one server and one client address.
 RELAXED_LIMITS = {
@@ -50,12 +50,15 @@ def otpgate_command() -> list[str]:
 
 
 class Server:
-    """``with Server(OTPGATE_CODE_TTL_SECONDS="2") as server: ...``"""
+    """``with Server(OTPGATE_CODE_TTL_SECONDS="2") as server: ...``
 
-    def __init__(self, **settings: str) -> None:
+    ``host="localhost"`` serves (still on 127.0.0.1) at ``http://localhost:PORT``: WebAuthn
+    refuses an IP address as the relying party, so passkey tests browse there."""
+
+    def __init__(self, host: str = "127.0.0.1", **settings: str) -> None:
         self.settings = settings
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://{host}:{self.port}"
         self._tmp = tempfile.TemporaryDirectory(prefix="otpgate-browser-")
         self.dir = Path(self._tmp.name)
         self.outbox = self.dir / "sms.jsonl"
@@ -117,6 +120,10 @@ class Server:
         self.stop()
         raise RuntimeError(f"otpgate serve did not become healthy in {START_TIMEOUT}s:\n{log}")
 
+    def now(self) -> float:
+        """The server's Unix time (the real one plus what ``advance`` added)."""
+        return time.time() + self._offset
+
     def advance(self, seconds: float) -> None:
         """Move the server's clock forward: codes expire without anyone waiting."""
         self._offset += seconds
@@ -163,6 +170,21 @@ class Server:
                 return sent[count - 1]
             time.sleep(0.05)
         raise AssertionError(f"no text number {count} to {to} within {timeout}s")
+
+    def codes(self, to: str) -> list[str]:
+        """The codes texted to ``to`` so far, oldest first (notices carry none)."""
+        bodies = [m["body"] for m in self.messages(to)]
+        return [code_of(b) for b in bodies if CODE_LINE.match(b.splitlines()[-1])]
+
+    def wait_for_new_code(self, to: str, seen: int, timeout: float = 10.0) -> str:
+        """The first code texted to ``to`` after the ``seen`` codes before it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            codes = self.codes(to)
+            if len(codes) > seen:
+                return codes[seen]
+            time.sleep(0.05)
+        raise AssertionError(f"no code number {seen + 1} to {to} within {timeout}s")
 
     def wait_for_code(self, to: str, count: int = 1, timeout: float = 10.0) -> str:
         """The code of the ``count``-th text to ``to``, once it has been delivered."""

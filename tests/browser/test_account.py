@@ -79,7 +79,7 @@ def test_change_the_mobile_number_with_both_codes(page: Page, server: Server) ->
     old = signed_up(page, server, name="Alan Turing", email="alan.phone@example.com")
     new = server.new_phone()
     page.goto(f"{server.url}/account/security")
-    expect(page.get_by_text("restricted authenticator")).to_be_visible()
+    expect(page.get_by_text("Text messages are the weakest of these")).to_be_visible()
     page.get_by_label("New mobile number").fill(new)
     page.get_by_role("button", name="Change mobile number").click()
 

@@ -29,6 +29,7 @@ from otpgate.domain.errors import Conflict
 from otpgate.domain.policy import StreakRule
 from otpgate.services.ports import RequestContext
 from otpgate.services.storage import AccountChanges, CardChanges, Claim, MessageRecord
+from tests.fakes.factors import MemoryFactors, MemoryPasskeys
 from tests.fakes.tables import (
     IntegrityViolation,
     Row,
@@ -410,6 +411,8 @@ class MemoryUnitOfWork:
         self.messages = MemoryMessages(tables)
         self.audit = MemoryAudit(tables)
         self.wallet = MemoryWallet(tables)
+        self.factors = MemoryFactors(tables)
+        self.passkeys = MemoryPasskeys(tables)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -14,7 +14,7 @@ from otpgate.domain.accounts import Account, Device, SecurityEvent, Session
 from otpgate.domain.addresses import Address
 from otpgate.domain.cards import PaymentMethod
 from otpgate.domain.challenges import Challenge
-from otpgate.services.storage import MessageRecord
+from otpgate.services.storage import Ceremony, MessageRecord
 
 V = TypeVar("V")
 
@@ -67,6 +67,36 @@ class StoredAttempt:
 
 
 @dataclass
+class StoredFactor:
+    """A ``factors`` row (``adapters/storage/models.py``)."""
+
+    id: str
+    account_id: str
+    kind: str
+    label: str
+    status: str
+    created_at: datetime
+    confirmed_at: datetime | None = None
+    last_used_at: datetime | None = None
+    secret_sealed: bytes | None = None
+    totp_last_step: int | None = None
+    credential_id: str | None = None
+    public_key: bytes | None = None
+    sign_count: int | None = None
+    user_handle: str | None = None
+    transports: str | None = None
+
+
+@dataclass
+class StoredCode:
+    """A ``backup_codes`` row."""
+
+    factor_id: str
+    digest: str
+    used_at: datetime | None = None
+
+
+@dataclass
 class Tables:
     accounts: dict[str, Account] = field(default_factory=dict)
     challenges: dict[str, Challenge] = field(default_factory=dict)
@@ -78,6 +108,9 @@ class Tables:
     events: list[SecurityEvent] = field(default_factory=list)
     addresses: dict[str, Row[Address]] = field(default_factory=dict)
     cards: dict[str, Row[PaymentMethod]] = field(default_factory=dict)
+    factors: dict[str, StoredFactor] = field(default_factory=dict)
+    backup_codes: list[StoredCode] = field(default_factory=list)
+    ceremonies: dict[str, Ceremony] = field(default_factory=dict)
 
     def restore(self, snapshot: Tables) -> None:
         for column in fields(self):

@@ -272,8 +272,8 @@ async def test_changing_name_and_email(h: Harness, visitor: Visitor) -> None:
     phone = await visitor.signed_up("ada@example.com")
     page = await visitor.get("/account/security")
     assert label_for(page.text, "Name") == "name" and label_for(page.text, "Email") == "email"
-    assert "restricted authenticator" in text_of(page.text)
-    assert "authenticator app and passkeys" in text_of(page.text)
+    assert "Text messages are the weakest of these" in text_of(page.text)
+    assert "Add an authenticator app" in text_of(page.text)
     same = await visitor.submit(
         "/account/security",
         "/account/security/profile",

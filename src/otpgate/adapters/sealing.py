@@ -16,9 +16,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-__all__ = ["AesGcmSealer", "SealError"]
+__all__ = ["FACTOR_LABEL", "AesGcmSealer", "SealError"]
 
 LABEL = b"otpgate sms body v1"
+# Enrolled factors' secrets (authenticator apps) are sealed under a key of their own.
+FACTOR_LABEL = b"otpgate factor secret v1"
 VERSION = b"\x01"
 NONCE_BYTES = 12
 
@@ -27,17 +29,19 @@ class SealError(Exception):
     """A sealed body could not be opened (other key, other message, or tampered)."""
 
 
-def _derive(secret: bytes) -> AESGCM:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=LABEL).derive(secret)
+def _derive(secret: bytes, label: bytes = LABEL) -> AESGCM:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(secret)
     return AESGCM(key)
 
 
 class AesGcmSealer:
     """Implements the ``Sealer`` port. Accepts former secrets so rotation keeps queued bodies."""
 
-    def __init__(self, secret: bytes, previous: tuple[bytes, ...] = ()) -> None:
-        self._current = _derive(secret)
-        self._all = (self._current, *(_derive(key) for key in previous))
+    def __init__(
+        self, secret: bytes, previous: tuple[bytes, ...] = (), *, label: bytes = LABEL
+    ) -> None:
+        self._current = _derive(secret, label)
+        self._all = (self._current, *(_derive(key, label) for key in previous))
 
     def seal(self, plaintext: str, context: str) -> bytes:
         nonce = os.urandom(NONCE_BYTES)

@@ -83,6 +83,10 @@ class EventType(StrEnum):
     VERIFICATION_CANCELED = "verification.canceled"
     API_KEY_CREATED = "api_key.created"
     API_KEY_REVOKED = "api_key.revoked"
+    FACTOR_ADDED = "factor.added"
+    FACTOR_CONFIRMED = "factor.confirmed"
+    FACTOR_REMOVED = "factor.removed"
+    PASSKEY_REFUSED = "passkey.refused"
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,8 @@ class ActionType(StrEnum):
     ADD_PAYMENT_METHOD = "add_payment_method"
     UPDATE_PAYMENT_METHOD = "update_payment_method"
     DELETE_PAYMENT_METHOD = "delete_payment_method"
+    ADD_FACTOR = "add_factor"
+    REMOVE_FACTOR = "remove_factor"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,3 +8,4 @@ from enum import StrEnum
 
 class Channel(StrEnum):
     SMS = "sms"
+    VOICE = "voice"

@@ -49,6 +49,11 @@ ALLOWED: dict[EventType, tuple[str, ...]] = {
     EventType.VERIFICATION_CANCELED: _VERIFICATION,
     EventType.API_KEY_CREATED: ("api_key_id", "name", "scopes"),
     EventType.API_KEY_REVOKED: ("api_key_id", "name"),
+    # Sign-in methods: which one, never its secret, codes or credential.
+    EventType.FACTOR_ADDED: ("factor_id", "factor_kind", "label", "status", "replaced"),
+    EventType.FACTOR_CONFIRMED: ("factor_id", "factor_kind", "label"),
+    EventType.FACTOR_REMOVED: ("factor_id", "factor_kind", "label"),
+    EventType.PASSKEY_REFUSED: ("challenge_id", "factor_id", "reason"),
 }
 
 

@@ -17,6 +17,7 @@ from otpgate.domain.actions import ActionType
 from otpgate.domain.addresses import Address
 from otpgate.domain.cards import PaymentMethod
 from otpgate.domain.challenges import Challenge, Purpose
+from otpgate.domain.factors import EnrolledFactor, FactorType
 from otpgate.services.ports import OutgoingMessage, RequestContext
 from otpgate.services.sessions import SignedInSession
 from otpgate.services.storage import UnitOfWork
@@ -24,6 +25,9 @@ from otpgate.services.storage import UnitOfWork
 
 @dataclass(frozen=True, slots=True)
 class VerifyRequest:
+    """One answer to a challenge. ``code`` is what was typed (a code) or, for a passkey,
+    the assertion as JSON; ``factor`` says which of the account's factors answers."""
+
     challenge_id: str
     code: str
     remember_device: bool
@@ -31,6 +35,7 @@ class VerifyRequest:
     session_id: str | None = None
     # The API key checking a verification (None: a customer's own challenge).
     api_key_id: str | None = None
+    factor: FactorType = FactorType.SMS_CODE
 
 
 # -- typed results of applied actions ------------------------------------------------------------
@@ -67,8 +72,32 @@ class CardRemoved:
     card_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class FactorAdded:
+    """A factor added by a step-up. An authenticator app comes with its ``secret`` and
+    ``otpauth_uri`` (pending until its first code), backup codes with the ``codes``: both
+    shown this once, never stored in the clear."""
+
+    factor: EnrolledFactor
+    secret: str | None = None
+    otpauth_uri: str | None = None
+    codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FactorRemoved:
+    factor_id: str
+
+
 ActionResult = (
-    AccountChanged | PasswordChanged | AddressSaved | AddressRemoved | CardSaved | CardRemoved
+    AccountChanged
+    | PasswordChanged
+    | AddressSaved
+    | AddressRemoved
+    | CardSaved
+    | CardRemoved
+    | FactorAdded
+    | FactorRemoved
 )
 
 

@@ -25,15 +25,16 @@ from otpgate.domain.challenges import (
     ensure_resend_allowed,
     new_challenge_id,
 )
+from otpgate.domain.channels import Channel
 from otpgate.domain.delivery import DeliveryStatus
 from otpgate.domain.errors import ChallengeNotFound, ChallengeUsed, InvalidInput, NotAuthenticated
-from otpgate.domain.factors import FactorType
+from otpgate.domain.factors import proves_its_number
 from otpgate.domain.phones import country_of
 from otpgate.domain.verifications import sms_text
 from otpgate.services.audit import audit
 from otpgate.services.deps import Deps
-from otpgate.services.factors import Delivery, Factor, Factors
-from otpgate.services.limits import hit_send_limits
+from otpgate.services.factors import Delivery, Sender, Senders
+from otpgate.services.limits import hit_send_limits, hit_voice_limits
 from otpgate.services.outbox import queue_message
 from otpgate.services.ports import OutgoingMessage, RequestContext
 from otpgate.services.storage import UnitOfWork
@@ -55,14 +56,14 @@ def challenge_text(challenge: Challenge) -> str:
 
 
 class ChallengeIssuer:
-    def __init__(self, deps: Deps, factors: Factors) -> None:
+    def __init__(self, deps: Deps, senders: Senders) -> None:
         self.deps = deps
-        self.factors = factors
+        self.senders = senders
 
     @property
-    def _sender(self) -> Factor:
+    def _sender(self) -> Sender:
         # Every challenge starts with a code by SMS; other factors answer it as well.
-        return self.factors[FactorType.SMS_CODE]
+        return self.senders[Channel.SMS]
 
     async def open(
         self,
@@ -144,26 +145,37 @@ class ChallengeIssuer:
         challenge_id: str,
         ctx: RequestContext,
         session_id: str | None = None,
+        *,
         api_key_id: str | None = None,
+        channel: Channel = Channel.SMS,
     ) -> Challenge:
-        """Send a new code that voids the old one; the attempt count carries over (S11)."""
+        """Send a new code that voids the old one; the attempt count carries over (S11).
+        ``channel`` voice reads it by a phone call instead (proven numbers only)."""
         deps = self.deps
         policy = deps.config.policy
         challenge = await self.get(challenge_id, session_id, api_key_id)
         ensure_resend_allowed(challenge, policy, deps.clock.now())
         ensure_country_allowed(deps.config.allowed_countries, challenge.destination)
-        await hit_send_limits(
-            deps.limiter,
-            challenge.destination,
-            # An API key's request comes from the shop's server: no client address to count.
-            ctx if api_key_id is None else None,
-            challenge.account_id,
-            proven=is_proven_destination(challenge),
-        )
+        sender = self.senders.get(channel)
+        # An API key's request comes from the shop's server: no client address to count.
+        client = ctx if api_key_id is None else None
+        if channel is Channel.SMS:
+            await hit_send_limits(
+                deps.limiter,
+                challenge.destination,
+                client,
+                challenge.account_id,
+                proven=is_proven_destination(challenge),
+            )
+        elif sender is None or not can_call(challenge):
+            raise InvalidInput("channel", "We can't call you with this code. Ask for a text.")
+        else:
+            await hit_voice_limits(deps.limiter, challenge.destination, ctx, challenge.account_id)
+        assert sender is not None
         async with deps.store.transaction() as uow:
             now = deps.clock.now()
             renewed = replace(challenge, expires_at=code_expiry(policy, challenge.created_at, now))
-            issued = self._sender.issue(self._delivery(renewed), now)
+            issued = sender.issue(self._delivery(renewed), now)
             if not await uow.challenges.replace_code(
                 challenge.id, issued.digest, challenge.sends, now, renewed.expires_at
             ):
@@ -186,6 +198,7 @@ class ChallengeIssuer:
                 purpose=updated.purpose.value,
                 send=updated.sends,
                 **_key_of(updated),
+                channel=channel.value,
             )
         deps.dispatcher.submit(message)
         return replace(updated, delivery_status=DeliveryStatus.QUEUED.value)
@@ -208,6 +221,12 @@ def is_proven_destination(challenge: Challenge) -> bool:
         return challenge.account_id is not None
     action = challenge.action
     return action is not None and action.type is not ActionType.CONFIRM_NEW_PHONE
+
+
+def can_call(challenge: Challenge) -> bool:
+    """Calls reach only numbers someone proved (toll fraud: see
+    ``domain.factors.answerable_with``)."""
+    return not proves_its_number(challenge)
 
 
 def ensure_owner(

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from otpgate.domain.passkeys import RelyingParty
 from otpgate.domain.policy import OtpPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class FactorConfig:
+    """Which factors the operator offers besides SMS (each a setting; see the README)."""
+
+    totp: bool = True
+    backup_codes: bool = True
+    # None: passkeys are off (BASE_URL's host is an IP address, or the operator said so).
+    passkeys: RelyingParty | None = None
+    # Whether codes may be read by a phone call (a voice provider is configured).
+    voice: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +38,7 @@ class ServiceConfig:
     # stays published (it must outlast every token it signed).
     base_url: str = "http://127.0.0.1:8000"
     signing_key_retention_seconds: int = 86400
+    factors: FactorConfig = field(default_factory=FactorConfig)
 
     @property
     def code_key(self) -> bytes:

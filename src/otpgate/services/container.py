@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from otpgate.domain.actions import ActionType
 from otpgate.domain.challenges import Purpose
+from otpgate.domain.channels import Channel
 from otpgate.domain.factors import FactorType
 from otpgate.services.account import AccountService
 from otpgate.services.actions import ActionHandler, check_actions
@@ -22,8 +23,15 @@ from otpgate.services.approvals import ApprovalHandler, check_purposes
 from otpgate.services.challenges import ChallengeIssuer
 from otpgate.services.deps import Deps
 from otpgate.services.devices import DeviceService
-from otpgate.services.factors import Factor, check_factors
+from otpgate.services.enrolment import FactorService
+from otpgate.services.enrolment_actions import AddFactor, RemoveFactor
+from otpgate.services.factors import Factor, Sender, check_factors
+from otpgate.services.factors.backup_code import BackupCode
+from otpgate.services.factors.passkey import Passkey
 from otpgate.services.factors.sms_code import SmsCode
+from otpgate.services.factors.totp import Totp
+from otpgate.services.factors.voice_code import VoiceCode
+from otpgate.services.passkey_enrolment import PasskeyEnrolment
 from otpgate.services.payments import AddCard, DeleteCard, PaymentService, UpdateCard
 from otpgate.services.profile import (
     ChangePassword,
@@ -59,13 +67,27 @@ class Services:
     api_keys: ApiKeyService
     signer: TokenSigner
     verifications: VerificationService
+    factors: FactorService
+    passkeys: PasskeyEnrolment
+    passkey: Passkey
 
 
 def build_services(deps: Deps) -> Services:
     sessions = SessionService(deps)
-    factors: dict[FactorType, Factor] = {FactorType.SMS_CODE: SmsCode(deps)}
+    sms, voice, passkey = SmsCode(deps), VoiceCode(deps), Passkey(deps)
+    factors: dict[FactorType, Factor] = {
+        FactorType.SMS_CODE: sms,
+        FactorType.VOICE_CODE: voice,
+        FactorType.TOTP: Totp(deps),
+        FactorType.PASSKEY: passkey,
+        FactorType.BACKUP_CODE: BackupCode(deps),
+    }
     check_factors(factors)
-    issuer = ChallengeIssuer(deps, factors)
+    # Calls are one of the channels a code may take only where the operator configured them.
+    senders: dict[Channel, Sender] = {Channel.SMS: sms}
+    if deps.config.factors.voice:
+        senders[Channel.VOICE] = voice
+    issuer = ChallengeIssuer(deps, senders)
     actions: dict[ActionType, ActionHandler] = {
         ActionType.UPDATE_PROFILE: UpdateProfile(),
         ActionType.CHANGE_PASSWORD: ChangePassword(sessions),
@@ -77,6 +99,8 @@ def build_services(deps: Deps) -> Services:
         ActionType.ADD_PAYMENT_METHOD: AddCard(),
         ActionType.UPDATE_PAYMENT_METHOD: UpdateCard(),
         ActionType.DELETE_PAYMENT_METHOD: DeleteCard(),
+        ActionType.ADD_FACTOR: AddFactor(deps),
+        ActionType.REMOVE_FACTOR: RemoveFactor(deps),
     }
     check_actions(actions)
     stepup = StepUpService(deps, issuer, actions)
@@ -113,4 +137,7 @@ def build_services(deps: Deps) -> Services:
         api_keys=ApiKeyService(deps.store, deps.clock),
         signer=signer,
         verifications=VerificationService(deps, issuer, verifier),
+        factors=FactorService(deps, stepup),
+        passkeys=PasskeyEnrolment(deps),
+        passkey=passkey,
     )

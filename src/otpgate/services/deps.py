@@ -32,3 +32,5 @@ class Deps:
     sealer: Sealer | None = None
     # ES256 keys and JWS for approval and ID tokens (services/signing.py); None: no tokens.
     jose: Jose | None = None
+    # Seals enrolled factors' secrets (authenticator apps) under a key of their own.
+    factor_sealer: Sealer | None = None

@@ -31,6 +31,12 @@ SEND_PREFIX_NEW = "send_prefix_new"
 SEND_COUNTRY_NEW = "send_country_new"
 SEND_GLOBAL_NEW = "send_global_new"
 REGISTER_IP = "register_ip"
+# Calls reading a code (the voice channel): dearer than texts, so budgets of their own, per
+# number, account and client IP, and for the whole installation.
+VOICE_NUMBER = "voice_number"
+VOICE_ACCOUNT = "voice_account"
+VOICE_IP = "voice_ip"
+VOICE_GLOBAL = "voice_global"
 # Code checks per client IP, against many challenges at once.
 VERIFY_IP = "verify_ip"
 # The verification API, per API key: verifications created, and checks. A key's requests
@@ -56,6 +62,10 @@ ALL_RULES = (
     VERIFY_IP,
     VERIFY_KEY,
     VERIFY_KEY_CHECK,
+    VOICE_NUMBER,
+    VOICE_ACCOUNT,
+    VOICE_IP,
+    VOICE_GLOBAL,
 )
 SEND_RULES = (
     SEND_NUMBER,
@@ -120,3 +130,15 @@ async def hit_send_limits(
         await limiter.hit(SEND_PREFIX_NEW, number_prefix(to))
         await limiter.hit(SEND_COUNTRY_NEW, country_of(to))
         await limiter.hit(SEND_GLOBAL_NEW, GLOBAL_KEY)
+
+
+async def hit_voice_limits(
+    limiter: RateLimiter, to: str, ctx: RequestContext, account_id: str | None
+) -> None:
+    """Count one call against every voice cap; raise ``RateLimited`` before anything is sent.
+    Calls go only to proven numbers, so there is no unproven budget."""
+    await limiter.hit(VOICE_IP, ip_key(ctx.ip))
+    await limiter.hit(VOICE_NUMBER, to)
+    if account_id is not None:
+        await limiter.hit(VOICE_ACCOUNT, account_id)
+    await limiter.hit(VOICE_GLOBAL, GLOBAL_KEY)

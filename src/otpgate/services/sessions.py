@@ -69,8 +69,10 @@ class SessionService:
         *,
         remember: bool,
         purpose: str,
+        factor: str = "sms_code",
     ) -> SignedInSession:
-        """A code was right: a new session, and this browser trusted when it asked to be."""
+        """A code was right: a new session, and this browser trusted when it asked to be.
+        ``factor`` (which factor answered) is kept in the event for ``amr``."""
         device_token = device_id = None
         if remember and self.deps.config.remember_devices:
             device_token, device = await self.trust_device(uow, account_id, ctx, now)
@@ -85,6 +87,7 @@ class SessionService:
             account_id=account_id,
             session_id=issued.session.id,
             purpose=purpose,
+            factor=factor,
             trusted_device=device_id is not None,
         )
         return SignedInSession(issued=issued, device_token=device_token)

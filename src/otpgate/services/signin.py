@@ -112,6 +112,7 @@ class SignInService:
             now,
             remember=request.remember_device or challenge.intent.remember_device,
             purpose=challenge.purpose.value,
+            factor=request.factor.value,
         )
         return Approval(signed_in=signed_in)
 

@@ -22,6 +22,7 @@ from otpgate.domain.accounts import Account, Device, SecurityEvent, Session
 from otpgate.domain.addresses import Address, AddressFields
 from otpgate.domain.cards import PaymentMethod
 from otpgate.domain.challenges import Challenge, Purpose, Status
+from otpgate.domain.factors import EnrolledFactor, FactorKind
 from otpgate.domain.policy import StreakRule
 from otpgate.services.api_storage import ApiKeys, IdempotencyKeys, NumberPauses, SigningKeys
 from otpgate.services.ports import RequestContext
@@ -242,6 +243,118 @@ class Wallet(Protocol):
     async def delete_card(self, account_id: str, card_id: str, version: int) -> bool: ...
 
 
+@dataclass(frozen=True, slots=True)
+class TotpSecret:
+    """An authenticator app's secret, sealed, and the last time step it accepted."""
+
+    factor_id: str
+    sealed: bytes
+    last_step: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PasskeyCredential:
+    """A registered passkey: its credential id and user handle (base64url), COSE public key
+    and signature counter."""
+
+    factor_id: str
+    account_id: str
+    credential_id: str
+    public_key: bytes
+    sign_count: int
+    user_handle: str
+    transports: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Ceremony:
+    """A WebAuthn challenge we issued: kept as its SHA-256 (``digest``), for one ceremony
+    (``register`` a pending passkey ``target_id``, or ``assert`` for challenge ``target_id``)
+    of one account, until ``expires_at``; taken once."""
+
+    digest: str
+    account_id: str
+    purpose: str
+    target_id: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class Factors(Protocol):
+    """The factors an account enrolled (authenticator apps, passkeys, backup codes)."""
+
+    async def list(self, account_id: str) -> Sequence[EnrolledFactor]:
+        """Every factor of the account, oldest first, backup codes with their ``remaining``."""
+        ...
+
+    async def get(self, account_id: str, factor_id: str) -> EnrolledFactor | None: ...
+
+    async def insert(
+        self, factor: EnrolledFactor, *, secret_sealed: bytes | None = None
+    ) -> None: ...
+
+    async def activate(self, account_id: str, factor_id: str, now: datetime) -> bool:
+        """pending → active; False when it was not pending."""
+        ...
+
+    async def delete(self, account_id: str, factor_id: str) -> bool: ...
+
+    async def delete_kind(self, account_id: str, kind: FactorKind, keep: str | None = None) -> int:
+        """Remove the account's factors of ``kind`` but ``keep``; how many went."""
+        ...
+
+    async def totp_secret(self, account_id: str, factor_id: str | None = None) -> TotpSecret | None:
+        """The given authenticator app (pending or active), or the active one."""
+        ...
+
+    async def use_totp_step(self, factor_id: str, step: int, now: datetime) -> bool:
+        """Record ``step`` as used if it is newer than the last one (a conditional update):
+        of two requests with right codes, one wins."""
+        ...
+
+    async def add_backup_codes(self, factor_id: str, digests: Sequence[str]) -> None: ...
+
+    async def use_backup_code(self, account_id: str, digests: Sequence[str], now: datetime) -> bool:
+        """Spend the unused code of the account's active set whose digest is one of
+        ``digests``; False when there is none (wrong, or used already)."""
+        ...
+
+
+class Passkeys(Protocol):
+    """Registered passkeys and the WebAuthn ceremonies in flight."""
+
+    async def by_credential(self, credential_id: str) -> PasskeyCredential | None:
+        """The active passkey with this credential id (base64url)."""
+        ...
+
+    async def of_account(self, account_id: str) -> Sequence[PasskeyCredential]: ...
+
+    async def user_handle(self, account_id: str) -> str | None:
+        """The WebAuthn user handle the account's passkeys share, if it has any."""
+        ...
+
+    async def register(self, credential: PasskeyCredential, now: datetime) -> bool:
+        """Store the credential on its pending factor and make it active; False when the
+        factor is no longer pending."""
+        ...
+
+    async def count_used(self, factor_id: str, old: int, new: int, now: datetime) -> bool:
+        """Move the signature counter from ``old`` to ``new`` (conditional on ``old``)."""
+        ...
+
+    async def add_ceremony(self, ceremony: Ceremony) -> None: ...
+
+    async def take_ceremony(
+        self, digest: str, purpose: str, target_id: str, now: datetime
+    ) -> Ceremony | None:
+        """Remove and return the live ceremony ``digest`` for ``purpose``/``target_id``."""
+        ...
+
+    async def purge_ceremonies(self, now: datetime) -> None:
+        """Forget ceremonies past their expiry."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction, with a repository per aggregate."""
 
@@ -266,6 +379,10 @@ class UnitOfWork(Protocol):
     def number_pauses(self) -> NumberPauses: ...
     @property
     def signing_keys(self) -> SigningKeys: ...
+    @property
+    def factors(self) -> Factors: ...
+    @property
+    def passkeys(self) -> Passkeys: ...
 
     def savepoint(self) -> AbstractAsyncContextManager[None]:
         """A nested transaction: what runs inside is undone alone if it raises."""

@@ -34,13 +34,14 @@ from otpgate.domain.errors import (
     NotFound,
     OtpgateError,
 )
-from otpgate.domain.factors import FactorType
+from otpgate.domain.factors import SENT_FACTORS, FactorType
 from otpgate.domain.policy import StreakRule, seconds_until
 from otpgate.services.approvals import ApprovalHandler, Verified, VerifyRequest
 from otpgate.services.audit import audit
 from otpgate.services.challenges import ensure_owner
 from otpgate.services.deps import Deps
 from otpgate.services.factors import Factor, Factors
+from otpgate.services.factors.available import ensure_answerable
 from otpgate.services.limits import VERIFY_IP, ip_key
 from otpgate.services.number_pause import (
     clear_number_failures,
@@ -74,12 +75,15 @@ class Verifier:
     async def verify(self, request: VerifyRequest) -> Verified:
         """Check an answer; on success approve what the challenge was for."""
         deps = self.deps
-        factor = self.factors[FactorType.SMS_CODE]
+        factor = self.factors[request.factor]
         answer = factor.parse(request.code)
         if request.api_key_id is None:
             # API checks come from the shop's servers, whose address says nothing about who
             # types the code: the key's own check limit counts them (services/verifications).
             await deps.limiter.hit(VERIFY_IP, ip_key(request.ctx.ip))
+        if request.factor is not FactorType.SMS_CODE:
+            # Said before an attempt is spent: whether this challenge takes that factor at all.
+            await ensure_answerable(deps, request.challenge_id, request.session_id, request.factor)
         outcome = await self._settle(factor, answer, request)
         if isinstance(outcome, Refused):
             raise outcome.error
@@ -89,7 +93,8 @@ class Verifier:
         deps.metrics.incr("verifications", purpose=purpose, outcome="approved")
         # Conversion (sent vs confirmed, per country and prefix): pumping shows as sends
         # that never convert.
-        deps.metrics.incr("sms_verified", **conversion_labels(outcome.challenge.destination))
+        if request.factor in SENT_FACTORS:
+            deps.metrics.incr("sms_verified", **conversion_labels(outcome.challenge.destination))
         return outcome
 
     async def _settle(self, factor: Factor, answer: str, request: VerifyRequest) -> Outcome:
@@ -182,7 +187,7 @@ class Verifier:
         return Refused(InvalidCode(remaining))
 
     async def _approve(self, claimed: Challenge, now: datetime, request: VerifyRequest) -> Outcome:
-        store = self.deps.store
+        store, factor = self.deps.store, request.factor.value
         try:
             async with store.transaction() as uow:
                 # The account row before the challenge row: the order every claim locks in.
@@ -192,7 +197,10 @@ class Verifier:
                     await clear_number_failures(uow, claimed)
                 if not await uow.challenges.approve(claimed.id, now):
                     return Refused(ChallengeUsed())
-                await self._event(uow, claimed, EventType.CODE_APPROVED, "ok", request)
+                # Which factor answered: what ``amr`` will report (otp, hwk, sms).
+                await self._event(
+                    uow, claimed, EventType.CODE_APPROVED, "ok", request, factor=factor
+                )
                 if isinstance(claimed.subject, Decoy):
                     # The email was taken: the code was right, the account can't be made.
                     # Said only now, to someone who holds the phone (see registration).
@@ -208,7 +216,9 @@ class Verifier:
                 if claimed.account_id is not None:
                     await uow.accounts.reset_streak(claimed.account_id)
                 await uow.challenges.end(claimed.id, Status.CANCELED, now)
-                await self._event(uow, claimed, EventType.CODE_APPROVED, "ok", request)
+                await self._event(
+                    uow, claimed, EventType.CODE_APPROVED, "ok", request, factor=factor
+                )
                 await self._event(uow, claimed, EventType.STEP_UP_REFUSED, refused.code, request)
             return Refused(refused)
         return Verified(challenge=approved, approval=approval)

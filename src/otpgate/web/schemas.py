@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -59,10 +60,27 @@ class SignInIn(Body):
 
 
 class VerifyIn(Body):
-    code: str = Field(max_length=32)
+    # ``code`` for every factor but a passkey, which sends its assertion as ``credential``
+    # (what the browser's ``PublicKeyCredential.toJSON()`` gives).
+    factor: Literal["sms_code", "voice_code", "totp", "backup_code", "passkey"] = "sms_code"
+    code: str | None = Field(None, max_length=32)
+    credential: dict[str, Any] | None = None
     remember_device: bool = False
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"code": "123456"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"code": "123456"},
+                {"factor": "totp", "code": "287082"},
+                {"factor": "backup_code", "code": "2bx7k-9mqpa"},
+            ]
+        },
+    )
+
+
+class ResendIn(Body):
+    channel: Literal["sms", "voice"] = "sms"
 
 
 class ActionOut(BaseModel):
@@ -83,6 +101,8 @@ class ChallengeOut(BaseModel):
     # Where the latest SMS stands: queued, sending, sent, delivered, undelivered, failed,
     # abandoned (not sent before the code expired) or unknown (may or may not have gone out).
     delivery_status: str | None = None
+    # The factors that may answer it ("Try another way"); always sms_code first.
+    factors_available: list[str] = Field(default_factory=lambda: ["sms_code"])
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -97,13 +117,20 @@ class ChallengeOut(BaseModel):
                     "attempts_remaining": 5,
                     "resend_available_at": "2026-11-25T19:35:30Z",
                     "delivery_status": "sent",
+                    "factors_available": ["sms_code", "voice_code", "totp", "backup_code"],
                 }
             ]
         }
     )
 
     @classmethod
-    def of(cls, challenge: Challenge, policy: OtpPolicy, now: datetime) -> ChallengeOut:
+    def of(
+        cls,
+        challenge: Challenge,
+        policy: OtpPolicy,
+        now: datetime,
+        factors: Sequence[str] = ("sms_code",),
+    ) -> ChallengeOut:
         status = challenge.effective_status(now)
         action = None
         if challenge.action is not None and challenge.action.summary:
@@ -120,6 +147,7 @@ class ChallengeOut(BaseModel):
             ),
             action=action,
             delivery_status=challenge.delivery_status,
+            factors_available=list(factors),
         )
 
 

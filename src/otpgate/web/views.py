@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from otpgate.domain.accounts import Account, Device, Session
 from otpgate.domain.addresses import Address
 from otpgate.domain.cards import PaymentMethod
+from otpgate.domain.factors import EnrolledFactor
 from otpgate.domain.phones import mask
 from otpgate.services.approvals import (
     AccountChanged,
@@ -18,8 +19,11 @@ from otpgate.services.approvals import (
     AddressSaved,
     CardRemoved,
     CardSaved,
+    FactorAdded,
+    FactorRemoved,
     PasswordChanged,
 )
+from otpgate.web.qr import qr_svg
 
 
 class ProfileOut(BaseModel):
@@ -73,6 +77,43 @@ class DeviceOut(BaseModel):
     expires_at: datetime
     last_used_at: datetime | None
     user_agent: str | None
+
+
+class FactorOut(BaseModel):
+    id: str
+    type: str
+    label: str
+    status: str
+    created_at: datetime
+    last_used_at: datetime | None
+    remaining: int | None = None
+
+
+def factor_out(factor: EnrolledFactor) -> FactorOut:
+    return FactorOut(
+        id=factor.id,
+        type=factor.kind.value,
+        label=factor.label,
+        status=factor.status.value,
+        created_at=factor.created_at,
+        last_used_at=factor.last_used_at,
+        remaining=factor.remaining,
+    )
+
+
+def factor_added_out(added: FactorAdded) -> dict[str, Any]:
+    """An added factor, with what is shown this once: an app's secret, URI and QR code, or
+    the backup codes."""
+    out: dict[str, Any] = {"factor": factor_out(added.factor).model_dump(mode="json")}
+    if added.secret is not None and added.otpauth_uri is not None:
+        out |= {
+            "secret": added.secret,
+            "otpauth_uri": added.otpauth_uri,
+            "qr_svg": qr_svg(added.otpauth_uri),
+        }
+    if added.codes:
+        out["codes"] = list(added.codes)
+    return out
 
 
 def profile_out(account: Account) -> ProfileOut:
@@ -142,4 +183,8 @@ def result_out(result: ActionResult | None) -> dict[str, Any] | None:
             return card_out(card).model_dump(mode="json")
         case CardRemoved(card_id=card_id):
             return {"id": card_id, "deleted": True}
+        case FactorAdded():
+            return factor_added_out(result)
+        case FactorRemoved(factor_id=factor_id):
+            return {"id": factor_id, "deleted": True}
     assert_never(result)

@@ -58,8 +58,9 @@ _NO_ENVIRONMENT = {"TWILIO_EDGE": "", "TWILIO_REGION": ""}
 
 
 @contextmanager
-def _twilio_errors() -> Iterator[None]:
-    """Turn SDK and transport failures into our delivery errors.
+def _twilio_errors(permanent: frozenset[int] = PERMANENT_ERROR_CODES) -> Iterator[None]:
+    """Turn SDK and transport failures into our delivery errors (``permanent``: the error
+    codes that blame the number; the voice provider passes its own).
 
     Messages name the HTTP status and Twilio's error code only: Twilio's own text may quote the
     number, and nothing here may carry the body (it holds the code) or the credentials.
@@ -68,7 +69,7 @@ def _twilio_errors() -> Iterator[None]:
         yield
     except (TwilioRestException, TwilioServiceException) as exc:
         status, code = exc.status, exc.code
-        if 400 <= status < 500 and code in PERMANENT_ERROR_CODES:
+        if 400 <= status < 500 and code in permanent:
             raise PermanentDeliveryError(f"twilio refused the number (error {code})") from exc
         raise DeliveryError(f"twilio answered HTTP {status} (error {code})") from exc
     except (requests.Timeout, TimeoutError) as exc:

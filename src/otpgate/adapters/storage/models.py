@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -321,4 +322,54 @@ webhook_events = Table(
     Column("delivered_at", UTCDateTime),
     Column("last_error", String(300)),
     Index(None, "status", "lane", "seq"),
+)
+
+# -- factors besides SMS (migration 0006) ------------------------------------------------
+
+# One row per enrolled factor: an authenticator app (its secret sealed with AES-GCM, bound to
+# the row's id, and the last time step it accepted), a passkey (credential id, COSE public
+# key, signature counter, the account's WebAuthn user handle), or a set of backup codes.
+factors = Table(
+    "factors",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("label", String(100), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("confirmed_at", UTCDateTime),
+    Column("last_used_at", UTCDateTime),
+    Column("secret_sealed", LargeBinary),
+    Column("totp_last_step", BigInteger),
+    Column("credential_id", String(1400), unique=True),
+    Column("public_key", LargeBinary),
+    Column("sign_count", BigInteger),
+    Column("user_handle", String(100)),
+    Column("transports", String(100)),
+    Index(None, "account_id", "kind"),
+)
+
+# Backup codes as keyed HMAC digests (never the codes); ``used_at`` spends one, once.
+backup_codes = Table(
+    "backup_codes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("factor_id", String(40), ForeignKey("factors.id", ondelete="CASCADE"), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("used_at", UTCDateTime),
+    Index(None, "factor_id", "digest"),
+)
+
+# WebAuthn challenges in flight, as SHA-256 digests: single use, a few minutes each.
+passkey_ceremonies = Table(
+    "passkey_ceremonies",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("purpose", String(10), nullable=False),
+    Column("target_id", String(40), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index(None, "expires_at"),
 )

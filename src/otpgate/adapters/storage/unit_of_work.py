@@ -12,6 +12,7 @@ from otpgate.adapters.storage.accounts import SqlAccounts
 from otpgate.adapters.storage.api_keys import SqlApiKeys, SqlIdempotencyKeys, SqlNumberPauses
 from otpgate.adapters.storage.audit import SqlAudit
 from otpgate.adapters.storage.challenges import SqlChallenges
+from otpgate.adapters.storage.factors import SqlFactors, SqlPasskeys
 from otpgate.adapters.storage.messages import SqlMessages
 from otpgate.adapters.storage.sessions import SqlSessions
 from otpgate.adapters.storage.signing_keys import SqlSigningKeys
@@ -33,6 +34,8 @@ class SqlUnitOfWork:
         self.idempotency = SqlIdempotencyKeys(conn)
         self.number_pauses = SqlNumberPauses(conn)
         self.signing_keys = SqlSigningKeys(conn)
+        self.factors = SqlFactors(conn)
+        self.passkeys = SqlPasskeys(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -1,9 +1,11 @@
-"""The factor seam: how a challenge is issued and answered.
+"""The factor seam: how a challenge is answered, and how a code is sent for it.
 
-A ``Factor`` issues what the customer needs to answer (a code texted to the phone; later a
-code read by a voice call) and checks an answer. The challenge, its attempt count and the
-account pause stay with the challenge whatever factor answers it. Each factor is one module
-here, registered in one mapping that ``bootstrap`` builds and ``check_factors`` checks.
+A ``Factor`` checks an answer: a code texted or read by a call, a code from an authenticator
+app, a backup code, a passkey assertion. A ``Sender`` is a factor whose secret travels on a
+channel: it issues a new code for a challenge as a message. The challenge, its attempt count
+and the account pause stay with the challenge whatever factor answers it (one count across
+factors). Each factor is one module here, registered in one mapping that
+``services/container.py`` builds and ``check_factors`` checks.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from datetime import datetime
 from typing import Protocol
 
 from otpgate.domain.challenges import Challenge
+from otpgate.domain.channels import Channel
+from otpgate.domain.errors import InvalidInput
 from otpgate.domain.factors import FactorType
 from otpgate.services.outbox import Draft
 from otpgate.services.storage import UnitOfWork
@@ -47,17 +51,46 @@ class Factor(Protocol):
         """The answer as typed, normalised; ``InvalidInput`` when it can't be one."""
         ...
 
-    def issue(self, delivery: Delivery, now: datetime) -> Issued:
-        """Make a new secret for ``delivery``: its digest and the message that carries it."""
-        ...
-
     async def check(self, uow: UnitOfWork, challenge: Challenge, answer: str) -> bool:
         """Whether ``answer`` (as ``parse`` made it) is right for ``challenge`` (constant time).
-        The attempt has already been counted when this runs."""
+
+        The attempt has already been counted when this runs. The verifier has refused a
+        factor the challenge does not take before counting (``available.ensure_answerable``);
+        a factor that finds it can't answer after all (removed meanwhile) raises
+        ``FactorUnavailable``.
+        """
+        ...
+
+
+class Sender(Factor, Protocol):
+    """A factor whose code travels as a message on ``channel``."""
+
+    channel: Channel
+
+    def issue(self, delivery: Delivery, now: datetime) -> Issued:
+        """Make a new code for ``delivery``: its digest and the message that carries it."""
         ...
 
 
 Factors = Mapping[FactorType, Factor]
+Senders = Mapping[Channel, Sender]
+
+
+class FactorUnavailable(InvalidInput):
+    """The factor named can't answer this challenge (see ``domain.factors.answerable_with``)."""
+
+    def __init__(self, factor: FactorType) -> None:
+        super().__init__("factor", f"This can't be confirmed with {FACTOR_NAMES[factor]}.")
+        self.factor = factor
+
+
+FACTOR_NAMES = {
+    FactorType.SMS_CODE: "a text message",
+    FactorType.VOICE_CODE: "a phone call",
+    FactorType.TOTP: "an authenticator app",
+    FactorType.PASSKEY: "a passkey",
+    FactorType.BACKUP_CODE: "a backup code",
+}
 
 
 def check_factors(factors: Factors) -> None:

@@ -1,12 +1,25 @@
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from fastapi import APIRouter, Path, status
 from fastapi.responses import JSONResponse
 
+from otpgate.domain.channels import Channel
+from otpgate.domain.errors import InvalidInput
+from otpgate.domain.factors import FactorType
 from otpgate.services.approvals import VerifyRequest
-from otpgate.web.api.common import problems
+from otpgate.web.api.common import challenge_out, problems
 from otpgate.web.deps import ContextDep, OptionalAuthDep, RuntimeDep
-from otpgate.web.schemas import ChallengeEnvelope, ChallengeOut, SessionOut, VerifiedOut, VerifyIn
+from otpgate.web.schemas import (
+    ChallengeEnvelope,
+    ChallengeOut,
+    ResendIn,
+    SessionOut,
+    VerifiedOut,
+    VerifyIn,
+)
 from otpgate.web.views import result_out
 
 router = APIRouter(tags=["challenges"])
@@ -25,14 +38,25 @@ async def get_challenge(
 ) -> ChallengeOut:
     session_id = auth.session.id if auth else None
     challenge = await runtime.services.challenges.get(challenge_id, session_id)
-    return ChallengeOut.of(challenge, runtime.settings.policy, runtime.clock.now())
+    return await challenge_out(runtime, challenge)
+
+
+def answer_of(body: VerifyIn) -> str:
+    """What the factor checks: the code, or a passkey's assertion as JSON."""
+    if body.factor == FactorType.PASSKEY.value:
+        if body.credential is None:
+            raise InvalidInput("credential", "Send the passkey's credential.")
+        return json.dumps(body.credential, separators=(",", ":"))
+    if body.code is None:
+        raise InvalidInput("code", "Enter the code.")
+    return body.code
 
 
 @router.post(
     "/challenges/{challenge_id}/verify",
     response_model=VerifiedOut,
     responses=problems(400, 404, 409, 410, 422, 429),
-    summary="Check a code; on success get a session (or the applied change)",
+    summary="Answer a challenge (a code, or a passkey); on success get a session or the change",
 )
 async def verify(
     body: VerifyIn,
@@ -44,10 +68,11 @@ async def verify(
     verified = await runtime.services.verifier.verify(
         VerifyRequest(
             challenge_id=challenge_id,
-            code=body.code,
+            code=answer_of(body),
             remember_device=body.remember_device,
             ctx=ctx,
             session_id=auth.session.id if auth else None,
+            factor=FactorType(body.factor),
         )
     )
     policy, now = runtime.settings.policy, runtime.clock.now()
@@ -65,7 +90,7 @@ async def verify(
         device_token=approval.signed_in.device_token if approval.signed_in else None,
         result=result_out(approval.result),
         next_challenge=(
-            ChallengeOut.of(approval.next_challenge, policy, now)
+            await challenge_out(runtime, approval.next_challenge)
             if approval.next_challenge
             else None
         ),
@@ -80,14 +105,33 @@ async def verify(
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ChallengeEnvelope,
     responses=problems(404, 409, 410, 422, 429),
-    summary="Send a new code (the old one stops working)",
+    summary="Send a new code by text, or by a phone call (the old code stops working)",
 )
 async def resend(
-    runtime: RuntimeDep, ctx: ContextDep, auth: OptionalAuthDep, challenge_id: str = ChallengeId
+    runtime: RuntimeDep,
+    ctx: ContextDep,
+    auth: OptionalAuthDep,
+    challenge_id: str = ChallengeId,
+    body: ResendIn | None = None,
 ) -> ChallengeEnvelope:
+    channel = Channel(body.channel if body else "sms")
     challenge = await runtime.services.challenges.resend(
-        challenge_id, ctx, auth.session.id if auth else None
+        challenge_id, ctx, auth.session.id if auth else None, channel=channel
     )
-    return ChallengeEnvelope(
-        challenge=ChallengeOut.of(challenge, runtime.settings.policy, runtime.clock.now())
+    out = await challenge_out(runtime, challenge)
+    return ChallengeEnvelope(challenge=out.model_copy(update={"channel": channel.value}))
+
+
+@router.post(
+    "/challenges/{challenge_id}/passkey/options",
+    responses=problems(404, 410, 422, 429),
+    summary="WebAuthn request options to answer the challenge with a passkey",
+    response_model=dict[str, Any],
+)
+async def passkey_options(
+    runtime: RuntimeDep, ctx: ContextDep, auth: OptionalAuthDep, challenge_id: str = ChallengeId
+) -> JSONResponse:
+    options = await runtime.services.passkey.options(
+        challenge_id, auth.session.id if auth else None, ctx
     )
+    return JSONResponse(options, headers={"Cache-Control": "no-store"})

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from otpgate.web.schemas import Problem
+from otpgate.bootstrap import Runtime
+from otpgate.domain.challenges import Challenge
+from otpgate.web.schemas import ChallengeOut, Problem
 
 PROBLEM = {"model": Problem, "content": {"application/problem+json": {}}}
 
@@ -21,3 +23,11 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         429: "Too many requests; see `Retry-After`",
     }
     return {status: {**PROBLEM, "description": described[status]} for status in statuses}
+
+
+async def challenge_out(runtime: Runtime, challenge: Challenge) -> ChallengeOut:
+    """A challenge as the API shows it, with the factors that may answer it."""
+    factors = await runtime.services.factors.available(challenge)
+    return ChallengeOut.of(
+        challenge, runtime.settings.policy, runtime.clock.now(), [f.value for f in factors]
+    )

@@ -4,11 +4,10 @@ from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
 
 from otpgate.services.signin import SignedIn
-from otpgate.web.api.common import problems
+from otpgate.web.api.common import challenge_out, problems
 from otpgate.web.deps import AuthDep, ContextDep, RuntimeDep
 from otpgate.web.schemas import (
     ChallengeEnvelope,
-    ChallengeOut,
     SessionEnvelope,
     SessionOut,
     SignInIn,
@@ -44,9 +43,7 @@ async def sign_in(body: SignInIn, runtime: RuntimeDep, ctx: ContextDep) -> Respo
             status_code=status.HTTP_201_CREATED,
             headers={"Cache-Control": "no-store"},
         )
-    envelope = ChallengeEnvelope(
-        challenge=ChallengeOut.of(outcome.challenge, runtime.settings.policy, runtime.clock.now())
-    )
+    envelope = ChallengeEnvelope(challenge=await challenge_out(runtime, outcome.challenge))
     return JSONResponse(envelope.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
 
 

@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from otpgate.bootstrap import Runtime
 from otpgate.domain.challenges import Challenge
-from otpgate.web.api.common import problems
+from otpgate.web.api.common import challenge_out, problems
 from otpgate.web.deps import AuthDep, ContextDep, RuntimeDep
-from otpgate.web.schemas import ChallengeEnvelope, ChallengeOut
+from otpgate.web.schemas import ChallengeEnvelope
 from otpgate.web.views import AddressOut, CardOut, address_out, card_out
 
 router = APIRouter(tags=["step-up"])
@@ -122,10 +122,8 @@ class CardList(BaseModel):
     payment_methods: list[CardOut]
 
 
-def accepted(runtime: Runtime, challenge: Challenge) -> JSONResponse:
-    body = ChallengeEnvelope(
-        challenge=ChallengeOut.of(challenge, runtime.settings.policy, runtime.clock.now())
-    )
+async def accepted(runtime: Runtime, challenge: Challenge) -> JSONResponse:
+    body = ChallengeEnvelope(challenge=await challenge_out(runtime, challenge))
     return JSONResponse(body.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
 
 
@@ -145,7 +143,7 @@ async def change_profile(
     challenge = await runtime.services.profile.request_profile_change(
         auth, ctx, body.name, body.email
     )
-    return accepted(runtime, challenge)
+    return await accepted(runtime, challenge)
 
 
 @router.put(
@@ -161,7 +159,7 @@ async def change_password(
     challenge = await runtime.services.profile.request_password_change(
         auth, ctx, body.current_password, body.new_password
     )
-    return accepted(runtime, challenge)
+    return await accepted(runtime, challenge)
 
 
 @router.put(
@@ -175,7 +173,7 @@ async def change_phone(
     body: PhoneChangeIn, auth: AuthDep, runtime: RuntimeDep, ctx: ContextDep
 ) -> JSONResponse:
     challenge = await runtime.services.profile.request_phone_change(auth, ctx, body.phone)
-    return accepted(runtime, challenge)
+    return await accepted(runtime, challenge)
 
 
 # -- addresses -------------------------------------------------------------------------------
@@ -199,7 +197,7 @@ async def add_address(
 ) -> JSONResponse:
     values = body.model_dump(exclude={"is_default"})
     challenge = await runtime.services.addresses.add(auth, ctx, values, body.is_default)
-    return accepted(runtime, challenge)
+    return await accepted(runtime, challenge)
 
 
 @router.patch(
@@ -220,7 +218,7 @@ async def update_address(
         auth, ctx, address_id, changes, body.is_default
     )
     if isinstance(outcome, Challenge):
-        return accepted(runtime, outcome)
+        return await accepted(runtime, outcome)
     return JSONResponse(address_out(outcome).model_dump(mode="json"))
 
 
@@ -234,7 +232,7 @@ async def update_address(
 async def delete_address(
     auth: AuthDep, runtime: RuntimeDep, ctx: ContextDep, address_id: str = AddressId
 ) -> JSONResponse:
-    return accepted(runtime, await runtime.services.addresses.delete(auth, ctx, address_id))
+    return await accepted(runtime, await runtime.services.addresses.delete(auth, ctx, address_id))
 
 
 # -- payment methods ---------------------------------------------------------------------------
@@ -266,7 +264,7 @@ async def add_card(
         billing_address_id=body.billing_address_id,
         is_default=body.is_default,
     )
-    return accepted(runtime, challenge)
+    return await accepted(runtime, challenge)
 
 
 @router.patch(
@@ -290,7 +288,7 @@ async def update_card(
         and body.billing_address_id is None,
         is_default=body.is_default,
     )
-    return accepted(runtime, challenge)
+    return await accepted(runtime, challenge)
 
 
 @router.delete(
@@ -303,4 +301,4 @@ async def update_card(
 async def delete_card(
     auth: AuthDep, runtime: RuntimeDep, ctx: ContextDep, card_id: str = CardId
 ) -> JSONResponse:
-    return accepted(runtime, await runtime.services.payments.delete(auth, ctx, card_id))
+    return await accepted(runtime, await runtime.services.payments.delete(auth, ctx, card_id))

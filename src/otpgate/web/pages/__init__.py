@@ -7,8 +7,13 @@ CSRF refusal handler to an app built by ``otpgate.web.app.create_app``.
     /register           create an account            POST: then the code page
     /signin             email and password           POST: then the code page (or the account)
     /verify             the code page                POST: check a code; /verify/resend: a new code
+                        ?with=totp|backup_code|passkey: "Try another way"; /verify/call: a call;
+                        /verify/passkey: WebAuthn options (POST)
     /account            "Your account"
-    /account/security   name, email, password, mobile number    every POST: then the code page
+    /account/security   sign-in methods, name, email, password, mobile number
+                        every POST: then the code page; /factors adds one, /factors/{id}/delete
+    /account/security/authenticator/{id}, /account/security/passkeys/{id}
+                        a new factor's setup (QR code and first code; creating the passkey)
     /account/addresses  list; /new, /{id}/edit; POST add, edit, /{id}/default, /{id}/delete
     /account/payments   list; /new, /{id}/edit; POST add, edit, /{id}/default, /{id}/delete
     /account/devices    sessions and trusted browsers; POST sign out, forget
@@ -34,6 +39,8 @@ from otpgate.web.pages import (
     codes,
     dev,
     devices,
+    factors,
+    other_ways,
     payments,
     public,
     security,
@@ -50,6 +57,18 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.state.html_errors = render_error
     app.add_exception_handler(CsrfRefused, csrf_refused_handler)
     app.add_exception_handler(SignInFirst, sign_in_first_handler)
-    for module in (public, codes, account, security, addresses, payments, devices, activity, dev):
+    for module in (
+        public,
+        codes,
+        other_ways,
+        account,
+        security,
+        factors,
+        addresses,
+        payments,
+        devices,
+        activity,
+        dev,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

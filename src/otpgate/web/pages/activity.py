@@ -47,7 +47,19 @@ EVENT_TEXT: dict[EventType, tuple[str, Tone]] = {
     EventType.VERIFICATION_APPROVED: ("Action confirmed with a code", "good"),
     EventType.VERIFICATION_FAILED: ("A code for an action was refused", "warning"),
     EventType.VERIFICATION_CANCELED: ("Code for an action canceled", "neutral"),
+    EventType.FACTOR_ADDED: ("Sign-in method added", "good"),
+    EventType.FACTOR_CONFIRMED: ("Sign-in method set up", "good"),
+    EventType.FACTOR_REMOVED: ("Sign-in method removed", "warning"),
+    EventType.PASSKEY_REFUSED: ("A passkey was refused: it may have been copied", "warning"),
 }
+# Which factor answered, for "Code accepted" (the SMS wording stays the default).
+ANSWERED_TEXT = {
+    "voice_code": "Code from a phone call accepted",
+    "totp": "Authenticator app code accepted",
+    "passkey": "Passkey accepted",
+    "backup_code": "Backup code used",
+}
+FACTOR_WORDS = {"totp": "Authenticator app", "passkey": "Passkey", "backup_codes": "Backup codes"}
 # Events about a code that, for a step-up, say what happened to the change it was for.
 STEP_UP_ENDINGS: dict[EventType, tuple[str, Tone]] = {
     EventType.CHALLENGE_EXPIRED: ("Change expired unused, nothing changed", "neutral"),
@@ -98,6 +110,20 @@ def describe(event: SecurityEvent, summaries: dict[str, str] | None = None) -> A
         detail = details.get("summary") or None
     elif event.type is EventType.SESSION_REVOKED and "others" in details:
         text = "Signed out everywhere else"
+    elif event.type in (
+        EventType.FACTOR_ADDED,
+        EventType.FACTOR_CONFIRMED,
+        EventType.FACTOR_REMOVED,
+    ):
+        kind = str(details.get("factor_kind", ""))
+        label = details.get("label")
+        detail = FACTOR_WORDS.get(kind, kind)
+        if kind != "backup_codes" and isinstance(label, str):
+            detail = f"{detail} “{label}”"
+    if event.type is EventType.CODE_APPROVED and details.get("factor") in ANSWERED_TEXT:
+        text = ANSWERED_TEXT[str(details["factor"])]
+    elif event.type is EventType.CODE_SENT and details.get("channel") == "voice":
+        text = "Code read out by phone call"
     return Activity(text=text, detail=detail, tone=tone, at=event.created_at, ip=event.ip)
 
 

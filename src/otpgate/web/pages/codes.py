@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from otpgate.domain.actions import ActionType
 from otpgate.domain.challenges import Challenge, Purpose, Status
+from otpgate.domain.channels import Channel
 from otpgate.domain.durations import duration_text
 from otpgate.domain.errors import (
     ChallengeCanceled,
@@ -32,9 +33,10 @@ from otpgate.domain.errors import (
     ResendTooSoon,
     Throttled,
 )
+from otpgate.domain.factors import FactorType
 from otpgate.domain.phones import mask
 from otpgate.services.approvals import Approval, VerifyRequest
-from otpgate.web.pages import stepup
+from otpgate.web.pages import other_ways, stepup
 from otpgate.web.pages.common import Visit, open_visit
 from otpgate.web.pages.public import end_previous_session, wait_text
 from otpgate.web.problems import status_for
@@ -55,7 +57,8 @@ async def code_page(request: Request) -> Response:
     challenge = await _current(visit)
     if challenge is None:
         return visit.redirect(_home(visit))
-    return _page(visit, challenge)
+    # "Try another way": ``?with=totp`` asks for another of the account's factors.
+    return await _page(visit, challenge, factor=other_ways.factor_of(request.query_params))
 
 
 @router.post("/verify")
@@ -66,7 +69,8 @@ async def verify(request: Request) -> Response:
     if challenge_id is None:
         return visit.redirect(_home(visit))
     remember = fields.get("remember") == "1"
-    code = fields.get("code", "")[:MAX_CODE_INPUT]
+    factor = other_ways.factor_of(fields)
+    code = other_ways.answer_of(fields, factor, MAX_CODE_INPUT)
     try:
         verified = await visit.services.verifier.verify(
             VerifyRequest(
@@ -75,12 +79,15 @@ async def verify(request: Request) -> Response:
                 remember_device=remember,
                 ctx=visit.ctx,
                 session_id=visit.auth.session.id if visit.auth else None,
+                factor=factor,
             )
         )
     except (InvalidCode, InvalidInput, Throttled) as exc:
         error = wait_text(exc) if isinstance(exc, Throttled) else exc.detail
         status = 429 if isinstance(exc, Throttled) else 400
-        return await _again(visit, challenge_id, status, code_error=error, remember=remember)
+        return await _again(
+            visit, challenge_id, status, code_error=error, remember=remember, factor=factor
+        )
     except (ChallengeExpired, ChallengeFailed, ChallengeCanceled) as exc:
         return await _finished(visit, ENDED[type(exc)])
     except EmailUnavailable as exc:
@@ -110,6 +117,16 @@ async def verify(request: Request) -> Response:
 
 @router.post("/verify/resend")
 async def resend(request: Request) -> Response:
+    return await _resend(request, Channel.SMS)
+
+
+@router.post("/verify/call")
+async def call_me(request: Request) -> Response:
+    """A call reads a new code instead of a text (offered once a text may be resent)."""
+    return await _resend(request, Channel.VOICE)
+
+
+async def _resend(request: Request, channel: Channel) -> Response:
     visit = await open_visit(request)
     await visit.guard(session=visit.auth is not None)
     challenge_id = visit.pre.challenge_id
@@ -117,7 +134,10 @@ async def resend(request: Request) -> Response:
         return visit.redirect(_home(visit))
     try:
         await visit.services.challenges.resend(
-            challenge_id, visit.ctx, visit.auth.session.id if visit.auth else None
+            challenge_id,
+            visit.ctx,
+            visit.auth.session.id if visit.auth else None,
+            channel=channel,
         )
     except (ResendTooSoon, ResendLimitReached) as exc:
         return await _again(visit, challenge_id, 429, resend_error=exc.detail)
@@ -130,6 +150,8 @@ async def resend(request: Request) -> Response:
         return visit.redirect(_home(visit))
     except OtpgateError as exc:
         return await _again(visit, challenge_id, status_for(exc), resend_error=exc.detail)
+    if channel is Channel.VOICE:
+        return visit.redirect("/verify?with=voice_code", flash="calling")
     return visit.redirect("/verify", flash="resent")
 
 
@@ -139,6 +161,8 @@ def _home(visit: Visit) -> str:
 
 def _changed(visit: Visit, challenge: Challenge, approval: Approval) -> Response:
     """A step-up code was right and its change is applied: back to where it came from."""
+    if (shown := other_ways.after_factor_added(visit, approval)) is not None:
+        return shown  # a new factor's next step (its setup page, or the backup codes)
     if approval.next_challenge is not None:
         # A new mobile number: the old number said yes, now the new one proves itself.
         visit.remember_challenge(approval.next_challenge.id)
@@ -189,21 +213,23 @@ async def _again(
     code_error: str | None = None,
     resend_error: str | None = None,
     remember: bool = False,
+    factor: FactorType = FactorType.SMS_CODE,
 ) -> Response:
     challenge = await _current(visit)
     if challenge is None or challenge.id != challenge_id:
         return visit.redirect(_home(visit))
-    return _page(
+    return await _page(
         visit,
         challenge,
         status=status,
         code_error=code_error,
         resend_error=resend_error,
         remember=remember,
+        factor=factor,
     )
 
 
-def _page(
+async def _page(
     visit: Visit,
     challenge: Challenge,
     *,
@@ -211,6 +237,7 @@ def _page(
     code_error: str | None = None,
     resend_error: str | None = None,
     remember: bool = False,
+    factor: FactorType = FactorType.SMS_CODE,
 ) -> Response:
     now = visit.now()
     state = challenge.effective_status(now)
@@ -227,9 +254,11 @@ def _page(
     resend_wait = None
     if available_at is not None:
         resend_wait = max(0, math.ceil((available_at - now).total_seconds()))
+    ways = await other_ways.ways(visit, challenge, factor)
     return visit.render(
-        "code.html",
+        ways.template,
         status=status,
+        ways=ways,
         destination=mask(challenge.destination),
         purpose=challenge.purpose.value,
         wording=_wording(challenge),

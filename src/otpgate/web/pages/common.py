@@ -31,6 +31,7 @@ MAX_FORM_FIELDS = 20
 # Flash messages travel as a key, never as text: a cookie can't inject words into a page.
 FLASHES = {
     "resent": "We sent a new code. The previous code no longer works.",
+    "calling": "We're calling you now with a new code. The code we texted no longer works.",
     "signed_out": "You have signed out.",
     "signed_in": "You are signed in.",
     "confirmed": "Your mobile number is confirmed and you are signed in.",
@@ -50,6 +51,10 @@ FLASHES = {
     "session_signed_out": "That browser is signed out.",
     "others_signed_out": "Every other browser is signed out.",
     "device_forgotten": "That browser is forgotten. It will need a code at its next sign-in.",
+    "totp_added": "Your authenticator app is set up. Next time, you can use a code from it.",
+    "passkey_added": "Your passkey is set up. Next time, you can use it instead of a code.",
+    "factor_removed": "That sign-in method is removed.",
+    "setup_over": "That setup is over. Start again to add the sign-in method.",
 }
 
 

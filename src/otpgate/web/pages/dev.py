@@ -1,6 +1,7 @@
 """``/dev/sms``: the outbox provider's inbox, for developers, tests and demos (DESIGN §6).
 
 It exists only while the outbox provider is configured; with real providers it is a 404.
+Calls placed through the voice outbox are listed below the texts.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from otpgate.web.pages.common import open_visit
 router = APIRouter(include_in_schema=False)
 
 CODE_LINE = re.compile(r"^@\S+ #(\d+)$")
+SPOKEN_CODE = re.compile(r"is: ((?:\d\. )+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,10 @@ def to_message(raw: dict[str, Any]) -> Message:
     body = str(raw.get("body", ""))
     lines = body.strip().splitlines()
     match = CODE_LINE.match(lines[-1].strip()) if lines else None
+    spoken = SPOKEN_CODE.search(body)
+    code = match.group(1) if match else None
+    if code is None and spoken is not None:
+        code = "".join(ch for ch in spoken.group(1) if ch.isdigit())
     try:
         sent_at = datetime.fromisoformat(str(raw.get("created_at")))
     except ValueError:
@@ -42,7 +48,7 @@ def to_message(raw: dict[str, Any]) -> Message:
     return Message(
         to=str(raw.get("to", "")),
         body=body,
-        code=match.group(1) if match else None,
+        code=code,
         purpose=str(raw.get("purpose", "")).replace("_", " "),
         sent_at=sent_at,
     )
@@ -56,6 +62,12 @@ async def dev_sms(request: Request) -> Response:
         raise HTTPException(status_code=404)
     outbox = OutboxProvider(settings.outbox_path)
     raw = await asyncio.to_thread(outbox.read)
+    calls: list[dict[str, Any]] = []
+    if "voice-outbox" in settings.voice_provider_order:
+        calls = await asyncio.to_thread(OutboxProvider(settings.voice_outbox_path).read)
     return visit.render(
-        "dev_sms.html", messages=[to_message(item) for item in raw], path=str(settings.outbox_path)
+        "dev_sms.html",
+        messages=[to_message(item) for item in raw],
+        calls=[to_message(item) for item in calls],
+        path=str(settings.outbox_path),
     )

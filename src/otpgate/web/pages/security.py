@@ -1,7 +1,10 @@
-"""Login & security: name and email, password, mobile number — each change behind a code.
+"""Login & security: sign-in methods, name and email, password, mobile number — each
+change behind a code.
 
 Each form asks the service for a step-up and sends the browser to the code page; the change
-is made only when the code is accepted there. Passwords are never sent back into a page.
+is made only when the code (or another of the account's factors) is accepted there.
+Passwords are never sent back into a page. Adding a factor continues on its setup page
+(``factors.py``).
 """
 
 from __future__ import annotations
@@ -10,10 +13,12 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from otpgate.domain.errors import OtpgateError
+from otpgate.domain.factors import FactorKind
 from otpgate.domain.passwords import MIN_PASSWORD_LENGTH
 from otpgate.domain.phones import mask
 from otpgate.services.principal import Customer
 from otpgate.web.pages.common import Visit, member, member_form
+from otpgate.web.pages.factors import factor_rows
 from otpgate.web.pages.stepup import ask_for_code, refusal
 
 router = APIRouter(include_in_schema=False)
@@ -21,12 +26,13 @@ router = APIRouter(include_in_schema=False)
 PROFILE_FIELDS = ("name", "email")
 PASSWORD_FIELDS = ("current_password", "new_password")
 PHONE_FIELDS = ("phone",)
+FACTOR_FIELDS = ("label",)
 
 
 @router.get("/account/security")
 async def security_page(request: Request) -> Response:
     visit, auth = await member(request)
-    return _page(visit, auth)
+    return await _page(visit, auth)
 
 
 @router.post("/account/security/profile")
@@ -39,7 +45,7 @@ async def change_profile(request: Request) -> Response:
         )
     except OtpgateError as exc:
         errors, status = refusal(exc, PROFILE_FIELDS)
-        return _page(visit, auth, "profile", errors, status, values)
+        return await _page(visit, auth, "profile", errors, status, values)
     return ask_for_code(visit, challenge)
 
 
@@ -52,7 +58,7 @@ async def change_password(request: Request) -> Response:
         )
     except OtpgateError as exc:
         errors, status = refusal(exc, PASSWORD_FIELDS)
-        return _page(visit, auth, "password", errors, status)
+        return await _page(visit, auth, "password", errors, status)
     return ask_for_code(visit, challenge)
 
 
@@ -64,11 +70,37 @@ async def change_phone(request: Request) -> Response:
         challenge = await visit.services.profile.request_phone_change(auth, visit.ctx, phone)
     except OtpgateError as exc:
         errors, status = refusal(exc, PHONE_FIELDS)
-        return _page(visit, auth, "phone", errors, status, {"phone": phone})
+        return await _page(visit, auth, "phone", errors, status, {"phone": phone})
     return ask_for_code(visit, challenge)
 
 
-def _page(
+@router.post("/account/security/factors")
+async def add_factor(request: Request) -> Response:
+    """Add an authenticator app or a passkey, or make backup codes: a step-up first."""
+    visit, auth, fields = await member_form(request)
+    kind = fields.get("kind", "")
+    try:
+        challenge = await visit.services.factors.request_add(
+            auth, visit.ctx, kind, fields.get("label")
+        )
+    except OtpgateError as exc:
+        errors, status = refusal(exc, FACTOR_FIELDS)
+        return await _page(visit, auth, f"factor-{kind}", errors, status)
+    return ask_for_code(visit, challenge)
+
+
+@router.post("/account/security/factors/{factor_id}/delete")
+async def remove_factor(request: Request, factor_id: str) -> Response:
+    visit, auth, _fields = await member_form(request)
+    try:
+        challenge = await visit.services.factors.request_remove(auth, visit.ctx, factor_id[:64])
+    except OtpgateError as exc:
+        errors, status = refusal(exc, ())
+        return await _page(visit, auth, "factors", errors, status)
+    return ask_for_code(visit, challenge)
+
+
+async def _page(
     visit: Visit,
     auth: Customer,
     form: str | None = None,
@@ -79,6 +111,7 @@ def _page(
     """The page; after a refused form, that form's errors and what was typed (no password)."""
     account = auth.account
     values = {"name": account.name, "email": account.email, "phone": "", **(typed or {})}
+    factors = await visit.services.factors.list(auth)
     return visit.render(
         "security.html",
         status=status,
@@ -87,4 +120,12 @@ def _page(
         errors={form: errors or {}} if form else {},
         phone=mask(account.phone),
         min_password=MIN_PASSWORD_LENGTH,
+        factors=factor_rows(factors),
+        can_add={
+            kind.value: visit.services.factors.offers(kind)
+            and not any(f.kind is kind and f.is_active for f in factors)
+            for kind in (FactorKind.TOTP, FactorKind.BACKUP_CODES)
+        }
+        | {"passkey": visit.services.factors.offers(FactorKind.PASSKEY)},
+        can_renew_codes=visit.services.factors.offers(FactorKind.BACKUP_CODES),
     )

@@ -36,6 +36,9 @@ AFTER: dict[ActionType, tuple[str, str]] = {
     ActionType.ADD_PAYMENT_METHOD: (PAYMENTS, "card_added"),
     ActionType.UPDATE_PAYMENT_METHOD: (PAYMENTS, "card_updated"),
     ActionType.DELETE_PAYMENT_METHOD: (PAYMENTS, "card_removed"),
+    # Adding a factor goes on to its setup (``other_ways.after_factor_added``).
+    ActionType.ADD_FACTOR: (SECURITY, "profile_changed"),
+    ActionType.REMOVE_FACTOR: (SECURITY, "factor_removed"),
 }
 
 

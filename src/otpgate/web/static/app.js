@@ -52,12 +52,12 @@
     });
   });
 
-  // The resend button wakes up when the cooldown ends.
+  // The resend buttons (a text, or a call) wake up when the cooldown ends.
   document.querySelectorAll("[data-countdown]").forEach(function (status) {
     var form = status.closest("form");
-    var button = form && form.querySelector("[data-resend]");
+    var buttons = form ? form.querySelectorAll("[data-resend]") : [];
     var left = parseInt(status.getAttribute("data-countdown"), 10) || 0;
-    if (!button || left <= 0) return;
+    if (!buttons.length || left <= 0) return;
     var seconds = status.querySelector("[data-countdown-seconds]");
     var timer = window.setInterval(function () {
       left -= 1;
@@ -67,7 +67,7 @@
       }
       window.clearInterval(timer);
       status.textContent = "Didn't get a text? Ask for a new code.";
-      button.disabled = false;
+      buttons.forEach(function (button) { button.disabled = false; });
     }, 1000);
   });
 

@@ -1,0 +1,1 @@
+"""Voice providers: a call that reads a code out (the ``voice`` channel)."""
