@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from tests.harness import Harness
 from tests.pages.conftest import ORIGIN, Visitor
 from tests.pages.steps import ACCOUNT_PAGES, ADDRESS
+from tests.texts import text_of
 
 PAGES = ("/", "/register", "/signin", "/account", "/verify", "/dev/sms", "/no-such-page")
 
@@ -31,7 +32,7 @@ async def signed_in_pages(h: Harness, visitor: Visitor) -> list[httpx.Response]:
         pages.append(page)
     await visitor.submit("/account/addresses/new", "/account/addresses", **ADDRESS)
     pages.append(await visitor.get("/verify"))  # the code page of a change
-    assert "ship to Ada Lovelace, 1 Main St" in pages[-1].text
+    assert 'ship to "Ada Lovelace, 1 Main St' in text_of(pages[-1].text)
     return pages
 
 
