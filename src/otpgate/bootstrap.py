@@ -57,6 +57,7 @@ def limit_rules(settings: Settings) -> dict[str, str]:
         rules.PASSWORD_CHANGE: settings.limit_password_change,
         rules.REGISTER_IP: settings.limit_register_ip,
         rules.VERIFY_IP: settings.limit_verify_ip,
+        rules.RESEND_CLAIM: rules.RESEND_CLAIM_LIMITS,
     }
     missing = sorted(set(rules.ALL_RULES) - set(configured))
     if missing:

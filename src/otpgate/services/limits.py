@@ -33,6 +33,10 @@ SEND_GLOBAL_NEW = "send_global_new"
 REGISTER_IP = "register_ip"
 # Code checks per client IP, against many challenges at once.
 VERIFY_IP = "verify_ip"
+# One resend per code of a challenge (keyed "<challenge id>:<sends>"): concurrent duplicates
+# are refused before any send cap counts them. Not a setting: one is the only right number.
+RESEND_CLAIM = "resend_claim"
+RESEND_CLAIM_LIMITS = "1/15minutes"
 
 ALL_RULES = (
     PASSWORD_ACCOUNT,
@@ -50,6 +54,7 @@ ALL_RULES = (
     PASSWORD_CHANGE,
     REGISTER_IP,
     VERIFY_IP,
+    RESEND_CLAIM,
 )
 SEND_RULES = (
     SEND_NUMBER,
@@ -98,17 +103,29 @@ async def hit_send_limits(
     ``proven`` says whether ``to`` is an account's confirmed number reached by someone who
     already passed a password or holds a session; otherwise the sends count in the separate
     budgets of unproven numbers.
+
+    Every cap is tested before any is counted, so a send refused by one cap spends nothing
+    of the others (S44). Two requests racing past the test are still held by ``hit``, which
+    is atomic per cap (on Redis too).
     """
-    await limiter.hit(SEND_IP, ip_key(ctx.ip))
+    buckets = [(SEND_IP, ip_key(ctx.ip))]
     if proven:
-        await limiter.hit(SEND_NUMBER, to)
+        buckets.append((SEND_NUMBER, to))
         if account_id is not None:
-            await limiter.hit(SEND_ACCOUNT, account_id)
-        await limiter.hit(SEND_PREFIX, number_prefix(to))
-        await limiter.hit(SEND_COUNTRY, country_of(to))
-        await limiter.hit(SEND_GLOBAL, GLOBAL_KEY)
+            buckets.append((SEND_ACCOUNT, account_id))
+        buckets += [
+            (SEND_PREFIX, number_prefix(to)),
+            (SEND_COUNTRY, country_of(to)),
+            (SEND_GLOBAL, GLOBAL_KEY),
+        ]
     else:
-        await limiter.hit(SEND_NUMBER_NEW, to)
-        await limiter.hit(SEND_PREFIX_NEW, number_prefix(to))
-        await limiter.hit(SEND_COUNTRY_NEW, country_of(to))
-        await limiter.hit(SEND_GLOBAL_NEW, GLOBAL_KEY)
+        buckets += [
+            (SEND_NUMBER_NEW, to),
+            (SEND_PREFIX_NEW, number_prefix(to)),
+            (SEND_COUNTRY_NEW, country_of(to)),
+            (SEND_GLOBAL_NEW, GLOBAL_KEY),
+        ]
+    for rule, key in buckets:
+        await limiter.test(rule, key)
+    for rule, key in buckets:
+        await limiter.hit(rule, key)
