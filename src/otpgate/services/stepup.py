@@ -118,6 +118,17 @@ class StepUpService:
         ):
             # The stored action no longer matches what the code was issued for.
             raise Conflict("This change can't be applied. Start again.")
+        # The asking session was checked when the request came in, in another transaction; a
+        # sign-out (or a password change elsewhere) may have ended it since. Checked again
+        # here, with its row locked until this approval commits, a step-up never applies
+        # after its session was revoked (S26).
+        session = await uow.sessions.lock_session(session_id)
+        if (
+            session is None
+            or session.account_id != account_id
+            or not session.is_active(now, self.deps.config.session_idle_seconds)
+        ):
+            raise Conflict("The session that asked for this change has ended; nothing changed.")
         approving = Approving(challenge, account_id, session_id, now, request)
         approval = await self.actions[action.type].apply(uow, approving, action.values())
         if approval.follow_up is not None:
