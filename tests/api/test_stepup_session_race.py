@@ -46,7 +46,8 @@ def hold_after_auth(
 async def test_a_sign_out_between_check_and_approval_stops_the_change(
     h: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """S26: the asking session is signed out after its verify was let in: nothing changes."""
+    """S26 (and S21: a signed-out session's token, and its pending change, are refused): the
+    asking session is signed out after its verify was let in, and nothing changes."""
     account, asking, other = await two_browsers(h, "ada@example.com")
     requested = await h.client.put(
         "/api/v1/me/password",

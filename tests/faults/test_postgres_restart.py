@@ -4,7 +4,7 @@ A real ``otpgate serve`` and ``otpgate worker`` on a PostgreSQL cluster of the t
 the cluster is stopped (``pg_ctl -m fast``: every session is cut) under load and started
 again. Then:
 
-- every answer was a success or a 503 problem+json, never a 500 (S-ops, DESIGN §8);
+- every answer was a success or a 503 problem+json, never a 500 (DESIGN §8);
 - the server answers again within seconds, by itself; so does the worker;
 - no change is half-applied: an approved step-up is applied (name and event), nothing else is;
 - every message a committed request queued was sent exactly once (Twilio's fake counts them).

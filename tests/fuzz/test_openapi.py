@@ -63,7 +63,7 @@ started = time.monotonic()
     suppress_health_check=list(HealthCheck),
 )
 def test_the_api_answers_as_its_schema_says(case: schemathesis.Case) -> None:
-    """S-all, DESIGN §5.1: no 5xx, every answer as documented, on both backends."""
+    """DESIGN §5.1: no 5xx, every answer as documented, on both backends."""
     if targets.MISSING:
         backends.missing(targets.MISSING[0], "OTPGATE_TEST_DATABASE_URL")
     if time.monotonic() - started > BUDGET_SECONDS:
