@@ -9,9 +9,7 @@ session out gets a fresh one.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -141,10 +139,3 @@ def summary() -> str:
         for t in TARGETS
     ]
     return "\n".join(lines)
-
-
-def write_summary(path: Path) -> None:
-    path.write_text(summary() + "\n")
-
-
-STARTED = time.monotonic()
