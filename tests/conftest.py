@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +21,10 @@ from tests import backends
 from tests.harness import Harness
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+# Hypothesis (and schemathesis on it) keeps its files outside the working tree.
+os.environ.setdefault(
+    "HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "otpgate-hypothesis")
+)
 
 
 @pytest.fixture(scope="session")

@@ -69,6 +69,7 @@ def limit_rules(settings: Settings) -> dict[str, str]:
         rules.VOICE_ACCOUNT: settings.limit_voice_account,
         rules.VOICE_IP: settings.limit_voice_ip,
         rules.VOICE_GLOBAL: settings.limit_voice_global,
+        rules.RESEND_CLAIM: rules.RESEND_CLAIM_LIMITS,
     }
     missing = sorted(set(rules.ALL_RULES) - set(configured))
     if missing:

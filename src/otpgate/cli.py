@@ -64,6 +64,7 @@ def serve(
     except (ValueError, OSError) as exc:
         typer.echo(f"otpgate: {exc}", err=True)
         raise typer.Exit(2) from None
+    warn_dev_pages(settings, host)
     uvicorn.run(
         "otpgate.web.app:app_from_env",
         factory=True,
@@ -75,6 +76,21 @@ def serve(
         server_header=False,
         log_config=None,
     )
+
+
+def warn_dev_pages(settings: Settings, host: str) -> None:
+    """Say it loudly when /dev/sms (every code sent) is on and the server listens beyond this
+    machine: it is served to loopback callers only, but it should not be on at all there."""
+    from otpgate.web.security import is_loopback_host
+
+    if settings.dev_inbox_enabled and not is_loopback_host(host):
+        typer.echo(
+            f"otpgate: WARNING: the development SMS inbox (/dev/sms) is ON while listening on "
+            f"{host}. It shows every code sent; it answers only callers on this machine, but a "
+            "public server should not have it: set OTPGATE_DEV_SMS_PAGE=false or use a real "
+            "SMS provider.",
+            err=True,
+        )
 
 
 @db_app.command("upgrade")

@@ -7,6 +7,9 @@ The delivery engine comes from ``bootstrap.build_engine``, the same as the servi
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
+from typing import Any
 
 import structlog
 
@@ -17,6 +20,12 @@ from otpgate.config import Settings
 from otpgate.domain.clock import SystemClock
 
 log = structlog.get_logger("otpgate.worker")
+
+# A worker whose database went away starts again after 1 s, then 2, 4... up to 30 s; one
+# that ran for a minute before it stopped starts over at 1 s.
+RESTART_FIRST_SECONDS = 1.0
+RESTART_MAX_SECONDS = 30.0
+RESTART_RESET_SECONDS = 60.0
 
 
 async def run_worker(
@@ -58,18 +67,23 @@ async def run_worker(
     try:
         async with app.open_async():
             worker = QueueWorker(engine, QueueDispatcher(app, opened=True))
+            options: dict[str, Any] = {
+                "queues": [QUEUE],
+                "concurrency": concurrency,
+                "wait": wait,
+                "additional_context": {CONTEXT_KEY: worker},
+                "shutdown_graceful_timeout": settings.sms_send_timeout_seconds + 5,
+                "delete_jobs": "successful",
+            }
             log.info("worker started", concurrency=concurrency, providers=list(engine.providers))
             if relay is not None:
                 relay.start(settings.events_webhook_poll_seconds)
-            await app.run_worker_async(
-                queues=[QUEUE],
-                concurrency=concurrency,
-                wait=wait,
-                additional_context={CONTEXT_KEY: worker},
-                install_signal_handlers=install_signal_handlers,
-                shutdown_graceful_timeout=settings.sms_send_timeout_seconds + 5,
-                delete_jobs="successful",
-            )
+            if not wait:
+                await app.run_worker_async(
+                    **options, install_signal_handlers=install_signal_handlers
+                )
+            else:
+                await _run_until_stopped(app, options, install_signal_handlers)
     finally:
         if relay is not None:
             await relay.aclose()
@@ -77,6 +91,49 @@ async def run_worker(
             await provider.aclose()
         await db.dispose()
         log.info("worker stopped")
+
+
+async def _run_until_stopped(
+    app: Any, options: dict[str, Any], install_signal_handlers: bool
+) -> None:
+    """Run procrastinate's worker until SIGTERM/SIGINT, starting it again whenever it ends
+    by itself: it stops when its database connection breaks (a PostgreSQL restart), and a
+    worker that quietly exits would leave every queued message unsent."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT) if install_signal_handlers else ()
+    for number in signals:
+        loop.add_signal_handler(number, stopping.set)
+    delay = RESTART_FIRST_SECONDS
+    try:
+        while not stopping.is_set():
+            started = loop.time()
+            running = asyncio.create_task(
+                app.run_worker_async(**options, install_signal_handlers=False)
+            )
+            stop = asyncio.create_task(stopping.wait())
+            await asyncio.wait({running, stop}, return_when=asyncio.FIRST_COMPLETED)
+            if stop.done():
+                # A stop signal: procrastinate finishes the turns in flight, then returns.
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
+                return
+            stop.cancel()
+            error = running.exception()
+            if loop.time() - started > RESTART_RESET_SECONDS:
+                delay = RESTART_FIRST_SECONDS
+            log.warning(
+                "worker lost its database; starting again",
+                retry_in=delay,
+                error=type(error).__name__ if error else None,
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), timeout=delay)
+            delay = min(delay * 2, RESTART_MAX_SECONDS)
+    finally:
+        for number in signals:
+            loop.remove_signal_handler(number)
 
 
 async def send_test(settings: Settings, to: str) -> list[tuple[str, str]]:

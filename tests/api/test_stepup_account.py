@@ -18,9 +18,10 @@ async def test_changing_the_email_shows_in_the_profile_after_the_code(h: Harness
     )
     assert requested.status_code == 202
     summary = requested.json()["challenge"]["action"]["summary"]
-    assert summary == "Change your email to a•••@example.org"
+    # S24: the new address in full, quoted (a masked one would let a look-alike through).
+    assert summary == 'Change your email to "ada.king@example.org"'
     sms = (await h.messages(account["phone"]))[-1]["body"]
-    assert "code to change your email to a•••@example.org." in sms
+    assert 'code to change your email to "ada.king@example.org".' in sms
     assert (await h.client.get("/api/v1/me", headers=auth(token))).json()["email"] == (
         "ada@example.com"
     )
@@ -136,7 +137,7 @@ async def test_changing_the_number_needs_the_old_then_the_new_number(h: Harness)
     assert requested.status_code == 202
     first = requested.json()["challenge"]
     assert first["destination"].endswith(old_phone[-2:])
-    assert first["action"]["summary"] == "Change your mobile number to +1 ••• ••• ••99"
+    assert first["action"]["summary"] == "Change your mobile number to +14155559999"
     assert await h.messages(new_phone) == []
 
     step_one = await h.verify(first["id"], await h.last_code(old_phone), token=token)
@@ -280,7 +281,8 @@ async def test_wrong_step_up_codes_pause_step_up_codes_too(make_harness: Any) ->
     assert (await h.client.get("/api/v1/me", headers=auth(token))).json()["name"] == "Ada Lovelace"
 
 
-async def test_a_long_name_and_email_still_make_a_storable_summary(h: Harness) -> None:
+async def test_a_long_name_and_email_are_shown_and_texted_in_full(h: Harness) -> None:
+    """S42: no summary is cut; the page, the API and the SMS name every value whole."""
     account, token = await h.signed_in()
     long_email = "a" * 60 + "@" + "b" * 60 + "." + "c" * 60 + ".example.com"
     requested = await h.client.patch(
@@ -288,7 +290,14 @@ async def test_a_long_name_and_email_still_make_a_storable_summary(h: Harness) -
     )
     assert requested.status_code == 202, requested.text
     summary = requested.json()["challenge"]["action"]["summary"]
-    assert len(summary) <= 200 and summary.endswith("…")
+    assert summary == f'Change your name to "{"N" * 100}" and your email to "{long_email}"'
+    assert "…" not in summary
+    sms = (await h.messages(account["phone"]))[-1]["body"]
+    assert f'code to change your name to "{"N" * 100}" and your email to "{long_email}".' in sms
+    challenge = await h.client.get(
+        f"/api/v1/challenges/{requested.json()['challenge']['id']}", headers=auth(token)
+    )
+    assert challenge.json()["action"]["summary"] == summary
     done = await h.verify(
         requested.json()["challenge"]["id"], await h.last_code(account["phone"]), token=token
     )

@@ -24,13 +24,13 @@ async def test_adding_an_address_needs_a_code_that_names_it(h: Harness) -> None:
     challenge = requested.json()["challenge"]
     assert challenge["action"] == {
         "type": "add_address",
-        "summary": "Ship to Ada Lovelace, 1 Main St, Springfield IL 62701, US",
+        "summary": 'Ship to "Ada Lovelace, 1 Main St, Springfield IL 62701, US", label "Home"',
     }
     listed = await h.client.get("/api/v1/me/addresses", headers=auth(token))
     assert listed.json()["addresses"] == []  # nothing applied before the code
     body = (await h.messages(account["phone"]))[-1]["body"]
     assert body.startswith(f"{(await h.last_code(account['phone']))} is your Shop code to ship")
-    assert "to ship to Ada Lovelace, 1 Main St, Springfield IL 62701, US." in body
+    assert 'to ship to "Ada Lovelace, 1 Main St, Springfield IL 62701, US", label "Home".' in body
     done = await h.approve(token, requested, account["phone"])
     assert done["result"]["line1"] == "1 Main St"
     assert done["result"]["is_default"] is True
@@ -135,7 +135,7 @@ async def test_unused_step_up_codes_show_as_expired_in_the_activity(h: Harness) 
     assert (
         expired
         and expired[0]["details"]["summary"]
-        == "Ship to Ada Lovelace, 1 Main St, Springfield IL 62701, US"
+        == 'Ship to "Ada Lovelace, 1 Main St, Springfield IL 62701, US", label "Home"'
     )
 
 
@@ -158,7 +158,8 @@ async def test_cosmetic_edits_apply_at_once_significant_ones_need_a_code(h: Harn
     )
     assert significant.status_code == 202
     assert significant.json()["challenge"]["action"]["summary"] == (
-        "Change the address 1 Main St, Springfield 62701: street to 2 Side St, postal code to 62702"
+        'Change the address "1 Main St, Springfield 62701": street to "2 Side St", '
+        'postal code to "62702"'
     )
     current = await h.client.get("/api/v1/me/addresses", headers=auth(token))
     assert current.json()["addresses"][0]["line1"] == "1 Main St"
@@ -244,10 +245,11 @@ async def test_the_code_text_names_every_changed_value(h: Harness) -> None:
     )
     summary = response.json()["challenge"]["action"]["summary"]
     assert summary == (
-        "Change the address 1 Main St, Springfield 62701: recipient to Mallory, line 2 to Apt 7"
+        'Change the address "1 Main St, Springfield 62701": recipient to "Mallory", '
+        'line 2 to "Apt 7"'
     )
     sms = (await h.messages(account["phone"]))[-1]["body"]
-    assert "recipient to Mallory, line 2 to Apt 7." in sms
+    assert 'recipient to "Mallory", line 2 to "Apt 7".' in sms
 
 
 async def test_text_direction_controls_are_refused(h: Harness) -> None:

@@ -70,7 +70,7 @@ async def test_a_step_up_code_by_call_names_the_change(h: Harness) -> None:
     challenge_id = requested.json()["challenge"]["id"]
     assert (await call_me(h, challenge_id, token)).status_code == 202
     (call,) = await h.calls(account["phone"])
-    assert "Your code to change your name to Ada King is:" in call["body"]
+    assert 'Your code to change your name to "Ada King" is:' in call["body"]
     done = await h.verify(
         challenge_id, code_of_call(call["body"]), token=token, factor="voice_code"
     )

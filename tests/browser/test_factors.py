@@ -159,7 +159,7 @@ def test_a_passkey_signs_in_and_approves_a_change(browser: Browser, server: Serv
     page.get_by_role("button", name="Save name and email").click()
     page.get_by_role("link", name="Use a passkey").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Use your passkey to change your name to Grace Brewster Hopper"
+        'Use your passkey to change your name to "Grace Brewster Hopper"'
     )
     page.get_by_role("button", name="Use a passkey").click()
     expect(page.get_by_role("status")).to_have_text("Your details are updated.")

@@ -169,3 +169,17 @@ def test_serve_upgrades_sqlite_and_logs_no_secrets(
         assert secret not in logs
     assert (tmp_path / "var" / "otpgate.db").exists()
     assert oct((tmp_path / "var" / "secret_key").stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.parametrize(("page", "warned"), [("true", True), ("false", False)])
+def test_serve_warns_loudly_when_the_dev_inbox_listens_beyond_loopback(
+    tmp_path: Path, page: str, warned: bool
+) -> None:
+    """DESIGN §6: /dev/sms on a server that listens beyond this machine is said out loud.
+    (192.0.2.1 is a documentation address: the server can't bind it and stops right away.)"""
+    result = run(
+        tmp_path, "serve", "--host", "192.0.2.1", "--port", "8999", OTPGATE_DEV_SMS_PAGE=page
+    )
+    assert result.returncode != 0
+    assert ("WARNING: the development SMS inbox (/dev/sms) is ON" in result.stderr) is warned
+    assert "Traceback" not in result.stderr

@@ -72,10 +72,16 @@ class MemoryLimiter:
         self._seen: dict[tuple[str, str, int], list[datetime]] = {}
 
     async def hit(self, rule: str, key: str) -> None:
+        self.hits.append((rule, key))
+        self._check(rule, key, count=True)
+
+    async def test(self, rule: str, key: str) -> None:
+        self._check(rule, key, count=False)
+
+    def _check(self, rule: str, key: str, *, count: bool) -> None:
         if rule not in ALL_RULES:
             raise KeyError(rule)
         now = self.clock.now()
-        self.hits.append((rule, key))
         for index, item in enumerate(self.rules.get(rule, ())):
             window = timedelta(seconds=item.get_expiry())
             seen = [t for t in self._seen.get((rule, key, index), []) if now - t < window]
@@ -83,7 +89,8 @@ class MemoryLimiter:
             if len(seen) >= item.amount:
                 wait = seconds_until(seen[0] + window, now)
                 raise RateLimited(wait, f"Too many attempts. Try again in {wait} seconds.")
-            seen.append(now)
+            if count:
+                seen.append(now)
 
     async def clear(self, rule: str, key: str) -> None:
         for seen in (k for k in list(self._seen) if k[:2] == (rule, key)):

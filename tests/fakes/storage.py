@@ -242,6 +242,11 @@ class MemorySessions(_Repository):
         account = self.t.accounts.get(session.account_id)  # an inner JOIN
         return (session, account) if account is not None else None
 
+    async def lock_session(self, session_id: str) -> Session | None:
+        # Transactions here run one at a time already (the store's lock), like SQLite's.
+        row = self.t.sessions.get(session_id)
+        return row.value if row is not None else None
+
     async def touch_session(self, session_id: str, now: datetime) -> None:
         if (row := self.t.sessions.get(session_id)) is not None:
             row.value = replace(row.value, last_seen_at=now)

@@ -95,9 +95,9 @@ def alerts(html: str) -> list[str]:
 async def make_visitor() -> AsyncIterator[Callable[..., Any]]:
     made: list[httpx.AsyncClient] = []
 
-    def build(target: Harness, base_url: str = ORIGIN) -> Visitor:
+    def build(target: Harness, base_url: str = ORIGIN, peer: str = "203.0.113.9") -> Visitor:
         client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=target.app, client=("203.0.113.9", 50000)),
+            transport=httpx.ASGITransport(app=target.app, client=(peer, 50000)),
             base_url=base_url,
         )
         made.append(client)
@@ -111,3 +111,9 @@ async def make_visitor() -> AsyncIterator[Callable[..., Any]]:
 @pytest.fixture
 def visitor(h: Harness, make_visitor: Callable[..., Visitor]) -> Visitor:
     return make_visitor(h)
+
+
+@pytest.fixture
+def developer(h: Harness, make_visitor: Callable[..., Visitor]) -> Visitor:
+    """A browser on the machine itself (a loopback peer): the only one /dev/sms answers."""
+    return make_visitor(h, peer="127.0.0.1")

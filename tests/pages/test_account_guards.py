@@ -235,7 +235,7 @@ async def test_everything_typed_is_shown_as_text(h: Harness, visitor: Visitor) -
     assert_redirect(sent, "/verify")
     code_page = await visitor.get("/verify")
     assert (
-        "to ship to Ada Lovelace, <img src=x onerror=alert(1)>, Springfield IL 62701, US"
+        'to ship to "Ada Lovelace, <img src=x onerror=alert(1)>, Springfield IL 62701, US"'
         in heading(code_page.text)
     )
     for page in (code_page, await visitor.get("/account/addresses")):

@@ -130,7 +130,7 @@ async def test_a_step_up_by_app_names_the_change(make_harness: Any, make_visitor
     assert_redirect(sent, "/verify")
     page = await visitor.get("/verify?with=totp")
     assert heading(page.text) == (
-        "Enter the code from your authenticator app to change your name to Ada King"
+        'Enter the code from your authenticator app to change your name to "Ada King"'
     )
     done = await visitor.post(
         "/verify",

@@ -13,30 +13,33 @@ from fastapi import FastAPI
 from tests.harness import Harness
 from tests.pages.conftest import ORIGIN, Visitor
 from tests.pages.steps import ACCOUNT_PAGES, ADDRESS
+from tests.texts import text_of
 
 PAGES = ("/", "/register", "/signin", "/account", "/verify", "/dev/sms", "/no-such-page")
 
 
-async def signed_in_pages(h: Harness, visitor: Visitor) -> list[httpx.Response]:
+async def signed_in_pages(h: Harness, visitor: Visitor, developer: Visitor) -> list[httpx.Response]:
     pages = [await visitor.get(path) for path in ("/", "/register", "/signin", "/no-such-page")]
     phone = h.new_phone()
     await visitor.register("ada@example.com", phone)
     pages.append(await visitor.get("/verify"))
     await visitor.enter_code(await h.last_code(phone))
     pages.append(await visitor.get("/account"))
-    pages.append(await visitor.get("/dev/sms"))
+    pages.append(await developer.get("/dev/sms"))
     for path in ACCOUNT_PAGES:
         page = await visitor.get(path)
         assert page.status_code == 200, path
         pages.append(page)
     await visitor.submit("/account/addresses/new", "/account/addresses", **ADDRESS)
     pages.append(await visitor.get("/verify"))  # the code page of a change
-    assert "ship to Ada Lovelace, 1 Main St" in pages[-1].text
+    assert 'ship to "Ada Lovelace, 1 Main St' in text_of(pages[-1].text)
     return pages
 
 
-async def test_every_page_carries_the_security_headers(h: Harness, visitor: Visitor) -> None:
-    for page in await signed_in_pages(h, visitor):
+async def test_every_page_carries_the_security_headers(
+    h: Harness, visitor: Visitor, developer: Visitor
+) -> None:
+    for page in await signed_in_pages(h, visitor, developer):
         headers = page.headers
         csp = headers["content-security-policy"]
         assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
@@ -50,8 +53,10 @@ async def test_every_page_carries_the_security_headers(h: Harness, visitor: Visi
         assert page.headers["content-type"].startswith("text/html")
 
 
-async def test_pages_have_no_inline_script_or_style(h: Harness, visitor: Visitor) -> None:
-    for page in await signed_in_pages(h, visitor):
+async def test_pages_have_no_inline_script_or_style(
+    h: Harness, visitor: Visitor, developer: Visitor
+) -> None:
+    for page in await signed_in_pages(h, visitor, developer):
         html = page.text
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), page.url
         assert not re.search(r"\sstyle=", html), page.url
@@ -164,5 +169,40 @@ async def test_the_code_inbox_is_only_served_on_a_developers_machine(
             "webhook_secret": "webhook-secret-that-is-long-enough-0123",
         }
     h = await make_harness(**overrides, **extra)
-    response = await make_visitor(h).get("/dev/sms")
+    response = await make_visitor(h, peer="127.0.0.1").get("/dev/sms")
     assert response.status_code == (200 if shown else 404)
+
+
+@pytest.mark.parametrize(
+    ("peer", "headers"),
+    [
+        ("203.0.113.9", {}),
+        ("203.0.113.9", {"x-forwarded-for": "127.0.0.1"}),
+        ("203.0.113.9", {"host": "127.0.0.1:8000"}),
+        ("10.0.0.5", {"forwarded": "for=127.0.0.1"}),
+        # A proxy on this machine connects from loopback for everybody it forwards.
+        ("127.0.0.1", {"x-forwarded-for": "198.51.100.4"}),
+        ("127.0.0.1", {"x-real-ip": "198.51.100.4"}),
+        ("::ffff:203.0.113.9", {}),
+    ],
+)
+async def test_dev_sms_answers_only_callers_on_this_machine(
+    make_harness: Callable[..., Awaitable[Harness]],
+    make_visitor: Callable[..., Visitor],
+    peer: str,
+    headers: dict[str, str],
+) -> None:
+    """DESIGN §6: the inbox shows every code; whatever the configuration, a caller that is not
+    a loopback socket peer (or came through a proxy) gets the 404 of a page that isn't there."""
+    h = await make_harness(base_url="http://127.0.0.1:8000", dev_sms_page=None)
+    phone = h.new_phone()
+    await h.register(phone=phone)
+    code = await h.last_code(phone)
+    outsider = make_visitor(h, peer=peer)
+    response = await outsider.client.get("/dev/sms", headers=headers)
+    assert response.status_code == 404
+    assert code not in response.text
+    assert "/dev/sms" not in (await outsider.client.get("/", headers=headers)).text
+    for local in ("127.0.0.1", "::1", "::ffff:127.0.0.1"):
+        inbox = await make_visitor(h, peer=local).get("/dev/sms")
+        assert inbox.status_code == 200 and code in inbox.text

@@ -41,7 +41,7 @@ async def test_a_change_is_applied_exactly_once(world: World) -> None:
     customer = await world.signed_up()
     challenge = await world.services.addresses.add(customer, CTX, HOME, is_default=False)
     assert challenge.session_id == customer.session.id
-    assert "code to ship to Ada Lovelace, 1 Main St, Springfield IL 62701, US." in (
+    assert 'code to ship to "Ada Lovelace, 1 Main St, Springfield IL 62701, US".' in (
         world.code_message(challenge)
     )
     code = world.code(challenge)

@@ -64,9 +64,19 @@ class LimitsRateLimiter:
         self.limiter = MovingWindowRateLimiter(self.storage)
 
     async def hit(self, rule: str, key: str) -> None:
+        await self._check(rule, key, count=True)
+
+    async def test(self, rule: str, key: str) -> None:
+        await self._check(rule, key, count=False)
+
+    async def _check(self, rule: str, key: str, *, count: bool) -> None:
         try:
             for item in self.rules[rule]:
-                if not await self.limiter.hit(item, rule, key):
+                if count:
+                    allowed = await self.limiter.hit(item, rule, key)
+                else:
+                    allowed = await self.limiter.test(item, rule, key)
+                if not allowed:
                     stats = await self.limiter.get_window_stats(item, rule, key)
                     wait = int(stats.reset_time - time.time()) + 1
                     detail = f"Too many attempts. Try again in {duration_text(wait)}."

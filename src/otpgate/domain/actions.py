@@ -83,14 +83,6 @@ def action_hash(action_type: str, canonical: str, account_id: str, session_id: s
     return hashlib.sha256(material.encode()).hexdigest()
 
 
-MAX_SUMMARY = 200
-
-
-def fit_summary(summary: str, limit: int = MAX_SUMMARY) -> str:
-    """Summaries are stored in 200 characters; a longer one is cut visibly, never silently."""
-    return summary if len(summary) <= limit else summary[: limit - 1] + "…"
-
-
 def sms_purpose(summary: str) -> str:
     """ "Add Visa ending 4242" -> "add Visa ending 4242" for "... code to <purpose>."."""
     return summary[:1].lower() + summary[1:]

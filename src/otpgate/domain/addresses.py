@@ -11,6 +11,7 @@ import phonenumbers
 from phonenumbers import NumberParseException
 
 from otpgate.domain.errors import InvalidInput
+from otpgate.domain.text import clean_line, quote
 
 # ISO 3166-1 alpha-2 codes as libphonenumber knows them, less its non-ISO regions.
 COUNTRIES = frozenset(phonenumbers.SUPPORTED_REGIONS) - {"AC", "TA", "XK"}
@@ -77,6 +78,11 @@ class AddressFields:
         return ", ".join(part for part in (self.line1, place) if part)
 
     @property
+    def short_name(self) -> str:
+        """The label and first line, as a card's billing address is named: "Home, 1 Main St"."""
+        return ", ".join(part for part in (self.label, self.line1) if part)
+
+    @property
     def full_line(self) -> str:
         """Everything that decides where a parcel goes and who takes it, on one line."""
         place = " ".join(p for p in (self.city, self.region, self.postal_code) if p)
@@ -96,18 +102,32 @@ FIELD_NAMES = {
     "phone": "phone",
     "instructions": "instructions",
 }
-# Characters that reorder how text is displayed: in an SMS they could make one change read
-# as another (RTS 5 dynamic linking: the text must show exactly what is approved).
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+# Fields a new address has besides the ones its full line shows.
+EXTRA_FIELDS = ("label", "phone", "instructions")
 
 
 def describe_change(old: AddressFields, new: AddressFields, changed: set[str]) -> str:
-    """Every changed field with its new value, for the summary a code approves."""
+    """Every changed field with its whole new value, quoted, for the words a code approves
+    (S24, S41): ``street to "2 Side St", line 2 removed``."""
     parts = []
     for name, label in FIELD_NAMES.items():
         if name in changed:
-            parts.append(f"{label} to {getattr(new, name) or '(empty)'}")
+            value = getattr(new, name)
+            parts.append(f"{label} to {quote(value)}" if value else f"{label} removed")
     return ", ".join(parts)
+
+
+def describe_new(fields: AddressFields) -> str:
+    """A new address in full, quoted: ``"Ada Lovelace, 1 Main St, Springfield IL 62701, US",
+    label "Home"`` (every value the code applies, S42)."""
+    extras = [
+        f"{FIELD_NAMES[name]} {quote(value)}"
+        for name in EXTRA_FIELDS
+        if (value := getattr(fields, name))
+    ]
+    return ", ".join((quote(fields.full_line), *extras))
 
 
 def _text(values: Mapping[str, Any], name: str) -> str:
@@ -116,12 +136,9 @@ def _text(values: Mapping[str, Any], name: str) -> str:
         return ""
     if not isinstance(raw, str):
         raise InvalidInput(name, "Enter text here.")
-    text = " ".join(raw.split()) if name != "instructions" else raw.strip()
-    if len(text) > LIMITS[name]:
-        raise InvalidInput(name, f"Use at most {LIMITS[name]} characters.")
-    if any((ord(ch) < 32 and ch not in "\n\t") or ch in BIDI_CONTROLS for ch in text):
-        raise InvalidInput(name, "This has characters we can't store.")
-    return text
+    # One line, delivery instructions too: every field may be named in a text message (S41),
+    # and bidi or zero-width characters could make one change read as another (S24).
+    return clean_line(raw, name, limit=LIMITS[name])
 
 
 def validate_address(values: Mapping[str, Any]) -> AddressFields:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from otpgate.domain.errors import InvalidInput
+from otpgate.domain.text import clean_line
 
 # (brand, prefixes as (low, high) ranges on the leading digits, allowed lengths)
 _BRANDS: tuple[tuple[str, tuple[tuple[int, int], ...], tuple[int, ...]], ...] = (
@@ -106,11 +107,9 @@ def read_card(
     if brand is None:
         raise InvalidInput("number", "We don't accept this kind of card.")
     month, year = check_expiry(exp_month, exp_year, now)
-    name = " ".join(name_on_card.split())
+    name = clean_line(name_on_card, "name_on_card", limit=MAX_NAME_ON_CARD)
     if not name:
         raise InvalidInput("name_on_card", "Enter the name as it appears on the card.")
-    if len(name) > MAX_NAME_ON_CARD:
-        raise InvalidInput("name_on_card", f"Use at most {MAX_NAME_ON_CARD} characters.")
     return CardDetails(
         brand=brand,
         last4=digits[-4:],

@@ -5,6 +5,7 @@ nothing below the web layer knows about HTTP status codes.
 
     OtpgateError
     ├── InvalidInput                      validation_error
+    │   └── ChangeTooLong                 change_too_long
     ├── InvalidCredentials                invalid_credentials
     ├── NotAuthenticated                  not_authenticated
     │   └── InvalidApiKey                 invalid_api_key
@@ -62,6 +63,22 @@ class InvalidInput(OtpgateError):
     def __init__(self, field: str, detail: str) -> None:
         self.field = field
         super().__init__(detail)
+
+
+class ChangeTooLong(InvalidInput):
+    """A step-up change whose words would not fit in its text message: refused, never cut
+    (S42: a code approves only what was shown in full)."""
+
+    code = "change_too_long"
+    title = "This change is too long to confirm by text"
+
+    def __init__(self, field: str = "body", detail: str | None = None) -> None:
+        super().__init__(
+            field,
+            detail
+            or "This change is too long to describe in full in a text message. Make it in "
+            "smaller steps.",
+        )
 
 
 class InvalidCredentials(OtpgateError):

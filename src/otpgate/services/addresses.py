@@ -16,11 +16,13 @@ from otpgate.domain.addresses import (
     AddressFields,
     changed_fields,
     describe_change,
+    describe_new,
     is_significant,
     validate_address,
 )
 from otpgate.domain.challenges import Challenge
 from otpgate.domain.errors import Conflict, InvalidInput, NotFound
+from otpgate.domain.text import quote
 from otpgate.domain.tokens import new_id
 from otpgate.services.actions import Approving, ensure_applied
 from otpgate.services.approvals import AddressRemoved, AddressSaved, Approval
@@ -123,7 +125,7 @@ class AddressService:
 
 class AddAddress:
     def describe(self, payload: Mapping[str, Any]) -> str:
-        summary = f"Ship to {AddressFields(**payload['fields']).full_line}"
+        summary = f"Ship to {describe_new(AddressFields(**payload['fields']))}"
         if payload["is_default"] and not payload["first"]:
             summary += " (your new default)"
         return summary
@@ -147,14 +149,13 @@ class UpdateAddress:
         after = AddressFields(**payload["fields"])
         make_default = payload["is_default"]
         changed = changed_fields(before, after)
+        place = quote(before.one_line)
         if not changed:
             if make_default:
-                return f"Make {before.one_line} your default address"
-            return f"Stop using {before.one_line} as your default address"
+                return f"Make {place} your default address"
+            return f"Stop using {place} as your default address"
         # Name every changed value: the code approves exactly what the text shows (S24).
-        summary = f"Change the address {before.one_line}: " + describe_change(
-            before, after, changed
-        )
+        summary = f"Change the address {place}: " + describe_change(before, after, changed)
         if make_default != payload["was_default"]:
             summary += ", and make it your default" if make_default else ", not default"
         return summary
@@ -179,7 +180,7 @@ class UpdateAddress:
 
 class DeleteAddress:
     def describe(self, payload: Mapping[str, Any]) -> str:
-        return f"Remove the address {payload['line']}"
+        return f"Remove the address {quote(payload['line'])}"
 
     async def apply(
         self, uow: UnitOfWork, approving: Approving, payload: Mapping[str, Any]

@@ -27,16 +27,23 @@ from otpgate.domain.challenges import (
 )
 from otpgate.domain.channels import Channel
 from otpgate.domain.delivery import DeliveryStatus
-from otpgate.domain.errors import ChallengeNotFound, ChallengeUsed, InvalidInput, NotAuthenticated
+from otpgate.domain.errors import (
+    ChallengeNotFound,
+    ChallengeUsed,
+    InvalidInput,
+    NotAuthenticated,
+    RateLimited,
+    ResendTooSoon,
+)
 from otpgate.domain.factors import proves_its_number
 from otpgate.domain.phones import country_of
 from otpgate.domain.verifications import sms_text
 from otpgate.services.audit import audit
 from otpgate.services.deps import Deps
 from otpgate.services.factors import Delivery, Sender, Senders
-from otpgate.services.limits import hit_send_limits, hit_voice_limits
+from otpgate.services.limits import RESEND_CLAIM, hit_send_limits, hit_voice_limits
 from otpgate.services.outbox import queue_message
-from otpgate.services.ports import OutgoingMessage, RequestContext
+from otpgate.services.ports import OutgoingMessage, RateLimiter, RequestContext
 from otpgate.services.storage import UnitOfWork
 
 PURPOSE_TEXT = {
@@ -157,21 +164,28 @@ class ChallengeIssuer:
         ensure_resend_allowed(challenge, policy, deps.clock.now())
         ensure_country_allowed(deps.config.allowed_countries, challenge.destination)
         sender = self.senders.get(channel)
-        # An API key's request comes from the shop's server: no client address to count.
-        client = ctx if api_key_id is None else None
-        if channel is Channel.SMS:
-            await hit_send_limits(
-                deps.limiter,
-                challenge.destination,
-                client,
-                challenge.account_id,
-                proven=is_proven_destination(challenge),
-            )
-        elif sender is None or not can_call(challenge):
+        if channel is not Channel.SMS and (sender is None or not can_call(challenge)):
             raise InvalidInput("channel", "We can't call you with this code. Ask for a text.")
-        else:
-            await hit_voice_limits(deps.limiter, challenge.destination, ctx, challenge.account_id)
         assert sender is not None
+        await claim_resend(deps.limiter, challenge, policy.resend_cooldown_seconds)
+        try:
+            if channel is Channel.SMS:
+                await hit_send_limits(
+                    deps.limiter,
+                    challenge.destination,
+                    # An API key's request comes from the shop's server: no client address.
+                    ctx if api_key_id is None else None,
+                    challenge.account_id,
+                    proven=is_proven_destination(challenge),
+                )
+            else:
+                await hit_voice_limits(
+                    deps.limiter, challenge.destination, ctx, challenge.account_id
+                )
+        except RateLimited:
+            # Nothing was sent: a later try of this resend may claim it again.
+            await deps.limiter.clear(RESEND_CLAIM, resend_key(challenge))
+            raise
         async with deps.store.transaction() as uow:
             now = deps.clock.now()
             renewed = replace(challenge, expires_at=code_expiry(policy, challenge.created_at, now))
@@ -202,6 +216,27 @@ class ChallengeIssuer:
             )
         deps.dispatcher.submit(message)
         return replace(updated, delivery_status=DeliveryStatus.QUEUED.value)
+
+
+def resend_key(challenge: Challenge) -> str:
+    """One key per code a challenge has had: its id and how many codes it has sent."""
+    return f"{challenge.id}:{challenge.sends}"
+
+
+async def claim_resend(limiter: RateLimiter, challenge: Challenge, cooldown: int) -> None:
+    """Let one request resend this challenge's current code, whoever else asks at the same time.
+
+    Twenty clicks of "send a new code" read the same challenge; the limiter's atomic count
+    (shared by every process through Redis) lets the first through and answers the rest like
+    the cooldown would, before any send cap is counted (S44): a double-click can't spend a
+    customer's budget of codes.
+    """
+    try:
+        await limiter.hit(RESEND_CLAIM, resend_key(challenge))
+    except RateLimited:
+        raise ResendTooSoon(
+            cooldown, "A new code was just sent. Wait a moment before asking again."
+        ) from None
 
 
 def ensure_country_allowed(allowed: tuple[str, ...], destination: str) -> None:

@@ -43,6 +43,10 @@ VERIFY_IP = "verify_ip"
 # come from the shop's servers, so these stand where the per-IP limits stand for customers.
 VERIFY_KEY = "verify_key"
 VERIFY_KEY_CHECK = "verify_key_check"
+# One resend per code of a challenge (keyed "<challenge id>:<sends>"): concurrent duplicates
+# are refused before any send cap counts them. Not a setting: one is the only right number.
+RESEND_CLAIM = "resend_claim"
+RESEND_CLAIM_LIMITS = "1/15minutes"
 
 ALL_RULES = (
     PASSWORD_ACCOUNT,
@@ -66,6 +70,7 @@ ALL_RULES = (
     VOICE_ACCOUNT,
     VOICE_IP,
     VOICE_GLOBAL,
+    RESEND_CLAIM,
 )
 SEND_RULES = (
     SEND_NUMBER,
@@ -115,21 +120,29 @@ async def hit_send_limits(
     already passed a password or holds a session; otherwise the sends count in the separate
     budgets of unproven numbers. ``ctx`` None: the request came from one of the shop's
     servers (an API key), whose address is no client's; the key's own limit counted it.
+
+    Every cap is tested before any is counted, so a send refused by one cap spends nothing
+    of the others (S44). Two requests racing past the test are still held by ``hit``, which
+    is atomic per cap (on Redis too).
     """
-    if ctx is not None:
-        await limiter.hit(SEND_IP, ip_key(ctx.ip))
+    buckets = [] if ctx is None else [(SEND_IP, ip_key(ctx.ip))]
     if proven:
-        await limiter.hit(SEND_NUMBER, to)
+        buckets.append((SEND_NUMBER, to))
         if account_id is not None:
-            await limiter.hit(SEND_ACCOUNT, account_id)
-        await limiter.hit(SEND_PREFIX, number_prefix(to))
-        await limiter.hit(SEND_COUNTRY, country_of(to))
-        await limiter.hit(SEND_GLOBAL, GLOBAL_KEY)
+            buckets.append((SEND_ACCOUNT, account_id))
+        buckets += [
+            (SEND_PREFIX, number_prefix(to)),
+            (SEND_COUNTRY, country_of(to)),
+            (SEND_GLOBAL, GLOBAL_KEY),
+        ]
     else:
-        await limiter.hit(SEND_NUMBER_NEW, to)
-        await limiter.hit(SEND_PREFIX_NEW, number_prefix(to))
-        await limiter.hit(SEND_COUNTRY_NEW, country_of(to))
-        await limiter.hit(SEND_GLOBAL_NEW, GLOBAL_KEY)
+        buckets += [
+            (SEND_NUMBER_NEW, to),
+            (SEND_PREFIX_NEW, number_prefix(to)),
+            (SEND_COUNTRY_NEW, country_of(to)),
+            (SEND_GLOBAL_NEW, GLOBAL_KEY),
+        ]
+    await _test_then_hit(limiter, buckets)
 
 
 async def hit_voice_limits(
@@ -137,8 +150,15 @@ async def hit_voice_limits(
 ) -> None:
     """Count one call against every voice cap; raise ``RateLimited`` before anything is sent.
     Calls go only to proven numbers, so there is no unproven budget."""
-    await limiter.hit(VOICE_IP, ip_key(ctx.ip))
-    await limiter.hit(VOICE_NUMBER, to)
+    buckets = [(VOICE_IP, ip_key(ctx.ip)), (VOICE_NUMBER, to)]
     if account_id is not None:
-        await limiter.hit(VOICE_ACCOUNT, account_id)
-    await limiter.hit(VOICE_GLOBAL, GLOBAL_KEY)
+        buckets.append((VOICE_ACCOUNT, account_id))
+    buckets.append((VOICE_GLOBAL, GLOBAL_KEY))
+    await _test_then_hit(limiter, buckets)
+
+
+async def _test_then_hit(limiter: RateLimiter, buckets: list[tuple[str, str]]) -> None:
+    for rule, key in buckets:
+        await limiter.test(rule, key)
+    for rule, key in buckets:
+        await limiter.hit(rule, key)

@@ -10,9 +10,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from otpgate.domain.actions import ActionType
+from otpgate.domain.addresses import Address
 from otpgate.domain.cards import PaymentMethod, check_expiry, read_card
 from otpgate.domain.challenges import Challenge
 from otpgate.domain.errors import Conflict, InvalidInput, NotFound
+from otpgate.domain.text import quote
 from otpgate.domain.tokens import new_id
 from otpgate.services.actions import Approving, ensure_applied
 from otpgate.services.approvals import Approval, CardRemoved, CardSaved
@@ -64,7 +66,7 @@ class PaymentService:
         del number  # from here on only brand, last four and a keyed fingerprint exist
         async with deps.store.transaction() as uow:
             existing = await uow.wallet.list_cards(account_id)
-            await _check_billing(uow, account_id, billing_address_id)
+            billing = await _check_billing(uow, account_id, billing_address_id)
         if any(other.fingerprint == card.fingerprint for other in existing):
             raise Conflict("This card is already in your account.")
         if len(existing) >= MAX_CARDS:
@@ -77,6 +79,7 @@ class PaymentService:
             "name_on_card": card.name_on_card,
             "fingerprint": card.fingerprint,
             "billing_address_id": billing_address_id,
+            "billing": _billing(billing),
             "is_default": is_default or not existing,
         }
         return await self.stepup.request(customer, ActionType.ADD_PAYMENT_METHOD, payload, ctx)
@@ -104,16 +107,24 @@ class PaymentService:
             )
             if (month, year) != (card.exp_month, card.exp_year):
                 changes.update(exp_month=month, exp_year=year)
+        billing: Address | None = None
         if billing_address_id is not None or clear_billing_address:
             async with self.deps.store.transaction() as uow:
-                await _check_billing(uow, account_id, billing_address_id)
+                billing = await _check_billing(uow, account_id, billing_address_id)
             if billing_address_id != card.billing_address_id:
                 changes["billing_address_id"] = billing_address_id
         if is_default is not None and is_default != card.is_default:
             changes["is_default"] = is_default
         if not changes:
             raise InvalidInput("body", "Nothing would change for this card.")
-        payload = {"id": card.id, "version": card.version, "label": card.label, "values": changes}
+        payload: dict[str, Any] = {
+            "id": card.id,
+            "version": card.version,
+            "label": card.label,
+            "values": changes,
+        }
+        if "billing_address_id" in changes:
+            payload["billing"] = _billing(billing)
         return await self.stepup.request(customer, ActionType.UPDATE_PAYMENT_METHOD, payload, ctx)
 
     async def delete(self, customer: Customer, ctx: RequestContext, card_id: str) -> Challenge:
@@ -129,12 +140,42 @@ class PaymentService:
         return card
 
 
-async def _check_billing(uow: UnitOfWork, account_id: str, billing_address_id: str | None) -> None:
-    if (
-        billing_address_id is not None
-        and await uow.wallet.get_address(account_id, billing_address_id) is None
-    ):
+async def _check_billing(
+    uow: UnitOfWork, account_id: str, billing_address_id: str | None
+) -> Address | None:
+    if billing_address_id is None:
+        return None
+    address = await uow.wallet.get_address(account_id, billing_address_id)
+    if address is None:
         raise InvalidInput("billing_address_id", "Choose a billing address from your addresses.")
+    return address
+
+
+def _billing(address: Address | None) -> dict[str, Any] | None:
+    """What the code approves of a billing address: its words and the version they name."""
+    if address is None:
+        return None
+    return {"name": address.fields.short_name, "version": address.version}
+
+
+def _billing_text(billing: Mapping[str, Any] | None) -> str:
+    """ "billing address "Home, 1 Main St"" (label and first line, S24), or its removal."""
+    if billing is None:
+        return "no billing address"
+    return f"billing address {quote(billing['name'])}"
+
+
+async def _ensure_billing(
+    uow: UnitOfWork, account_id: str, address_id: str | None, billing: Mapping[str, Any] | None
+) -> None:
+    """The billing address the code named is still there, and still reads the same."""
+    if address_id is None:
+        return
+    address = await uow.wallet.get_address(account_id, address_id)
+    if address is None:
+        raise Conflict("The billing address was removed meanwhile; nothing was changed.")
+    if billing is not None and address.version != billing["version"]:
+        raise Conflict("The billing address changed after this code was sent; nothing changed.")
 
 
 def _label(payload: Mapping[str, Any]) -> str:
@@ -146,15 +187,17 @@ def _label(payload: Mapping[str, Any]) -> str:
 
 class AddCard:
     def describe(self, payload: Mapping[str, Any]) -> str:
-        return f"Add {_label(payload)}"
+        if payload["billing_address_id"] is None:
+            return f"Add {_label(payload)}"
+        return f"Add {_label(payload)}, {_billing_text(payload.get('billing'))}"
 
     async def apply(
         self, uow: UnitOfWork, approving: Approving, payload: Mapping[str, Any]
     ) -> Approval:
         account_id = approving.account_id
-        billing = payload["billing_address_id"]
-        if billing is not None and await uow.wallet.get_address(account_id, billing) is None:
-            raise Conflict("The billing address was removed meanwhile; nothing was changed.")
+        await _ensure_billing(
+            uow, account_id, payload["billing_address_id"], payload.get("billing")
+        )
         card = PaymentMethod(
             id=new_id("pm"),
             account_id=account_id,
@@ -163,7 +206,7 @@ class AddCard:
             exp_month=payload["exp_month"],
             exp_year=payload["exp_year"],
             name_on_card=payload["name_on_card"],
-            billing_address_id=billing,
+            billing_address_id=payload["billing_address_id"],
             fingerprint=payload["fingerprint"],
             is_default=payload["is_default"],
             version=1,
@@ -181,7 +224,7 @@ class UpdateCard:
         if "exp_month" in values:
             parts.append(f"expiry {values['exp_month']:02d}/{values['exp_year'] % 100:02d}")
         if "billing_address_id" in values:
-            parts.append("billing address")
+            parts.append(_billing_text(payload.get("billing")))
         if "is_default" in values:
             parts.append("default card" if values["is_default"] else "not the default card")
         return f"Update {payload['label']}: " + ", ".join(parts)
@@ -191,15 +234,16 @@ class UpdateCard:
     ) -> Approval:
         account_id, card_id = approving.account_id, payload["id"]
         values = payload["values"]
-        billing = values.get("billing_address_id")
-        if billing is not None and await uow.wallet.get_address(account_id, billing) is None:
-            raise Conflict("The billing address was removed meanwhile; nothing was changed.")
+        if "billing_address_id" in values:
+            await _ensure_billing(
+                uow, account_id, values["billing_address_id"], payload.get("billing")
+            )
         changes: CardChanges = {}
         if "exp_month" in values:
             changes["exp_month"] = values["exp_month"]
             changes["exp_year"] = values["exp_year"]
         if "billing_address_id" in values:
-            changes["billing_address_id"] = billing
+            changes["billing_address_id"] = values["billing_address_id"]
         if "is_default" in values:
             changes["is_default"] = values["is_default"]
         applied = await uow.wallet.update_card(

@@ -54,6 +54,11 @@ class RateLimiter(Protocol):
         """Count one use of ``rule`` for ``key``; raise ``RateLimited`` when over the limit."""
         ...
 
+    async def test(self, rule: str, key: str) -> None:
+        """Raise ``RateLimited`` when one more use of ``rule`` for ``key`` would be refused;
+        counts nothing."""
+        ...
+
     async def clear(self, rule: str, key: str) -> None:
         """Forget the uses of ``rule`` for ``key``."""
         ...

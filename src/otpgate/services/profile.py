@@ -14,10 +14,11 @@ from otpgate.domain.accounts import EventType
 from otpgate.domain.actions import ActionType
 from otpgate.domain.challenges import Challenge, Purpose
 from otpgate.domain.channels import Channel
-from otpgate.domain.emails import mask_email, normalize_email
+from otpgate.domain.emails import normalize_email
 from otpgate.domain.errors import Conflict, InvalidInput
 from otpgate.domain.passwords import check_password, normalize_password
 from otpgate.domain.phones import mask, parse_mobile
+from otpgate.domain.text import quote
 from otpgate.services.actions import Approving
 from otpgate.services.approvals import AccountChanged, Approval, FollowUp, PasswordChanged
 from otpgate.services.audit import audit
@@ -100,11 +101,12 @@ class ProfileService:
 
 class UpdateProfile:
     def describe(self, payload: Mapping[str, Any]) -> str:
+        # The new values in full and quoted: the code approves exactly these (S24, S41).
         parts = []
         if "name" in payload:
-            parts.append(f"your name to {payload['name']}")
+            parts.append(f"your name to {quote(payload['name'])}")
         if "email" in payload:
-            parts.append(f"your email to {mask_email(payload['email'])}")
+            parts.append(f"your email to {quote(payload['email'])}")
         return "Change " + " and ".join(parts)
 
     async def apply(
@@ -154,7 +156,8 @@ class ChangePhone:
     """Step one of a new number: the old number said yes; the new one must prove itself."""
 
     def describe(self, payload: Mapping[str, Any]) -> str:
-        return f"Change your mobile number to {mask(payload['phone'])}"
+        # In full (E.164, digits only): a masked number would let a look-alike pass (S24).
+        return f"Change your mobile number to {payload['phone']}"
 
     async def apply(
         self, uow: UnitOfWork, approving: Approving, payload: Mapping[str, Any]

@@ -60,10 +60,20 @@ class WatchedLimiter:
         try:
             await self.inner.hit(rule, key)
         except RateLimited:
-            self.metrics.incr("limit_trips", rule=rule)
-            if rule in SEND_RULES:
-                await self._record(rule, key)
+            await self._tripped(rule, key)
             raise
+
+    async def test(self, rule: str, key: str) -> None:
+        try:
+            await self.inner.test(rule, key)
+        except RateLimited:
+            await self._tripped(rule, key)
+            raise
+
+    async def _tripped(self, rule: str, key: str) -> None:
+        self.metrics.incr("limit_trips", rule=rule)
+        if rule in SEND_RULES:
+            await self._record(rule, key)
 
     async def clear(self, rule: str, key: str) -> None:
         await self.inner.clear(rule, key)

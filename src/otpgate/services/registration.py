@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from otpgate.domain.accounts import Account, EventType
-from otpgate.domain.addresses import BIDI_CONTROLS
 from otpgate.domain.challenges import (
     Challenge,
     ConfirmPhone,
@@ -28,6 +27,7 @@ from otpgate.domain.emails import normalize_email
 from otpgate.domain.errors import EmailUnavailable, InvalidInput
 from otpgate.domain.passwords import check_password
 from otpgate.domain.phones import parse_mobile
+from otpgate.domain.text import clean_line
 from otpgate.domain.tokens import new_id
 from otpgate.services.approvals import Approval, VerifyRequest
 from otpgate.services.audit import audit
@@ -48,14 +48,12 @@ class Registered:
 
 
 def clean_name(raw: str, field: str = "name") -> str:
-    """A display name: trimmed, 1..100 characters, no control characters."""
-    name = " ".join(raw.split())
+    """A display name: one line (``domain.text``), 1..100 characters."""
+    name = clean_line(
+        raw, field, limit=MAX_NAME_LENGTH, unstorable="Your name has characters we can't store."
+    )
     if not name:
         raise InvalidInput(field, "Enter your name.")
-    if len(name) > MAX_NAME_LENGTH:
-        raise InvalidInput(field, f"Use at most {MAX_NAME_LENGTH} characters.")
-    if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or ch in BIDI_CONTROLS for ch in name):
-        raise InvalidInput(field, "Your name has characters we can't store.")
     return name
 
 

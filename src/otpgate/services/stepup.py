@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from otpgate.domain.accounts import EventType
-from otpgate.domain.actions import ActionType, PendingAction, fit_summary
+from otpgate.domain.actions import ActionType, PendingAction, sms_purpose
 from otpgate.domain.challenges import Challenge, ForAccount, StepUp
-from otpgate.domain.errors import Conflict
+from otpgate.domain.errors import ChangeTooLong, Conflict
+from otpgate.domain.messages import code_message_fits
 from otpgate.services.actions import Actions, Approving
 from otpgate.services.approvals import Approval, VerifyRequest
 from otpgate.services.audit import audit
@@ -36,8 +37,20 @@ class StepUpService:
         self.actions = actions
 
     def action(self, action_type: ActionType, payload: Mapping[str, Any]) -> PendingAction:
-        """The pending action for ``payload``, named by its handler."""
-        summary = fit_summary(self.actions[action_type].describe(payload))
+        """The pending action for ``payload``, named in full by its handler.
+
+        Its words are never cut (S42): a change whose text message could not name all of it
+        is refused with ``ChangeTooLong`` before anything is counted or sent.
+        """
+        summary = self.actions[action_type].describe(payload)
+        config = self.deps.config
+        if not code_message_fits(
+            sms_purpose(summary),
+            brand=config.brand,
+            host=config.host,
+            code_length=config.policy.code_length,
+        ):
+            raise ChangeTooLong()
         return PendingAction(action_type, dict(payload), summary)
 
     async def request(
@@ -105,6 +118,17 @@ class StepUpService:
         ):
             # The stored action no longer matches what the code was issued for.
             raise Conflict("This change can't be applied. Start again.")
+        # The asking session was checked when the request came in, in another transaction; a
+        # sign-out (or a password change elsewhere) may have ended it since. Checked again
+        # here, with its row locked until this approval commits, a step-up never applies
+        # after its session was revoked (S26).
+        session = await uow.sessions.lock_session(session_id)
+        if (
+            session is None
+            or session.account_id != account_id
+            or not session.is_active(now, self.deps.config.session_idle_seconds)
+        ):
+            raise Conflict("The session that asked for this change has ended; nothing changed.")
         approving = Approving(challenge, account_id, session_id, now, request)
         approval = await self.actions[action.type].apply(uow, approving, action.values())
         if approval.follow_up is not None:

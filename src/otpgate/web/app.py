@@ -22,6 +22,7 @@ from otpgate.web import ops, problems, wellknown
 from otpgate.web.api import hooks
 from otpgate.web.api import router as api_router
 from otpgate.web.middleware import CatchAll, SecurityHeaders
+from otpgate.web.openapi import install_openapi
 from otpgate.web.pages import install as install_pages
 from otpgate.web.security import BodySizeLimit, parse_networks
 
@@ -68,6 +69,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
     )
+    install_openapi(app)
     app.state.runtime = runtime
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     app.add_exception_handler(OtpgateError, problems.otpgate_error_handler)

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from otpgate.adapters.metrics import PrometheusMetrics
+from otpgate.adapters.storage.errors import storage_unavailable
 
 log = structlog.get_logger("otpgate.http")
 ErrorHandler = Callable[[Request, Exception], Awaitable[Response]]
@@ -117,7 +118,12 @@ class CatchAll:
         except Exception as exc:
             if started:
                 raise
-            # The traceback goes to the log (never to the client); it holds no local values.
-            log.exception("unhandled error", route=getattr(scope.get("route"), "path", None))
+            route = getattr(scope.get("route"), "path", None)
+            if storage_unavailable(exc):
+                # Expected while the database restarts: one line, and a 503 for the client.
+                log.warning("database unavailable", route=route, error=type(exc).__name__)
+            else:
+                # The traceback goes to the log (never to the client); it holds no local values.
+                log.exception("unhandled error", route=route)
             response = await self.handler(Request(scope), exc)
             await response(scope, receive, send)

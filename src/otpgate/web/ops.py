@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hmac
+from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import BaseModel
 
 from otpgate.domain.errors import NotAuthenticated
 from otpgate.web.deps import RuntimeDep
@@ -20,7 +22,17 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The database and the rate-limit storage answer")
+class ReadyOut(BaseModel):
+    status: Literal["ready", "not_ready"]
+    checks: dict[str, bool]
+
+
+@router.get(
+    "/readyz",
+    response_model=ReadyOut,
+    responses={503: {"model": ReadyOut, "description": "The database or Redis does not answer"}},
+    summary="The database and the rate-limit storage answer",
+)
 async def readyz(runtime: RuntimeDep) -> JSONResponse:
     checks = {
         "database": await runtime.store.ping(),

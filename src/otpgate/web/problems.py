@@ -9,7 +9,9 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
+from otpgate.adapters.storage.errors import storage_unavailable
 from otpgate.domain import errors as e
 
 PROBLEM_JSON = "application/problem+json"
@@ -144,16 +146,45 @@ async def validation_error_handler(request: Request, exc: Exception) -> Response
     )
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path ("GET, PATCH"): Starlette's 405 names only
+    the first route that matched the path."""
+    from otpgate.web.openapi import effective_routes
+
+    methods: set[str] = set()
+    for route in effective_routes(request.app.router.routes):
+        route_methods = getattr(route, "methods", None)
+        if route_methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= set(route_methods)
+    return ", ".join(sorted(methods))
+
+
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
     if (render := html_errors(request)) is not None:
-        return render(request, exc.status_code, None, None, dict(exc.headers or {}) or None)
+        return render(request, exc.status_code, None, None, headers or None)
     code, title = HTTP_CODES.get(exc.status_code, ("http_error", "Request failed"))
     detail = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else title
-    return problem(exc.status_code, code, title, detail, dict(exc.headers or {}) or None)
+    return problem(exc.status_code, code, title, detail, headers or None)
 
 
-async def unhandled_error_handler(request: Request, _exc: Exception) -> Response:
+UNAVAILABLE_DETAIL = (
+    "The service is temporarily unavailable; nothing was changed. Try again shortly."
+)
+
+
+async def unhandled_error_handler(request: Request, exc: Exception) -> Response:
+    if storage_unavailable(exc):
+        # The database is down or restarting: temporary, and the transaction rolled back.
+        unavailable = e.Unavailable(UNAVAILABLE_DETAIL)
+        if (render := html_errors(request)) is not None:
+            return render(request, 503, unavailable.title, unavailable.detail, {"Retry-After": "5"})
+        return problem(
+            503, unavailable.code, unavailable.title, unavailable.detail, {"Retry-After": "5"}
+        )
     if (render := html_errors(request)) is not None:
         return render(request, 500)
     return problem(

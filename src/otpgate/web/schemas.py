@@ -12,26 +12,36 @@ from otpgate.domain.challenges import Challenge
 from otpgate.domain.phones import mask
 from otpgate.domain.policy import OtpPolicy
 
-# Generous caps: the domain gives the precise, friendly limits; these stop abuse early.
-Name = Field(max_length=200)
-Email = Field(max_length=320)
-Password = Field(max_length=1024)
-Phone = Field(max_length=64)
+# The schema says what the app checks before anything else (and pydantic enforces exactly
+# that): an empty name or a 63-digit "phone" is refused here, not promised and then refused.
+# The domain adds the rules a schema can't say (a valid mobile number, a strong password).
+Name = Field(min_length=1, max_length=200)
+Email = Field(min_length=1, max_length=320)
+Password = Field(min_length=1, max_length=1024)
+NewPassword = Field(min_length=8, max_length=1024)
+Phone = Field(
+    min_length=1,
+    max_length=32,
+    pattern=r"^[0-9+ ().\-]+$",
+    description="A mobile number, best in international form: +14155552671",
+)
 Token = Field(default=None, max_length=200)
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+    # strict: JSON types as they are (``remember_device: 0`` is not a boolean, "8" not a month).
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, strict=True)
 
 
 class RegisterIn(Body):
     name: str = Name
     email: str = Email
-    password: str = Password
+    password: str = NewPassword
     phone: str = Phone
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [
                 {
@@ -53,6 +63,7 @@ class SignInIn(Body):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [{"email": "ada@example.com", "password": "correct horse battery staple"}]
         },
@@ -63,12 +74,13 @@ class VerifyIn(Body):
     # ``code`` for every factor but a passkey, which sends its assertion as ``credential``
     # (what the browser's ``PublicKeyCredential.toJSON()`` gives).
     factor: Literal["sms_code", "voice_code", "totp", "backup_code", "passkey"] = "sms_code"
-    code: str | None = Field(None, max_length=32)
+    code: str | None = Field(None, min_length=1, max_length=32)
     credential: dict[str, Any] | None = None
     remember_device: bool = False
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [
                 {"code": "123456"},
@@ -192,6 +204,11 @@ class EventsOut(BaseModel):
     next_before: int | None
 
 
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
 class Problem(BaseModel):
     """RFC 9457 problem details; ``code`` is stable and meant for programs."""
 
@@ -200,5 +217,8 @@ class Problem(BaseModel):
     status: int
     detail: str
     code: str
+    errors: list[FieldError] | None = Field(None, description="Invalid input: one per field")
+    retry_after: int | None = Field(None, description="429: seconds until a retry may work")
+    attempts_remaining: int | None = Field(None, description="Wrong code: tries left")
 
     model_config = ConfigDict(extra="allow")

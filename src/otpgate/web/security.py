@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from ipaddress import IPv4Network, IPv6Network
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -46,6 +46,38 @@ def _is_trusted(address: str, trusted: Sequence[Network]) -> bool:
     except ValueError:
         return False
     return any(ip in net for net in trusted)
+
+
+# A proxy on this machine connects from loopback for every caller on the internet; these
+# headers say a request came through one.
+PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
+
+
+def is_loopback_peer(peer: str | None, headers: Mapping[str, str]) -> bool:
+    """Whether the caller is on this machine: the socket peer is a loopback address (never
+    ``X-Forwarded-For`` or ``Host``, which any caller can write) and no proxy forwarded it.
+
+    Development pages (``/dev/sms`` shows every code sent) are served only to such callers.
+    """
+    if not peer or any(name in headers for name in PROXY_HEADERS):
+        return False
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether listening on ``host`` (``otpgate serve --host``) keeps the server on this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def bearer_token(authorization: str | None) -> str | None:

@@ -34,7 +34,9 @@ class OutboxProvider:
             try:
                 await asyncio.to_thread(self._append, line)
             except OSError as exc:
-                raise DeliveryError(f"outbox file not writable: {exc.strerror}") from exc
+                # Disk full, a directory that is a file, no permission: say which and where.
+                where = f" ({exc.filename})" if exc.filename else ""
+                raise DeliveryError(f"outbox file not writable: {exc.strerror}{where}") from exc
         return message_id
 
     def _append(self, line: str) -> None:

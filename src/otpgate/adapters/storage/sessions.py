@@ -53,6 +53,12 @@ class SqlSessions(Repository):
         account = rows.account({name: row[f"acct_{name}"] for name in ACCOUNT_NAMES})
         return rows.session(row), account
 
+    async def lock_session(self, session_id: str) -> Session | None:
+        # SQLite renders no FOR UPDATE: its BEGIN IMMEDIATE transactions already run one at
+        # a time.
+        row = await self._one(select(sessions).where(sessions.c.id == session_id).with_for_update())
+        return rows.session(row) if row else None
+
     async def touch_session(self, session_id: str, now: datetime) -> None:
         await self.conn.execute(
             update(sessions).where(sessions.c.id == session_id).values(last_seen_at=now)

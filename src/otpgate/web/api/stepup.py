@@ -9,10 +9,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from otpgate.bootstrap import Runtime
+from otpgate.domain.addresses import LIMITS
+from otpgate.domain.cards import MAX_NAME_ON_CARD
 from otpgate.domain.challenges import Challenge
 from otpgate.web.api.common import challenge_out, problems
 from otpgate.web.deps import AuthDep, ContextDep, RuntimeDep
-from otpgate.web.schemas import ChallengeEnvelope
+from otpgate.web.schemas import ChallengeEnvelope, NewPassword, Phone
 from otpgate.web.views import AddressOut, CardOut, address_out, card_out
 
 router = APIRouter(tags=["step-up"])
@@ -22,38 +24,51 @@ CardId = Path(max_length=64, pattern=r"^pm_[A-Za-z0-9_-]+$")
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: JSON types as they are (``is_default: 0`` is not a boolean, "8" not a month).
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+# Lengths as the domain counts them (domain/addresses.py LIMITS); required fields can't be
+# empty. The domain adds what a schema can't say (a valid postal code for the country).
+Label = Field("", max_length=LIMITS["label"])
+Line2 = Field("", max_length=LIMITS["line2"])
+Region = Field("", max_length=LIMITS["region"])
+PostalCode = Field("", max_length=LIMITS["postal_code"])
+CourierPhone = Field("", max_length=LIMITS["phone"])
+Instructions = Field("", max_length=LIMITS["instructions"])
+Country = Field(min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$")
 
 
 class ProfileChangeIn(Strict):
-    name: str | None = Field(None, max_length=200)
-    email: str | None = Field(None, max_length=320)
+    name: str | None = Field(None, min_length=1, max_length=200)
+    email: str | None = Field(None, min_length=1, max_length=320)
 
 
 class PasswordChangeIn(Strict):
-    current_password: str = Field(max_length=1024)
-    new_password: str = Field(max_length=1024)
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = NewPassword
 
 
 class PhoneChangeIn(Strict):
-    phone: str = Field(max_length=64)
+    phone: str = Phone
 
 
 class AddressIn(Strict):
-    label: str = Field("", max_length=200)
-    full_name: str = Field(max_length=200)
-    line1: str = Field(max_length=300)
-    line2: str = Field("", max_length=300)
-    city: str = Field(max_length=200)
-    region: str = Field("", max_length=200)
-    postal_code: str = Field("", max_length=50)
-    country: str = Field(max_length=10)
-    phone: str = Field("", max_length=64)
-    instructions: str = Field("", max_length=1000)
+    label: str = Label
+    full_name: str = Field(min_length=1, max_length=LIMITS["full_name"])
+    line1: str = Field(min_length=1, max_length=LIMITS["line1"])
+    line2: str = Line2
+    city: str = Field(min_length=1, max_length=LIMITS["city"])
+    region: str = Region
+    postal_code: str = PostalCode
+    country: str = Country
+    phone: str = CourierPhone
+    instructions: str = Instructions
     is_default: bool = False
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [
                 {
@@ -71,29 +86,35 @@ class AddressIn(Strict):
 
 
 class AddressPatchIn(Strict):
-    label: str | None = Field(None, max_length=200)
-    full_name: str | None = Field(None, max_length=200)
-    line1: str | None = Field(None, max_length=300)
-    line2: str | None = Field(None, max_length=300)
-    city: str | None = Field(None, max_length=200)
-    region: str | None = Field(None, max_length=200)
-    postal_code: str | None = Field(None, max_length=50)
-    country: str | None = Field(None, max_length=10)
-    phone: str | None = Field(None, max_length=64)
-    instructions: str | None = Field(None, max_length=1000)
+    label: str | None = Field(None, max_length=LIMITS["label"])
+    full_name: str | None = Field(None, min_length=1, max_length=LIMITS["full_name"])
+    line1: str | None = Field(None, min_length=1, max_length=LIMITS["line1"])
+    line2: str | None = Field(None, max_length=LIMITS["line2"])
+    city: str | None = Field(None, min_length=1, max_length=LIMITS["city"])
+    region: str | None = Field(None, max_length=LIMITS["region"])
+    postal_code: str | None = Field(None, max_length=LIMITS["postal_code"])
+    country: str | None = Field(None, min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$")
+    phone: str | None = Field(None, max_length=LIMITS["phone"])
+    instructions: str | None = Field(None, max_length=LIMITS["instructions"])
     is_default: bool | None = None
 
 
 class CardIn(Strict):
-    number: str = Field(max_length=40, description="Never stored, returned or logged")
+    number: str = Field(
+        min_length=12,
+        max_length=40,
+        pattern=r"^[0-9 -]+$",
+        description="Digits, spaces and dashes. Never stored, returned or logged",
+    )
     exp_month: int = Field(ge=1, le=12)
     exp_year: int = Field(ge=0, le=9999)
-    name_on_card: str = Field(max_length=200)
+    name_on_card: str = Field(min_length=1, max_length=MAX_NAME_ON_CARD)
     billing_address_id: str | None = Field(None, max_length=64)
     is_default: bool = False
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [
                 {

@@ -22,6 +22,7 @@ from otpgate.services.principal import Customer
 from otpgate.web.deps import context_of, runtime_of
 from otpgate.web.pages import cookies, csrf
 from otpgate.web.pages.cookies import Cookies, PreSession
+from otpgate.web.security import is_loopback_peer
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES_DIR = HERE.parent / "templates"
@@ -188,7 +189,10 @@ class Visit:
             "form_token": self.form_token,
             "flash": self.flash,
             "asset": self.pages.assets.get,
-            "dev_inbox": self.settings.dev_inbox_enabled,
+            "dev_inbox": self.settings.dev_inbox_enabled
+            and is_loopback_peer(
+                self.request.client.host if self.request.client else None, self.request.headers
+            ),
             **context,
         }
         html = self.pages.env.get_template(template).render(values)

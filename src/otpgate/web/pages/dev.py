@@ -1,7 +1,9 @@
 """``/dev/sms``: the outbox provider's inbox, for developers, tests and demos (DESIGN §6).
 
-It exists only while the outbox provider is configured; with real providers it is a 404.
-Calls placed through the voice outbox are listed below the texts.
+It exists only while the outbox provider is configured (with real providers it is a 404),
+and only for callers on this machine: the socket peer must be a loopback address and no proxy
+may have forwarded the request (``web.security.is_loopback_peer``). Calls placed through the
+voice outbox are listed below the texts.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from starlette.responses import Response
 
 from otpgate.adapters.sms.outbox import OutboxProvider
 from otpgate.web.pages.common import open_visit
+from otpgate.web.security import is_loopback_peer
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,12 +57,19 @@ def to_message(raw: dict[str, Any]) -> Message:
     )
 
 
+def dev_pages_allowed(request: Request, enabled: bool) -> bool:
+    """Development pages exist only when ``enabled``, and only for callers on this machine."""
+    peer = request.client.host if request.client else None
+    return enabled and is_loopback_peer(peer, request.headers)
+
+
 @router.get("/dev/sms")
 async def dev_sms(request: Request) -> Response:
+    # Checked before anything else: to anyone else the page does not exist.
+    if not dev_pages_allowed(request, request.app.state.runtime.settings.dev_inbox_enabled):
+        raise HTTPException(status_code=404)
     visit = await open_visit(request)
     settings = visit.settings
-    if not settings.dev_inbox_enabled:
-        raise HTTPException(status_code=404)
     outbox = OutboxProvider(settings.outbox_path)
     raw = await asyncio.to_thread(outbox.read)
     calls: list[dict[str, Any]] = []
