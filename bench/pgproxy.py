@@ -89,3 +89,27 @@ class CountingProxy:
             # The server hung up (after a Terminate): so does the client's side, or a client
             # that waits for the close would wait for ever.
             writer.close()
+
+
+class RedisCountingProxy(CountingProxy):
+    """The same for Redis: counts the commands clients send (RESP arrays at top level), so a
+    script's inner commands, which Redis' own counters include, are not counted."""
+
+    async def _frontend(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            try:
+                line = await reader.readline()
+                if not line:
+                    return
+                chunks = [line]
+                if line.startswith(b"*"):
+                    for _ in range(int(line[1:].strip())):
+                        head = await reader.readline()
+                        chunks.append(head)
+                        if head.startswith(b"$"):
+                            chunks.append(await reader.readexactly(int(head[1:].strip()) + 2))
+                    self.counts["Q"] += 1
+                writer.write(b"".join(chunks))
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError, ValueError):
+                return

@@ -19,7 +19,7 @@ import httpx
 from tests.texts import wrong_code
 
 from bench import infra, seed
-from bench.pgproxy import CountingProxy
+from bench.pgproxy import CountingProxy, RedisCountingProxy
 from otpgate.config import Settings
 from otpgate.web.app import create_app
 
@@ -67,10 +67,13 @@ async def _measure(db_url: str, redis_url: str, n: int) -> dict[str, dict[str, f
         upstream = urlsplit(db_url)
         proxy = CountingProxy(upstream.hostname or "127.0.0.1", upstream.port or 5432)
         await proxy.start()
+        redis_upstream = urlsplit(redis_url)
+        redis_proxy = RedisCountingProxy("127.0.0.1", redis_upstream.port or 6379)
+        await redis_proxy.start()
         settings = Settings(
             data_dir=Path(tempfile.mkdtemp(prefix="otpgate-bench-")),
             database_url=via_proxy(db_url, proxy.port).replace("+asyncpg", ""),
-            redis_url=redis_url,
+            redis_url=f"redis://127.0.0.1:{redis_proxy.port}/0",
             **BENCH_SETTINGS,
         )
         app = create_app(settings)
@@ -80,15 +83,20 @@ async def _measure(db_url: str, redis_url: str, n: int) -> dict[str, dict[str, f
             base_url="http://bench",
         )
         try:
-            return await _cases(runtime, client, proxy, redis_url, n)
+            return await _cases(runtime, client, proxy, redis_proxy, n)
         finally:
             await client.aclose()
             await runtime.aclose()
             await proxy.stop()
+            await redis_proxy.stop()
 
 
 async def _cases(
-    runtime: Any, client: httpx.AsyncClient, proxy: CountingProxy, redis_url: str, n: int
+    runtime: Any,
+    client: httpx.AsyncClient,
+    proxy: CountingProxy,
+    redis_proxy: CountingProxy,
+    n: int,
 ) -> dict[str, dict[str, float]]:
     accounts = await seed.accounts(runtime, 3 * n)
     wrong_ones = await seed.challenges(runtime, accounts[:n])
@@ -124,12 +132,12 @@ async def _cases(
     for name, call in cases.items():
         statuses: dict[int, int] = {}
         proxy.reset()
-        before = infra.redis_commands(redis_url)
+        redis_proxy.reset()
         for i in range(n):
             response = await call(i)
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             await runtime.dispatcher.drain()
-        redis_calls = infra.redis_commands(redis_url) - before - 1
+        redis_calls = redis_proxy.round_trips
         results[name] = {
             "postgres": proxy.round_trips / n,
             "redis": redis_calls / n,

@@ -248,7 +248,8 @@ class Runtime:
         dispatcher: InProcessDispatcher | QueueDispatcher
         if settings.delivery_mode == "queue":
             dispatcher = QueueDispatcher(
-                make_queue_app(settings.queue_conninfo, sweep_seconds=settings.sms_sweep_seconds)
+                make_queue_app(settings.queue_conninfo, sweep_seconds=settings.sms_sweep_seconds),
+                conninfo=settings.queue_conninfo,
             )
         else:
             dispatcher = InProcessDispatcher(delivery, sleep=sleep)

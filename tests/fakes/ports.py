@@ -17,7 +17,7 @@ import hashlib
 import hmac
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -77,6 +77,13 @@ class MemoryLimiter:
 
     async def test(self, rule: str, key: str) -> None:
         self._check(rule, key, count=False)
+
+    async def hit_all(self, buckets: Sequence[tuple[str, str]]) -> None:
+        # adapters/ratelimit.py: all buckets are counted, or none is.
+        for rule, key in buckets:
+            self._check(rule, key, count=False)
+        for rule, key in buckets:
+            await self.hit(rule, key)
 
     def _check(self, rule: str, key: str, *, count: bool) -> None:
         if rule not in ALL_RULES:

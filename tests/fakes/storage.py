@@ -185,18 +185,19 @@ class MemoryChallenges(_Repository):
 
     async def replace_code(
         self, challenge_id: str, digest: str, sends_before: int, now: datetime, expires_at: datetime
-    ) -> bool:
+    ) -> Challenge | None:
         challenge = self._where(challenge_id, status=Status.PENDING, sends=sends_before)
         if challenge is None:
-            return False
-        self.t.challenges[challenge_id] = replace(
+            return None
+        renewed = replace(
             challenge,
             code_digest=digest,
             sends=sends_before + 1,
             last_sent_at=now,
             expires_at=expires_at,
         )
-        return True
+        self.t.challenges[challenge_id] = renewed
+        return renewed
 
     def _pending_of(self, account_id: str) -> Iterator[Challenge]:
         for challenge in list(self.t.challenges.values()):

@@ -275,8 +275,23 @@ class Throttled(OtpgateError):
 
 
 class RateLimited(Throttled):
+    """A rate limit refused the request. ``rule`` names the limit (safe to show); ``key`` is
+    what it counted (a number, an IP, an email: for the audit trail only, never an answer)."""
+
     code = "rate_limited"
     title = "Too many requests"
+
+    def __init__(
+        self,
+        retry_after: int,
+        detail: str | None = None,
+        *,
+        rule: str | None = None,
+        key: str | None = None,
+    ) -> None:
+        self.rule = rule
+        self.key = key
+        super().__init__(retry_after, detail)
 
 
 class ResendTooSoon(Throttled):

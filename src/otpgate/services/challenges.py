@@ -41,7 +41,7 @@ from otpgate.domain.verifications import sms_text
 from otpgate.services.audit import audit
 from otpgate.services.deps import Deps
 from otpgate.services.factors import Delivery, Sender, Senders
-from otpgate.services.limits import RESEND_CLAIM, hit_send_limits, hit_voice_limits
+from otpgate.services.limits import RESEND_CLAIM, send_buckets, voice_buckets
 from otpgate.services.outbox import queue_message
 from otpgate.services.ports import OutgoingMessage, RateLimiter, RequestContext
 from otpgate.services.storage import UnitOfWork
@@ -140,7 +140,7 @@ class ChallengeIssuer:
         self, challenge_id: str, session_id: str | None = None, api_key_id: str | None = None
     ) -> Challenge:
         """The challenge as a reader may see it (its owner check passed)."""
-        async with self.deps.store.transaction() as uow:
+        async with self.deps.store.autocommit() as uow:
             challenge = await uow.challenges.get(challenge_id)
         if challenge is None:
             raise ChallengeNotFound()
@@ -167,39 +167,32 @@ class ChallengeIssuer:
         if channel is not Channel.SMS and (sender is None or not can_call(challenge)):
             raise InvalidInput("channel", "We can't call you with this code. Ask for a text.")
         assert sender is not None
-        await claim_resend(deps.limiter, challenge, policy.resend_cooldown_seconds)
-        try:
-            if channel is Channel.SMS:
-                await hit_send_limits(
-                    deps.limiter,
-                    challenge.destination,
-                    # An API key's request comes from the shop's server: no client address.
-                    ctx if api_key_id is None else None,
-                    challenge.account_id,
-                    proven=is_proven_destination(challenge),
-                )
-            else:
-                await hit_voice_limits(
-                    deps.limiter, challenge.destination, ctx, challenge.account_id
-                )
-        except RateLimited:
-            # Nothing was sent: a later try of this resend may claim it again.
-            await deps.limiter.clear(RESEND_CLAIM, resend_key(challenge))
-            raise
+        if channel is Channel.SMS:
+            # An API key's request comes from the shop's server: no client address to count.
+            client = ctx if api_key_id is None else None
+            caps = send_buckets(
+                challenge.destination,
+                client,
+                challenge.account_id,
+                proven=is_proven_destination(challenge),
+            )
+        else:
+            caps = voice_buckets(challenge.destination, ctx, challenge.account_id)
+        await claim_resend(deps.limiter, challenge, policy.resend_cooldown_seconds, caps)
         async with deps.store.transaction() as uow:
             now = deps.clock.now()
             renewed = replace(challenge, expires_at=code_expiry(policy, challenge.created_at, now))
             issued = sender.issue(self._delivery(renewed), now)
-            if not await uow.challenges.replace_code(
+            updated = await uow.challenges.replace_code(
                 challenge.id, issued.digest, challenge.sends, now, renewed.expires_at
-            ):
+            )
+            if updated is None:
                 # A concurrent resend or verify changed the challenge: say what it is now.
                 current = await uow.challenges.get(challenge.id)
                 assert current is not None
                 ensure_resend_allowed(current, policy, now)
                 raise ChallengeUsed()
-            updated = await uow.challenges.get(challenge.id)
-            assert updated is not None and issued.draft is not None
+            assert issued.draft is not None
             message = await queue_message(deps, uow, issued.draft, now)
             await audit(
                 uow,
@@ -223,17 +216,22 @@ def resend_key(challenge: Challenge) -> str:
     return f"{challenge.id}:{challenge.sends}"
 
 
-async def claim_resend(limiter: RateLimiter, challenge: Challenge, cooldown: int) -> None:
-    """Let one request resend this challenge's current code, whoever else asks at the same time.
+async def claim_resend(
+    limiter: RateLimiter, challenge: Challenge, cooldown: int, caps: list[tuple[str, str]]
+) -> None:
+    """Let one request resend this challenge's current code, whoever else asks at the same
+    time, and count that one send against every cap, in one atomic step.
 
-    Twenty clicks of "send a new code" read the same challenge; the limiter's atomic count
-    (shared by every process through Redis) lets the first through and answers the rest like
-    the cooldown would, before any send cap is counted (S44): a double-click can't spend a
-    customer's budget of codes.
+    Twenty clicks of "send a new code" read the same challenge; the claim (one per code,
+    shared by every process through Redis) lets the first through and answers the rest like
+    the cooldown would, and, refused or not by a cap, a duplicate counts nowhere (S44): a
+    double-click can't spend a customer's budget of codes.
     """
     try:
-        await limiter.hit(RESEND_CLAIM, resend_key(challenge))
-    except RateLimited:
+        await limiter.hit_all([(RESEND_CLAIM, resend_key(challenge)), *caps])
+    except RateLimited as refused:
+        if refused.rule != RESEND_CLAIM:
+            raise
         raise ResendTooSoon(
             cooldown, "A new code was just sent. Wait a moment before asking again."
         ) from None

@@ -50,7 +50,7 @@ class FactorService:
 
     async def available(self, challenge: Challenge) -> tuple[FactorType, ...]:
         """The factors that may answer ``challenge`` now ("Try another way")."""
-        async with self.deps.store.transaction() as uow:
+        async with self.deps.store.autocommit() as uow:
             return await available(uow, self.deps.config, challenge)
 
     async def list(self, customer: Customer) -> list[EnrolledFactor]:

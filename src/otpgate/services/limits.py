@@ -106,24 +106,15 @@ def ip_key(ip: str) -> str:
     return str(address)
 
 
-async def hit_send_limits(
-    limiter: RateLimiter,
-    to: str,
-    ctx: RequestContext | None,
-    account_id: str | None,
-    *,
-    proven: bool = True,
-) -> None:
-    """Count one SMS send against every send cap; raise ``RateLimited`` before anything is sent.
+def send_buckets(
+    to: str, ctx: RequestContext | None, account_id: str | None, *, proven: bool = True
+) -> list[tuple[str, str]]:
+    """Every cap one SMS to ``to`` counts against.
 
     ``proven`` says whether ``to`` is an account's confirmed number reached by someone who
-    already passed a password or holds a session; otherwise the sends count in the separate
+    already passed a password or holds a session; otherwise the send counts in the separate
     budgets of unproven numbers. ``ctx`` None: the request came from one of the shop's
     servers (an API key), whose address is no client's; the key's own limit counted it.
-
-    Every cap is tested before any is counted, so a send refused by one cap spends nothing
-    of the others (S44). Two requests racing past the test are still held by ``hit``, which
-    is atomic per cap (on Redis too).
     """
     buckets = [] if ctx is None else [(SEND_IP, ip_key(ctx.ip))]
     if proven:
@@ -142,23 +133,28 @@ async def hit_send_limits(
             (SEND_COUNTRY_NEW, country_of(to)),
             (SEND_GLOBAL_NEW, GLOBAL_KEY),
         ]
-    await _test_then_hit(limiter, buckets)
+    return buckets
 
 
-async def hit_voice_limits(
-    limiter: RateLimiter, to: str, ctx: RequestContext, account_id: str | None
-) -> None:
-    """Count one call against every voice cap; raise ``RateLimited`` before anything is sent.
-    Calls go only to proven numbers, so there is no unproven budget."""
+def voice_buckets(to: str, ctx: RequestContext, account_id: str | None) -> list[tuple[str, str]]:
+    """Every cap one call to ``to`` counts against. Calls go only to proven numbers, so there
+    is no unproven budget."""
     buckets = [(VOICE_IP, ip_key(ctx.ip)), (VOICE_NUMBER, to)]
     if account_id is not None:
         buckets.append((VOICE_ACCOUNT, account_id))
     buckets.append((VOICE_GLOBAL, GLOBAL_KEY))
-    await _test_then_hit(limiter, buckets)
+    return buckets
 
 
-async def _test_then_hit(limiter: RateLimiter, buckets: list[tuple[str, str]]) -> None:
-    for rule, key in buckets:
-        await limiter.test(rule, key)
-    for rule, key in buckets:
-        await limiter.hit(rule, key)
+async def hit_send_limits(
+    limiter: RateLimiter,
+    to: str,
+    ctx: RequestContext | None,
+    account_id: str | None,
+    *,
+    proven: bool = True,
+) -> None:
+    """Count one SMS against every cap of ``send_buckets``, all in one atomic step: every
+    cap counts it, or (one refuses: ``RateLimited``) none does, so a send refused by one cap
+    spends nothing of the others (S44); one Redis round trip."""
+    await limiter.hit_all(send_buckets(to, ctx, account_id, proven=proven))

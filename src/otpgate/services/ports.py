@@ -3,6 +3,7 @@ implement and tests fake."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -52,6 +53,11 @@ class PasswordHasher(Protocol):
 class RateLimiter(Protocol):
     async def hit(self, rule: str, key: str) -> None:
         """Count one use of ``rule`` for ``key``; raise ``RateLimited`` when over the limit."""
+        ...
+
+    async def hit_all(self, buckets: Sequence[tuple[str, str]]) -> None:
+        """Count one use in every ``(rule, key)`` bucket, atomically: all are counted, or
+        (``RateLimited`` naming the fullest) none is. One round trip, whatever the number."""
         ...
 
     async def test(self, rule: str, key: str) -> None:

@@ -9,6 +9,7 @@ range, no confirmations) shows on a dashboard before it shows on the invoice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from otpgate.domain.accounts import EventType
@@ -57,20 +58,25 @@ class WatchedLimiter:
         self._recorded: dict[tuple[str, str], datetime] = {}
 
     async def hit(self, rule: str, key: str) -> None:
+        await self.hit_all([(rule, key)])
+
+    async def hit_all(self, buckets: Sequence[tuple[str, str]]) -> None:
         try:
-            await self.inner.hit(rule, key)
-        except RateLimited:
-            await self._tripped(rule, key)
+            await self.inner.hit_all(buckets)
+        except RateLimited as refused:
+            await self._tripped(refused, buckets)
             raise
 
     async def test(self, rule: str, key: str) -> None:
         try:
             await self.inner.test(rule, key)
-        except RateLimited:
-            await self._tripped(rule, key)
+        except RateLimited as refused:
+            await self._tripped(refused, [(rule, key)])
             raise
 
-    async def _tripped(self, rule: str, key: str) -> None:
+    async def _tripped(self, refused: RateLimited, buckets: Sequence[tuple[str, str]]) -> None:
+        rule, key = (refused.rule, refused.key) if refused.rule else buckets[0]
+        assert key is not None
         self.metrics.incr("limit_trips", rule=rule)
         if rule in SEND_RULES:
             await self._record(rule, key)

@@ -60,8 +60,12 @@ class SignInService:
         deps = self.deps
         # Throttle on the email as typed *before* anything is looked up, so an unknown
         # address is throttled exactly like a known one (S13).
-        await deps.limiter.hit(PASSWORD_ACCOUNT, await self._throttle_key(email, device_token))
-        await deps.limiter.hit(PASSWORD_IP, ip_key(ctx.ip))
+        await deps.limiter.hit_all(
+            [
+                (PASSWORD_ACCOUNT, await self._throttle_key(email, device_token)),
+                (PASSWORD_IP, ip_key(ctx.ip)),
+            ]
+        )
         candidate = normalize_password(password)
         account = await self._find(email)
         if account is None or len(candidate) > MAX_PASSWORD_LENGTH:

@@ -134,8 +134,9 @@ class Challenges(Protocol):
 
     async def replace_code(
         self, challenge_id: str, digest: str, sends_before: int, now: datetime, expires_at: datetime
-    ) -> bool:
-        """A resend: the new code's digest, if nobody resent since ``sends_before``."""
+    ) -> Challenge | None:
+        """A resend: the new code's digest, if nobody resent since ``sends_before``; the
+        renewed challenge (without ``delivery_status``), or None."""
         ...
 
     async def cancel_pending(self, account_id: str, purpose: Purpose, now: datetime) -> None:

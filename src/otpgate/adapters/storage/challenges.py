@@ -94,8 +94,8 @@ class SqlChallenges(Repository):
 
     async def replace_code(
         self, challenge_id: str, digest: str, sends_before: int, now: datetime, expires_at: datetime
-    ) -> bool:
-        changed = await self._count(
+    ) -> Challenge | None:
+        row = await self._one(
             update(challenges)
             .where(
                 challenges.c.id == challenge_id,
@@ -108,8 +108,9 @@ class SqlChallenges(Repository):
                 last_sent_at=now,
                 expires_at=expires_at,
             )
+            .returning(*challenges.c)
         )
-        return changed == 1
+        return rows.challenge(row) if row else None
 
     async def cancel_pending(self, account_id: str, purpose: Purpose, now: datetime) -> None:
         await self.conn.execute(

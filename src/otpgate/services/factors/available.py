@@ -7,7 +7,7 @@ from datetime import datetime
 
 from otpgate.domain.challenges import Challenge
 from otpgate.domain.errors import ChallengeNotFound
-from otpgate.domain.factors import EnrolledFactor, FactorType, answerable_with
+from otpgate.domain.factors import EnrolledFactor, FactorType, answerable_with, proves_its_number
 from otpgate.services.challenges import ensure_owner
 from otpgate.services.config import FactorConfig, ServiceConfig
 from otpgate.services.deps import Deps
@@ -42,7 +42,8 @@ async def available(
 ) -> tuple[FactorType, ...]:
     """The factors that may answer ``challenge``, SMS first."""
     enrolled: set[FactorType] = set()
-    if challenge.account_id is not None:
+    # A challenge proving its number takes its texted code only: nothing to read for it.
+    if challenge.account_id is not None and not proves_its_number(challenge):
         enrolled = usable(config.factors, list(await uow.factors.list(challenge.account_id)))
     return answerable_with(challenge, enrolled, voice=config.factors.voice)
 
