@@ -12,9 +12,6 @@ from pydantic import SecretStr
 
 from otpgate.adapters.sms.base import Provider
 from otpgate.adapters.sms.outbox import OutboxProvider
-from otpgate.adapters.sms.sns import SnsProvider
-from otpgate.adapters.sms.twilio import TwilioProvider
-from otpgate.adapters.sms.webhook import WebhookProvider
 from otpgate.config import Settings
 
 __all__ = ["PROVIDERS", "ProviderFactory", "build_provider", "build_providers"]
@@ -55,6 +52,9 @@ def _twilio(settings: Settings) -> Provider:
             "OTPGATE_TWILIO_FROM or OTPGATE_TWILIO_MESSAGING_SERVICE_SID is required "
             "for the twilio provider"
         )
+    # Vendor SDKs load only where their provider is configured (boto3 alone is ~35 MB).
+    from otpgate.adapters.sms.twilio import TwilioProvider
+
     return TwilioProvider(
         account_sid=account_sid,
         auth_token=auth_token,
@@ -69,6 +69,8 @@ def _twilio(settings: Settings) -> Provider:
 
 
 def _sns(settings: Settings) -> Provider:
+    from otpgate.adapters.sms.sns import SnsProvider
+
     return SnsProvider(
         region=settings.sns_region,
         endpoint_url=settings.sns_endpoint_url,
@@ -80,6 +82,8 @@ def _sns(settings: Settings) -> Provider:
 def _webhook(settings: Settings) -> Provider:
     url = _required(settings.webhook_url, "WEBHOOK_URL", "webhook")
     secret = _required(_secret(settings.webhook_secret), "WEBHOOK_SECRET", "webhook")
+    from otpgate.adapters.sms.webhook import WebhookProvider
+
     return WebhookProvider(url, secret.encode(), timeout=settings.sms_send_timeout_seconds)
 
 

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from otpgate.adapters.sms.base import Provider
 from otpgate.adapters.sms.registry import _required, _secret
 from otpgate.adapters.voice.outbox import VoiceOutboxProvider
-from otpgate.adapters.voice.twilio import TwilioVoiceProvider
 from otpgate.config import Settings
 
 __all__ = ["VOICE_PROVIDERS", "build_voice_provider", "build_voice_providers"]
@@ -21,6 +20,8 @@ def _outbox(settings: Settings) -> Provider:
 def _twilio(settings: Settings) -> Provider:
     account_sid = _required(settings.twilio_account_sid, "TWILIO_ACCOUNT_SID", "twilio-voice")
     caller = settings.twilio_voice_from or settings.twilio_from
+    from otpgate.adapters.voice.twilio import TwilioVoiceProvider  # the SDK only if used
+
     return TwilioVoiceProvider(
         account_sid=account_sid,
         auth_token=_secret(settings.twilio_auth_token),
