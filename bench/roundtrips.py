@@ -84,7 +84,7 @@ async def _measure(db_url: str, redis_url: str, n: int) -> dict[str, dict[str, f
         base_url="http://bench",
     )
     try:
-        return await _cases(runtime, client, proxy, redis_proxy, n)
+        return await _cases(runtime, client, proxy, redis_proxy, n, db_url)
     finally:
         await client.aclose()
         await runtime.aclose()
@@ -98,6 +98,7 @@ async def _cases(
     proxy: CountingProxy,
     redis_proxy: CountingProxy,
     n: int,
+    db_url: str,
 ) -> dict[str, dict[str, float]]:
     # One extra wrong-code challenge warms the pools (Redis' per-connection CLIENT SETINFO and
     # the script load are not what a request costs).
@@ -133,17 +134,35 @@ async def _cases(
         statuses: dict[int, int] = {}
         proxy.reset()
         redis_proxy.reset()
+        wal_before = await wal_position(db_url)
         for i in range(n):
             response = await call(i)
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             await runtime.dispatcher.drain()
+        wal_bytes = await wal_position(db_url) - wal_before
         redis_calls = redis_proxy.round_trips
         results[name] = {
             "postgres": proxy.round_trips / n,
             "redis": redis_calls / n,
+            # The whole cluster's WAL: only meaningful on a server nobody else writes to.
+            "wal_bytes": wal_bytes / n,
             "statuses": statuses,  # type: ignore[dict-item]
         }
     return results
+
+
+async def wal_position(db_url: str) -> int:
+    """The server's WAL insert position in bytes (PostgreSQL's pg_current_wal_insert_lsn)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(db_url.replace("+asyncpg", ""))
+    try:
+        value: int = await conn.fetchval(
+            "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint"
+        )
+        return value
+    finally:
+        await conn.close()
 
 
 def main() -> None:
@@ -153,7 +172,8 @@ def main() -> None:
     results = measure(args.n)
     for name, row in results.items():
         pg, rd = row["postgres"], row["redis"]
-        print(f"{name:<28} postgres {pg:5.1f}  redis {rd:4.1f}  {row['statuses']}")
+        wal = row["wal_bytes"]
+        print(f"{name:<28} postgres {pg:5.1f}  redis {rd:4.1f}  WAL {wal:7.0f} B  {row['statuses']}")
     print(json.dumps(results))
 
 
