@@ -173,7 +173,8 @@ def main() -> None:
     for name, row in results.items():
         pg, rd = row["postgres"], row["redis"]
         wal = row["wal_bytes"]
-        print(f"{name:<28} postgres {pg:5.1f}  redis {rd:4.1f}  WAL {wal:7.0f} B  {row['statuses']}")
+        statuses = row["statuses"]
+        print(f"{name:<28} postgres {pg:5.1f}  redis {rd:4.1f}  WAL {wal:7.0f} B  {statuses}")
     print(json.dumps(results))
 
 

@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 
 
