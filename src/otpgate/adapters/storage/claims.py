@@ -108,7 +108,11 @@ async def claim_on_postgres(
             "doublings": MAX_DOUBLINGS,
         },
     )
-    row = result.mappings().one()
+    return _claim_of(result.mappings().one())
+
+
+def _claim_of(row: Any) -> Claim:
+    """The claim statement's one row (a SQLAlchemy mapping or an asyncpg record)."""
     if row["id"] is None:
         return Claim(None, paused_until=row["paused_until"])
     return Claim(rows.challenge(row), pause_started=row["pause_started"])
@@ -204,6 +208,4 @@ async def claim_with_driver(
         list(streak.pauses),
         MAX_DOUBLINGS,
     )
-    if row["id"] is None:
-        return Claim(None, paused_until=row["paused_until"])
-    return Claim(rows.challenge(row), pause_started=row["pause_started"])
+    return _claim_of(row)
