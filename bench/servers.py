@@ -13,6 +13,7 @@ from types import TracebackType
 
 import httpx
 from tests.browser.server import otpgate_command
+from tests.topology.cluster import HAPROXY_CONFIG
 
 from bench import infra
 
@@ -87,29 +88,12 @@ def twin(dsn: str, workers: int) -> Process:
 
 
 def haproxy(backends: list[str]) -> Process:
-    """Round robin over ``backends`` (http://127.0.0.1:port), as a load balancer would."""
+    """Round robin over ``backends`` (http://127.0.0.1:port), configured as the topology tests'
+    balancer is (tests/topology/cluster.py)."""
     port = infra.free_port()
     servers = "\n".join(
-        f"    server app{n} {url.removeprefix('http://')} check inter 1s"
-        for n, url in enumerate(backends)
+        f"    server app{n} {url.removeprefix('http://')} check" for n, url in enumerate(backends)
     )
     config = Path(tempfile.mkdtemp(prefix="otpgate-haproxy-")) / "haproxy.cfg"
-    config.write_text(
-        f"""global
-    maxconn 4096
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 30s
-    timeout server 30s
-    option http-keep-alive
-frontend web
-    bind 127.0.0.1:{port}
-    default_backend apps
-backend apps
-    balance roundrobin
-    option httpchk GET /healthz
-{servers}
-"""
-    )
+    config.write_text(HAPROXY_CONFIG.format(port=port, servers=servers, maxconn=4096))
     return Process(["haproxy", "-db", "-f", str(config)], dict(os.environ), port, "/healthz")

@@ -25,7 +25,7 @@ from tests.texts import code_of
 PASSWORD = "two nodes share one truth 2026"
 
 HAPROXY_CONFIG = """global
-    maxconn 512
+    maxconn {maxconn}
 defaults
     mode http
     timeout connect 1s
@@ -57,7 +57,7 @@ class Balancer:
             f"    server app{n} 127.0.0.1:{p} check" for n, p in enumerate(backends)
         )
         self.config = Path(self._dir.name) / "haproxy.cfg"
-        self.config.write_text(HAPROXY_CONFIG.format(port=self.port, servers=servers))
+        self.config.write_text(HAPROXY_CONFIG.format(port=self.port, servers=servers, maxconn=512))
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
