@@ -83,7 +83,7 @@ async def verify(request: Request) -> Response:
             )
         )
     except (InvalidCode, InvalidInput, Throttled) as exc:
-        error = wait_text(exc) if isinstance(exc, Throttled) else exc.detail
+        error = wait_text(exc, visit.now()) if isinstance(exc, Throttled) else exc.detail
         status = 429 if isinstance(exc, Throttled) else 400
         return await _again(
             visit, challenge_id, status, code_error=error, remember=remember, factor=factor
@@ -142,7 +142,7 @@ async def _resend(request: Request, channel: Channel) -> Response:
     except (ResendTooSoon, ResendLimitReached) as exc:
         return await _again(visit, challenge_id, 429, resend_error=exc.detail)
     except Throttled as exc:
-        return await _again(visit, challenge_id, 429, resend_error=wait_text(exc))
+        return await _again(visit, challenge_id, 429, resend_error=wait_text(exc, visit.now()))
     except (ChallengeExpired, ChallengeFailed, ChallengeCanceled) as exc:
         return await _finished(visit, ENDED[type(exc)])
     except (ChallengeUsed, NotFound, NotAuthenticated):

@@ -31,12 +31,20 @@ YEARS_AHEAD = 20
 @router.get("/account/payments")
 async def payments_page(request: Request) -> Response:
     visit, auth = await member(request)
+    return await _list(visit, auth)
+
+
+async def _list(visit: Visit, auth: Customer, refused: OtpgateError | None = None) -> Response:
+    """The list; after a refused "Make default" or "Remove", why, above it."""
     cards = await visit.services.payments.list(auth)
     addresses = {a.id: a for a in await visit.services.addresses.list(auth)}
+    errors, status = refusal(refused, (), visit.now()) if refused else ({}, 200)
     return visit.render(
         "payments.html",
+        status=status,
         section="payments",
         cards=[_view(card, addresses, visit.now()) for card in cards],
+        error=errors.get("form"),
     )
 
 
@@ -67,7 +75,7 @@ async def add_card(request: Request) -> Response:
             is_default=is_default,
         )
     except OtpgateError as exc:
-        errors, status = refusal(exc, FIELDS)
+        errors, status = refusal(exc, FIELDS, visit.now())
         addresses = await visit.services.addresses.list(auth)
         return _form(visit, None, addresses, values, errors, is_default=is_default, status=status)
     return ask_for_code(visit, challenge)
@@ -103,7 +111,7 @@ async def update_card(request: Request, card_id: str) -> Response:
             is_default=None,
         )
     except OtpgateError as exc:
-        errors, status = refusal(exc, FIELDS)
+        errors, status = refusal(exc, FIELDS, visit.now())
         addresses = await visit.services.addresses.list(auth)
         return _form(visit, card, addresses, values, errors, status=status)
     return ask_for_code(visit, challenge)
@@ -115,16 +123,19 @@ async def make_default(request: Request, card_id: str) -> Response:
     card = await _find(visit, auth, card_id)
     if card.is_default:
         return visit.redirect(PAYMENTS, flash="unchanged")
-    challenge = await visit.services.payments.update(
-        auth,
-        visit.ctx,
-        card.id,
-        exp_month=None,
-        exp_year=None,
-        billing_address_id=None,
-        clear_billing_address=False,
-        is_default=True,
-    )
+    try:
+        challenge = await visit.services.payments.update(
+            auth,
+            visit.ctx,
+            card.id,
+            exp_month=None,
+            exp_year=None,
+            billing_address_id=None,
+            clear_billing_address=False,
+            is_default=True,
+        )
+    except OtpgateError as exc:
+        return await _list(visit, auth, exc)
     return ask_for_code(visit, challenge)
 
 
@@ -132,7 +143,11 @@ async def make_default(request: Request, card_id: str) -> Response:
 async def delete_card(request: Request, card_id: str) -> Response:
     visit, auth, _fields = await member_form(request)
     card = await _find(visit, auth, card_id)
-    return ask_for_code(visit, await visit.services.payments.delete(auth, visit.ctx, card.id))
+    try:
+        challenge = await visit.services.payments.delete(auth, visit.ctx, card.id)
+    except OtpgateError as exc:
+        return await _list(visit, auth, exc)
+    return ask_for_code(visit, challenge)
 
 
 async def _find(visit: Visit, auth: Customer, card_id: str) -> PaymentMethod:

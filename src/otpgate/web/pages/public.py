@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from fastapi import APIRouter, Request
+from markupsafe import Markup
 from starlette.responses import Response
 
 from otpgate.domain.durations import duration_text
 from otpgate.domain.emails import normalize_email
-from otpgate.domain.errors import InvalidCredentials, InvalidInput, OtpgateError, Throttled
+from otpgate.domain.errors import (
+    CodeLockout,
+    InvalidCredentials,
+    InvalidInput,
+    OtpgateError,
+    RateLimited,
+    ResendTooSoon,
+    Throttled,
+)
 from otpgate.domain.passwords import MIN_PASSWORD_LENGTH
 from otpgate.domain.phones import parse_mobile
 from otpgate.services.registration import clean_name
 from otpgate.services.signin import SignedIn
 from otpgate.web.pages.common import Visit, open_visit
+from otpgate.web.pages.times import at
 from otpgate.web.problems import status_for
 
 router = APIRouter(include_in_schema=False)
@@ -23,11 +34,39 @@ WRONG_CREDENTIALS = "Your email or password is incorrect"
 REGISTER_FIELDS = ("name", "email", "phone", "password")
 
 
-def wait_text(exc: Throttled) -> str:
-    """A throttling error as a sentence that says how long to wait."""
-    if exc.code in ("rate_limited", "throttled"):
-        return f"Too many attempts. Please try again in {duration_text(exc.retry_after)}."
-    return exc.detail
+# A limit's name -> what happened in plain words, and the start of when it ends.
+LIMIT_WORDS = {
+    "send": (
+        "We've sent a lot of codes in a short time, so we can't send another one yet.",
+        "You can ask for a new code at",
+    ),
+    "voice": (
+        "We've called a lot in a short time, so we can't call again yet.",
+        "You can ask for a call at",
+    ),
+    "password": ("There were too many password tries.", "You can try again at"),
+    "register": ("Many accounts were made from this connection.", "You can make one at"),
+    "verify": ("Many codes were entered from this connection.", "You can try again at"),
+}
+OTHER_LIMIT = ("There were too many tries in a short time.", "You can try again at")
+
+
+def wait_text(exc: Throttled, now: datetime) -> Markup:
+    """A throttling error as plain words that say what happened and exactly when it ends
+    ("You can ask for a new code at 14:32 UTC", shown in the browser's zone by app.js)."""
+    if isinstance(exc, ResendTooSoon) and exc.retry_after < 90:
+        return Markup("A new code was just sent. You can ask for another in {}.").format(
+            duration_text(exc.retry_after)
+        )
+    when = at(now, exc.retry_after)
+    if isinstance(exc, CodeLockout):
+        return Markup(
+            "Too many wrong codes were entered for this account, so its codes are paused for "
+            "your security. Codes work again at {}."
+        ).format(when)
+    rule = exc.rule if isinstance(exc, RateLimited) else None
+    what, then = LIMIT_WORDS.get((rule or "").split("_", 1)[0], OTHER_LIMIT)
+    return Markup("{} {} {}.").format(what, then, when)
 
 
 @router.get("/")
@@ -64,7 +103,7 @@ async def register(request: Request) -> Response:
         field = exc.field if exc.field in REGISTER_FIELDS else "form"
         return _register_page(visit, values, {field: exc.detail}, status=422)
     except Throttled as exc:
-        return _register_page(visit, values, {"form": wait_text(exc)}, status=429)
+        return _register_page(visit, values, {"form": wait_text(exc, visit.now())}, status=429)
     except OtpgateError as exc:
         return _register_page(visit, values, {"form": exc.detail}, status=status_for(exc))
     visit.remember_challenge(registered.challenge.id)
@@ -132,7 +171,8 @@ async def signin(request: Request) -> Response:
     except InvalidCredentials:
         return visit.render("signin.html", status=401, email=email, error=WRONG_CREDENTIALS)
     except Throttled as exc:
-        return visit.render("signin.html", status=429, email=email, error=wait_text(exc))
+        error = wait_text(exc, visit.now())
+        return visit.render("signin.html", status=429, email=email, error=error)
     except InvalidInput:
         return visit.render("signin.html", status=401, email=email, error=WRONG_CREDENTIALS)
     if isinstance(outcome, SignedIn):

@@ -44,7 +44,7 @@ async def change_profile(request: Request) -> Response:
             auth, visit.ctx, values["name"], values["email"]
         )
     except OtpgateError as exc:
-        errors, status = refusal(exc, PROFILE_FIELDS)
+        errors, status = refusal(exc, PROFILE_FIELDS, visit.now())
         return await _page(visit, auth, "profile", errors, status, values)
     return ask_for_code(visit, challenge)
 
@@ -57,7 +57,7 @@ async def change_password(request: Request) -> Response:
             auth, visit.ctx, fields.get("current_password", ""), fields.get("new_password", "")
         )
     except OtpgateError as exc:
-        errors, status = refusal(exc, PASSWORD_FIELDS)
+        errors, status = refusal(exc, PASSWORD_FIELDS, visit.now())
         return await _page(visit, auth, "password", errors, status)
     return ask_for_code(visit, challenge)
 
@@ -69,7 +69,7 @@ async def change_phone(request: Request) -> Response:
     try:
         challenge = await visit.services.profile.request_phone_change(auth, visit.ctx, phone)
     except OtpgateError as exc:
-        errors, status = refusal(exc, PHONE_FIELDS)
+        errors, status = refusal(exc, PHONE_FIELDS, visit.now())
         return await _page(visit, auth, "phone", errors, status, {"phone": phone})
     return ask_for_code(visit, challenge)
 
@@ -84,7 +84,7 @@ async def add_factor(request: Request) -> Response:
             auth, visit.ctx, kind, fields.get("label")
         )
     except OtpgateError as exc:
-        errors, status = refusal(exc, FACTOR_FIELDS)
+        errors, status = refusal(exc, FACTOR_FIELDS, visit.now())
         return await _page(visit, auth, f"factor-{kind}", errors, status)
     return ask_for_code(visit, challenge)
 
@@ -95,7 +95,7 @@ async def remove_factor(request: Request, factor_id: str) -> Response:
     try:
         challenge = await visit.services.factors.request_remove(auth, visit.ctx, factor_id[:64])
     except OtpgateError as exc:
-        errors, status = refusal(exc, ())
+        errors, status = refusal(exc, (), visit.now())
         return await _page(visit, auth, "factors", errors, status)
     return ask_for_code(visit, challenge)
 

@@ -71,6 +71,24 @@
     }, 1000);
   });
 
+  // Times: the server writes UTC ("14:32 UTC", and the exact moment in datetime=); show them
+  // in the browser's own time zone. Without this file the UTC text stays, still exact.
+  document.querySelectorAll("time[data-local]").forEach(function (el) {
+    var moment = new Date(el.getAttribute("datetime"));
+    if (isNaN(moment.getTime()) || !window.Intl || !Intl.DateTimeFormat) return;
+    var options = { hour: "2-digit", minute: "2-digit", timeZoneName: "short" };
+    if (el.getAttribute("data-local") !== "time") {
+      options.day = "numeric";
+      options.month = "short";
+      options.year = "numeric";
+    }
+    try {
+      el.textContent = new Intl.DateTimeFormat(document.documentElement.lang || undefined, options)
+        .format(moment);
+      el.title = el.getAttribute("datetime").replace("T", " ").replace("Z", " UTC");
+    } catch (e) { /* keep the UTC text */ }
+  });
+
   // Copy a code from the development inbox.
   document.querySelectorAll("[data-copy]").forEach(function (button) {
     if (!navigator.clipboard) return;
