@@ -95,20 +95,21 @@ async def test_a_wrong_code_counts_down_and_changes_nothing(h: Harness, visitor:
     phone = await visitor.signed_up("ada@example.com")
     await visitor.submit("/account/addresses/new", "/account/addresses", **ADDRESS)
     code = await h.last_code(phone)
-    refused = await visitor.enter_code(wrong_code(code))
-    assert refused.status_code == 400
+    refused = await visitor.shown(await visitor.enter_code(wrong_code(code)))
+    assert refused.status_code == 200
     assert alerts(refused.text) == ["That code is not right. 4 tries left."]
     assert 'to ship to "Ada Lovelace, 1 Main St' in heading(refused.text)
     assert await h.scalar("SELECT count(*) FROM addresses") == 0
     for _ in range(3):
         await visitor.enter_code(wrong_code(code))
-    ended = await visitor.enter_code(wrong_code(code))
+    ended = await visitor.shown(await visitor.enter_code(wrong_code(code)))
     assert ended.status_code == 410
     text = text_of(ended.text)
     assert "Too many wrong codes" in text and "Nothing was changed" in text
-    assert 'href="/account/addresses">Start again' in ended.text
+    assert 'href="/account/addresses">Back to Your addresses' in ended.text
+    assert 'action="/verify/new"' in ended.text and "Send a new code" in text
     assert await h.scalar("SELECT count(*) FROM addresses") == 0
-    assert_redirect(await visitor.get("/verify"), "/account")
+    assert (await visitor.get("/verify")).status_code == 410  # a reload says the same
 
 
 async def test_label_and_instructions_apply_at_once_the_rest_needs_a_code(
@@ -364,8 +365,8 @@ async def test_a_new_mobile_number_needs_the_old_then_the_new(h: Harness, visito
 
     stale = await h.last_code(old)
     if stale != await h.last_code(new):
-        refused = await visitor.enter_code(stale)
-        assert refused.status_code == 400
+        refused = await visitor.shown(await visitor.enter_code(stale))
+        assert "That code is not right." in text_of(refused.text)
     landed = await approve(visitor, new, "/account/security")
     assert "Your mobile number is changed. Codes now go to the new number." in landed
     assert "+1 ••• ••• ••99" in landed
@@ -378,8 +379,8 @@ async def test_resend_works_for_a_change_code(h: Harness, visitor: Visitor) -> N
     phone = await visitor.signed_up("ada@example.com")
     await visitor.submit("/account/addresses/new", "/account/addresses", **ADDRESS)
     sends = len(await h.messages(phone))
-    early = await visitor.submit("/verify", "/verify/resend")
-    assert early.status_code == 429
+    early = await visitor.shown(await visitor.submit("/verify", "/verify/resend"))
+    assert "A new code was just sent. You can ask for another in" in text_of(early.text)
     h.clock.advance(31)
     resent = await visitor.submit("/verify", "/verify/resend")
     assert_redirect(resent, "/verify")
@@ -400,11 +401,12 @@ async def test_an_expired_change_code_offers_to_start_again_there(
     code = await h.last_code(phone)
     token = await visitor.token("/verify")
     h.clock.advance(h.settings.code_ttl_seconds + 1)
-    expired = await visitor.post("/verify", {"csrf_token": token, "code": code})
+    answered = await visitor.post("/verify", {"csrf_token": token, "code": code})
+    expired = await visitor.shown(answered)
     assert expired.status_code == 410
     text = text_of(expired.text)
     assert "This code has expired" in text and "Nothing was changed" in text
-    assert 'href="/account/payments">Start again' in expired.text
+    assert 'href="/account/payments">Back to Your payments' in expired.text
     assert await h.scalar("SELECT count(*) FROM payment_methods") == 0
     activity = text_of((await visitor.get("/account/activity")).text)
     assert "Change requested, code sent Add Visa ending 4242" in activity

@@ -17,6 +17,7 @@ import httpx
 from tests.harness import Harness
 from tests.pages.conftest import Visitor
 from tests.pages.steps import ADDRESS, CARD, add_address, add_card, approve, assert_redirect
+from tests.texts import text_of
 
 HOUSEHOLD_IP = "198.51.100.23"
 
@@ -82,7 +83,8 @@ async def busy_hour(h: Harness, v: Visitor, other: Visitor, email: str) -> int:
     )
     assert_redirect(sent, "/verify")
     h.clock.advance(31)
-    assert_redirect(await v.submit("/verify", "/verify/resend"), "/verify")
+    resent = await v.shown(await v.submit("/verify", "/verify/resend"))
+    assert "We sent a new code" in resent.text, text_of(resent.text)
     await approve(v, phone, "/account/payments")
     h.clock.advance(60)
     # A new mobile number: a code to the old one, then one to the new one.

@@ -78,7 +78,7 @@ async def test_the_account_pause_says_when_codes_work_again(
     wrong = wrong_code(await h.last_code(phone))
     for _ in range(3):  # the third in a row pauses the account's codes
         await visitor.enter_code(wrong)
-    page = await visitor.enter_code(wrong)
+    page = await visitor.shown(await visitor.enter_code(wrong))
     paused = text_of(page.text)
     assert "codes are paused for your security. Codes work again at" in paused, paused
     assert shown_time(page.text) == ends(h, h.settings.code_lockout_seconds)

@@ -32,6 +32,7 @@ MAX_FORM_FIELDS = 20
 # Flash messages travel as a key, never as text: a cookie can't inject words into a page.
 FLASHES = {
     "resent": "We sent a new code. The previous code no longer works.",
+    "new_code": "We sent a new code.",
     "calling": "We're calling you now with a new code. The code we texted no longer works.",
     "signed_out": "You have signed out.",
     "signed_in": "You are signed in.",

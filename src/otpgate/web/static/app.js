@@ -89,6 +89,34 @@
     } catch (e) { /* keep the UTC text */ }
   });
 
+  // The code's lifetime counts down; once over, the page says so instead of a stale
+  // "expires in 4 seconds", and no resend button is left that would contradict it.
+  document.querySelectorAll("[data-expires]").forEach(function (lead) {
+    var left = parseInt(lead.getAttribute("data-expires"), 10) || 0;
+    var text = lead.querySelector("[data-expires-text]");
+    var expired = document.querySelector("[data-expired]");
+    function words(seconds) {
+      if (seconds < 90) return seconds + (seconds === 1 ? " second" : " seconds");
+      var minutes = Math.round(seconds / 60);
+      return minutes + (minutes === 1 ? " minute" : " minutes");
+    }
+    function over() {
+      lead.hidden = true;
+      if (expired) expired.hidden = false;
+      document.querySelectorAll("form.resend").forEach(function (form) { form.hidden = true; });
+    }
+    if (left <= 0) { over(); return; }
+    var timer = window.setInterval(function () {
+      left -= 1;
+      if (left > 0) {
+        if (text) text.textContent = words(left);
+        return;
+      }
+      window.clearInterval(timer);
+      over();
+    }, 1000);
+  });
+
   // Copy a code from the development inbox.
   document.querySelectorAll("[data-copy]").forEach(function (button) {
     if (!navigator.clipboard) return;
