@@ -20,7 +20,7 @@ from otpgate.domain.errors import (
     ResendTooSoon,
     Throttled,
 )
-from otpgate.domain.passwords import MIN_PASSWORD_LENGTH
+from otpgate.domain.passwords import MIN_PASSWORD_LENGTH, check_password
 from otpgate.domain.phones import parse_mobile
 from otpgate.services.registration import clean_name
 from otpgate.services.signin import SignedIn
@@ -113,7 +113,7 @@ async def register(request: Request) -> Response:
 def _field_errors(visit: Visit, values: dict[str, str]) -> dict[str, str]:
     """Every wrong field at once, not one per try: the same checks the service runs first.
 
-    The password is left to the service: whether it is acceptable depends on the other fields.
+    The password is checked against the name and email as typed, as the service does.
     """
     settings = visit.settings
     checks: dict[str, Callable[[str], object]] = {
@@ -131,6 +131,12 @@ def _field_errors(visit: Visit, values: dict[str, str]) -> dict[str, str]:
             check(values[field])
         except InvalidInput as exc:
             errors[field] = exc.detail
+    # The password's rules look at the name and email as typed (as the service does).
+    context = [settings.brand, values["email"].split("@")[0], *values["name"].split()]
+    try:
+        check_password(values["password"], context=context)
+    except InvalidInput as exc:
+        errors["password"] = exc.detail
     return errors
 
 

@@ -9,14 +9,18 @@ Passwords are never sent back into a page. Adding a factor continues on its setu
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from otpgate.domain.errors import OtpgateError
+from otpgate.domain.emails import normalize_email
+from otpgate.domain.errors import InvalidInput, OtpgateError
 from otpgate.domain.factors import FactorKind
-from otpgate.domain.passwords import MIN_PASSWORD_LENGTH
+from otpgate.domain.passwords import MIN_PASSWORD_LENGTH, check_password
 from otpgate.domain.phones import mask
 from otpgate.services.principal import Customer
+from otpgate.services.registration import clean_name
 from otpgate.web.pages.common import Visit, member, member_form
 from otpgate.web.pages.factors import factor_rows
 from otpgate.web.pages.stepup import ask_for_code, refusal
@@ -39,6 +43,8 @@ async def security_page(request: Request) -> Response:
 async def change_profile(request: Request) -> Response:
     visit, auth, fields = await member_form(request)
     values = {name: fields.get(name, "") for name in PROFILE_FIELDS}
+    if errors := every_error({"name": clean_name, "email": normalize_email}, values):
+        return await _page(visit, auth, "profile", errors, 422, values)
     try:
         challenge = await visit.services.profile.request_profile_change(
             auth, visit.ctx, values["name"], values["email"]
@@ -52,6 +58,8 @@ async def change_profile(request: Request) -> Response:
 @router.post("/account/security/password")
 async def change_password(request: Request) -> Response:
     visit, auth, fields = await member_form(request)
+    if errors := _password_errors(visit, auth, fields):  # before a try is counted
+        return await _page(visit, auth, "password", errors, 422)
     try:
         challenge = await visit.services.profile.request_password_change(
             auth, visit.ctx, fields.get("current_password", ""), fields.get("new_password", "")
@@ -98,6 +106,32 @@ async def remove_factor(request: Request, factor_id: str) -> Response:
         errors, status = refusal(exc, (), visit.now())
         return await _page(visit, auth, "factors", errors, status)
     return ask_for_code(visit, challenge)
+
+
+def every_error(
+    checks: Mapping[str, Callable[[str], object]], values: Mapping[str, str]
+) -> dict[str, str]:
+    """Each field's check on its own, so a form shows every problem at once."""
+    errors: dict[str, str] = {}
+    for name, check in checks.items():
+        try:
+            check(values.get(name, ""))
+        except InvalidInput as exc:
+            errors[name] = exc.detail
+    return errors
+
+
+def _password_errors(visit: Visit, auth: Customer, fields: Mapping[str, str]) -> dict[str, str]:
+    """What is wrong without checking the current password (that check counts a try)."""
+    account = auth.account
+    context = [visit.settings.brand, account.email.split("@")[0], *account.name.split()]
+    errors = every_error(
+        {"new_password": lambda raw: check_password(raw, context=context, field="new_password")},
+        fields,
+    )
+    if errors and not fields.get("current_password"):
+        errors = {"current_password": "Enter your current password.", **errors}
+    return errors
 
 
 async def _page(

@@ -2,6 +2,23 @@
 (function () {
   "use strict";
 
+  // A form's error summary takes focus (and scrolls into view) so it is read first; its
+  // links move focus to their field.
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.focus();
+    summary.scrollIntoView({ block: "center" });
+    summary.querySelectorAll("a[href^='#']").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        var target = document.getElementById(link.getAttribute("href").slice(1));
+        if (!target) return;
+        event.preventDefault();
+        target.focus();
+        target.scrollIntoView({ block: "center" });
+      });
+    });
+  }
+
   // Show / hide a password.
   document.querySelectorAll("[data-password-toggle]").forEach(function (button) {
     var input = document.getElementById(button.getAttribute("data-password-toggle"));
