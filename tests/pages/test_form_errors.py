@@ -107,3 +107,47 @@ async def test_a_wrong_current_password_is_where_focus_goes(h: Harness, visitor:
     )
     assert [f for f, _ in summary(page.text)[1]] == ["current_password", "new_password"]
     assert "type both again" in text_of(page.text)
+
+
+async def test_a_mobile_number_in_national_format_with_its_country(
+    h: Harness, visitor: Visitor
+) -> None:
+    """Point 8: "0612345678" with France chosen is +33612345678; "+…" is read as it stands."""
+    form = await visitor.get("/register")
+    assert '<select class="input select" id="phone_country" name="phone_country"' in form.text
+    assert '<option value="FR">France (+33)</option>' in form.text
+    assert '<option value="US" selected>United States (+1)</option>' in form.text
+    registered = await visitor.submit(
+        "/register",
+        "/register",
+        name="Ada Lovelace",
+        email="ada@example.com",
+        phone="06 12 34 56 78",
+        phone_country="FR",
+        password="correct horse battery staple",
+    )
+    assert registered.status_code == 303, registered.text
+    assert await h.scalar("SELECT phone FROM accounts") == "+33612345678"
+    assert len(await h.messages("+33612345678")) == 1
+    # The security page: the number's own country is chosen; an international number
+    # wins over the list.
+    done = await visitor.enter_code(await h.last_code("+33612345678"))
+    assert done.headers["location"] == "/account"
+    page = await visitor.get("/account/security")
+    assert '<option value="FR" selected>France (+33)</option>' in page.text
+    sent = await visitor.submit(
+        "/account/security", "/account/security/phone", phone="+14155552671", phone_country="FR"
+    )
+    assert sent.headers["location"] == "/verify"
+    wrong = await visitor.submit(
+        "/account/security", "/account/security/phone", phone="0612", phone_country="FR"
+    )
+    assert wrong.status_code == 422 and 'value="0612"' in wrong.text
+    assert '<option value="FR" selected>' in wrong.text
+
+
+async def test_the_shops_countries_come_first(make_harness: Any, make_visitor: Any) -> None:
+    h: Harness = await make_harness(sms_allowed_countries="DE,FR")
+    form = (await make_visitor(h).get("/register")).text
+    options = re.findall(r'<option value="([A-Z]{2})"', form)
+    assert options == ["DE", "FR"]

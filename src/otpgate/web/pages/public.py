@@ -21,10 +21,10 @@ from otpgate.domain.errors import (
     Throttled,
 )
 from otpgate.domain.passwords import MIN_PASSWORD_LENGTH, check_password
-from otpgate.domain.phones import parse_mobile
 from otpgate.services.registration import clean_name
 from otpgate.services.signin import SignedIn
 from otpgate.web.pages.common import Visit, open_visit
+from otpgate.web.pages.phone_entry import country_choices, default_country, mobile_as_typed
 from otpgate.web.pages.times import at
 from otpgate.web.problems import status_for
 
@@ -32,6 +32,8 @@ router = APIRouter(include_in_schema=False)
 
 WRONG_CREDENTIALS = "Your email or password is incorrect"
 REGISTER_FIELDS = ("name", "email", "phone", "password")
+# The mobile number's country (a list), besides the fields the service reads.
+PHONE_COUNTRY = "phone_country"
 
 
 # A limit's name -> what happened in plain words, and the start of when it ends.
@@ -87,7 +89,7 @@ async def register_form(request: Request) -> Response:
 async def register(request: Request) -> Response:
     visit = await open_visit(request)
     fields = await visit.guard()
-    values = {name: fields.get(name, "") for name in REGISTER_FIELDS}
+    values = {name: fields.get(name, "") for name in (*REGISTER_FIELDS, PHONE_COUNTRY)}
     errors = _field_errors(visit, values)
     if errors:
         return _register_page(visit, values, errors, status=422)
@@ -96,7 +98,7 @@ async def register(request: Request) -> Response:
             name=values["name"],
             email=values["email"],
             password=values["password"],
-            phone=values["phone"],
+            phone=mobile_as_typed(values["phone"], values[PHONE_COUNTRY], visit.settings),
             ctx=visit.ctx,
         )
     except InvalidInput as exc:
@@ -119,11 +121,7 @@ def _field_errors(visit: Visit, values: dict[str, str]) -> dict[str, str]:
     checks: dict[str, Callable[[str], object]] = {
         "name": clean_name,
         "email": normalize_email,
-        "phone": lambda raw: parse_mobile(
-            raw,
-            default_region=settings.sms_default_region,
-            allowed_countries=settings.sms_allowed_countries,
-        ),
+        "phone": lambda raw: mobile_as_typed(raw, values[PHONE_COUNTRY], settings),
     }
     errors: dict[str, str] = {}
     for field, check in checks.items():
@@ -145,10 +143,12 @@ def _register_page(
 ) -> Response:
     # The password is never sent back to the browser, not even to refill the form.
     shown = {name: values.get(name, "") for name in ("name", "email", "phone")}
+    shown[PHONE_COUNTRY] = values.get(PHONE_COUNTRY) or default_country(visit.settings)
     return visit.render(
         "register.html",
         status=status,
         values=shown,
+        countries=country_choices(visit.settings),
         errors=errors,
         min_password=MIN_PASSWORD_LENGTH,
     )

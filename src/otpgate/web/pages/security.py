@@ -23,6 +23,8 @@ from otpgate.services.principal import Customer
 from otpgate.services.registration import clean_name
 from otpgate.web.pages.common import Visit, member, member_form
 from otpgate.web.pages.factors import factor_rows
+from otpgate.web.pages.phone_entry import country_choices, default_country, mobile_as_typed
+from otpgate.web.pages.public import PHONE_COUNTRY
 from otpgate.web.pages.stepup import ask_for_code, refusal
 
 router = APIRouter(include_in_schema=False)
@@ -74,11 +76,13 @@ async def change_password(request: Request) -> Response:
 async def change_phone(request: Request) -> Response:
     visit, auth, fields = await member_form(request)
     phone = fields.get("phone", "")
+    typed = {"phone": phone, PHONE_COUNTRY: fields.get(PHONE_COUNTRY, "")}
     try:
-        challenge = await visit.services.profile.request_phone_change(auth, visit.ctx, phone)
+        number = mobile_as_typed(phone, typed[PHONE_COUNTRY], visit.settings)
+        challenge = await visit.services.profile.request_phone_change(auth, visit.ctx, number)
     except OtpgateError as exc:
         errors, status = refusal(exc, PHONE_FIELDS, visit.now())
-        return await _page(visit, auth, "phone", errors, status, {"phone": phone})
+        return await _page(visit, auth, "phone", errors, status, typed)
     return ask_for_code(visit, challenge)
 
 
@@ -144,7 +148,13 @@ async def _page(
 ) -> Response:
     """The page; after a refused form, that form's errors and what was typed (no password)."""
     account = auth.account
-    values = {"name": account.name, "email": account.email, "phone": "", **(typed or {})}
+    values = {
+        "name": account.name,
+        "email": account.email,
+        "phone": "",
+        PHONE_COUNTRY: default_country(visit.settings, number=account.phone),
+        **{name: value for name, value in (typed or {}).items() if value},
+    }
     factors = await visit.services.factors.list(auth)
     return visit.render(
         "security.html",
@@ -153,6 +163,7 @@ async def _page(
         values=values,
         errors={form: errors or {}} if form else {},
         phone=mask(account.phone),
+        countries=country_choices(visit.settings),
         min_password=MIN_PASSWORD_LENGTH,
         factors=factor_rows(factors),
         can_add={
