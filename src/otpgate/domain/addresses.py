@@ -195,7 +195,7 @@ def address_errors(values: Mapping[str, Any]) -> dict[str, str]:
         if not country:
             errors["country"] = "Choose a country."
         elif country not in COUNTRIES:
-            errors["country"] = "Use a two-letter ISO 3166 country code, like US or DE."
+            errors["country"] = "Choose a country from the list."  # a form: no standard names
     for name, message in (
         ("full_name", "Enter the recipient's name."),
         ("line1", "Enter the street address."),
