@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from starlette.requests import Request
 
+from otpgate.web.pages.errors import render_error
 from tests.harness import Harness
 from tests.pages.conftest import Visitor, alerts
 from tests.pages.steps import add_address, add_card, heading
@@ -87,3 +89,31 @@ async def test_the_account_pause_says_when_codes_work_again(
     assert again.status_code == 429
     assert "Codes work again at" in text_of(again.text)
     assert shown_time(again.text) == ends(h, h.settings.code_lockout_seconds)
+
+
+async def test_a_limit_no_page_caught_gets_its_own_page_in_the_layout(h: Harness) -> None:
+    """The last resort (web/pages/errors.py): plain words, the time it ends, the account
+    navigation for a browser with a session cookie; never "Error 429"."""
+
+    def request(cookie: str) -> Request:
+        return Request(
+            {
+                "type": "http",
+                "method": "POST",
+                "path": "/account/anything",
+                "headers": [(b"cookie", cookie.encode())],
+                "app": h.app,
+            }
+        )
+
+    session = request("__Host-otpgate_session=x")
+    signed_in = render_error(session, 429, headers={"Retry-After": "600"})
+    html = signed_in.body.decode()
+    assert signed_in.status_code == 429 and signed_in.headers["retry-after"] == "600"
+    assert "Error 429" not in html and "Too many requests" not in html
+    assert 'aria-label="Your account"' in html
+    assert "You can try again at" in text_of(html)
+    assert shown_time(html) == ends(h, 600)
+    anonymous = render_error(request(""), 429, headers={"Retry-After": "60"})
+    assert 'aria-label="Your account"' not in anonymous.body.decode()
+    assert "Please wait a little" in text_of(anonymous.body.decode())
