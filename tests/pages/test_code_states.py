@@ -57,6 +57,8 @@ async def test_an_expired_sign_in_code_offers_a_new_one_after_the_same_password(
 async def test_too_many_wrong_codes_offer_a_new_code_and_the_pause_still_holds(
     make_harness: Callable[..., Any], make_visitor: Callable[..., Visitor]
 ) -> None:
+    """S10 + S12: a new code is a new challenge with its own 5 tries, but the account's
+    streak of wrong codes runs across challenges and pauses it all the same."""
     h: Harness = await make_harness(**RELAXED, code_failure_streak_limit=7)
     visitor = make_visitor(h)
     phone = await signing_in(visitor)

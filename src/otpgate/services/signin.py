@@ -123,7 +123,8 @@ class SignInService:
         Only for a sign-in challenge that can take no more codes and was opened at most two
         challenge lives ago (30 minutes by default); later the password is asked again.
         Every limit holds: the send caps count the text, and a paused account is refused
-        (``CodeLockout``), so the wrong-code streak across challenges still pauses it.
+        (``CodeLockout``), so the wrong-code streak across challenges still pauses it (S12:
+        a new challenge has its own 5 tries, S10, but never a fresh streak).
         """
         deps = self.deps
         now = deps.clock.now()
