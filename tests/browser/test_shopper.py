@@ -2,8 +2,8 @@
 that need a browser to see. Every error at once under a summary that takes focus; a French
 number typed as dialled at home; a wrong code and a reload (no try spent); the countdowns
 moved by Playwright's clock (never a sleep), the stale "expires in" replaced once the code
-is over, and "Send a new code"; a wrong current password focused; activity times in the
-browser's own zone (Tokyo here), the UTC moment in the markup."""
+is over; a wrong current password focused; the card expiry boxes level with an error;
+activity times in the browser's own zone (Tokyo here), the UTC moment in the markup."""
 
 from __future__ import annotations
 
@@ -94,6 +94,19 @@ def test_a_shoppers_journey_through_errors_codes_and_times(
         expect(password_summary).to_be_focused()
         expect(password_summary).to_be_in_viewport()
         expect(password_summary).to_contain_text("Your current password is not right.")
+
+        # 5: the expiry boxes stay side by side and level when one of them has an error.
+        page.goto(f"{server.url}/account/payments/new")
+        page.get_by_label("Card number").fill("4242 4242 4242 4242")
+        page.get_by_label("Expiry year").select_option("2040")
+        page.get_by_label("Name on card").fill("ADA LOVELACE")
+        page.get_by_role("button", name="Add card").click()
+        expect(page.locator("#exp_month-error")).to_be_visible()
+        month = page.get_by_label("Expiry month").bounding_box()
+        year = page.get_by_label("Expiry year").bounding_box()
+        assert month is not None and year is not None
+        assert abs(month["y"] - year["y"]) < 1 and abs(month["height"] - year["height"]) < 1
+        expect(page.get_by_label("Card number")).to_have_value("")  # never sent back
 
         # 9: activity: one row per change, times in the browser's zone, UTC in the markup.
         page.goto(f"{server.url}/account/activity")
