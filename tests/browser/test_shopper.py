@@ -53,6 +53,11 @@ def test_a_shoppers_journey_through_errors_codes_and_times(
         page.get_by_role("button", name="Create account").click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("+33")
         code = server.wait_for_code(phone)
+        # 11: with focus the code box has a crisp focus edge, not the soft glow.
+        box = page.get_by_label("Code", exact=True)
+        expect(box).to_be_focused()
+        assert box.evaluate("e => getComputedStyle(e).boxShadow") == "none"
+        assert box.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"
 
         # 4: a wrong code, then a reload: said once, and no second try spent.
         enter_code(page, wrong_code(code))
