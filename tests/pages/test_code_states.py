@@ -136,3 +136,24 @@ async def test_reloading_after_a_wrong_code_spends_no_try(h: Harness, visitor: V
     assert "4 tries left." in text_of(page.text)
     sign_in = "SELECT attempts FROM challenges WHERE purpose = 'sign_in'"
     assert await h.scalar(sign_in) == 1
+
+
+async def test_what_a_code_form_said_cannot_be_forged_or_moved(
+    h: Harness, visitor: Visitor
+) -> None:
+    """The notice cookie carries only words the server signed, for one challenge."""
+    phone = await signing_in(visitor)
+    answered = await visitor.enter_code(wrong_code(await h.last_code(phone)))
+    name = "__Host-otpgate_notice"
+    signed = answered.cookies.get(name)
+    assert signed is not None  # base64 JSON and its HMAC (the words are the page's own)
+    payload, signature = signed.split(".")
+    for forged in (f"{payload}x.{signature}", f"{payload}.{signature[:-2]}AA", "junk"):
+        visitor.client.cookies.set(name, forged, domain="shop.example")
+        page = await visitor.get("/verify")
+        assert page.status_code == 200 and alerts(page.text) == []
+    # Another challenge (a new sign-in) never shows the old one's words.
+    visitor.client.cookies.set(name, signed, domain="shop.example")
+    await visitor.sign_in("ada@example.com")
+    page = await visitor.get("/verify")
+    assert alerts(page.text) == []
