@@ -58,8 +58,9 @@ def limit_rules(settings: Settings) -> dict[str, str]:
         rules.SEND_PREFIX: settings.limit_send_prefix,
         rules.SEND_COUNTRY: settings.limit_send_country,
         rules.SEND_GLOBAL: settings.limit_send_global,
-        # Unproven numbers get budgets of the same size, counted apart (see services/limits).
-        rules.SEND_NUMBER_NEW: settings.limit_send_number,
+        # Unproven numbers get budgets counted apart (see services/limits); per number, a
+        # smaller one: anyone can type a victim's number into a sign-up form.
+        rules.SEND_NUMBER_NEW: settings.limit_send_number_new,
         rules.SEND_PREFIX_NEW: settings.limit_send_prefix,
         rules.SEND_COUNTRY_NEW: settings.limit_send_country,
         rules.SEND_GLOBAL_NEW: settings.limit_send_global,
