@@ -17,6 +17,7 @@ from tests.topology.cluster import Cluster
 # Numbers the tests read as shared (one Redis, one PostgreSQL), small enough to reach quickly.
 SHARED = {
     "OTPGATE_LIMIT_SEND_NUMBER": "4/hour",
+    "OTPGATE_LIMIT_SEND_NUMBER_NEW": "4/hour",
     "OTPGATE_CODE_FAILURE_STREAK_LIMIT": "4",
     "OTPGATE_CODE_MAX_ATTEMPTS": "10",
     "OTPGATE_MAX_SENDS_PER_CHALLENGE": "10",

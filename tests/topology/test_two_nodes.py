@@ -41,8 +41,9 @@ def test_a_challenge_opened_on_one_node_is_answered_on_the_other(cluster: Cluste
 
 
 def test_send_limits_count_across_nodes(cluster: Cluster) -> None:
-    """limit_send_number is 4/hour: the sign-up text and three resends, on alternating nodes,
-    use it up; the fifth send is refused on either node, naming the rule."""
+    """limit_send_number_new (a number not yet proven) is 4/hour: the sign-up text and three
+    resends, on alternating nodes, use it up; the fifth is refused on either node, naming the
+    rule."""
     customer = cluster.sign_up(cluster.node("a"), 2)
     resend = f"/api/v1/challenges/{customer['challenge']}/resend"
     answers = [httpx.post(cluster.node("ab"[n % 2]) + resend) for n in range(1, 5)]
