@@ -111,6 +111,8 @@ class Tables:
     factors: dict[str, StoredFactor] = field(default_factory=dict)
     backup_codes: list[StoredCode] = field(default_factory=list)
     ceremonies: dict[str, Ceremony] = field(default_factory=dict)
+    # The OpenID Connect provider's record of how each session signed in (session_auths).
+    session_auths: dict[str, Any] = field(default_factory=dict)
 
     def restore(self, snapshot: Tables) -> None:
         for column in fields(self):

@@ -36,7 +36,7 @@ from otpgate.domain.errors import (
 from otpgate.domain.factors import FactorType
 from otpgate.domain.phones import mask
 from otpgate.services.approvals import Approval, VerifyRequest
-from otpgate.web.pages import other_ways, stepup
+from otpgate.web.pages import other_ways, returns, stepup
 from otpgate.web.pages.common import Visit, open_visit
 from otpgate.web.pages.public import end_previous_session, wait_text
 from otpgate.web.problems import status_for
@@ -112,7 +112,9 @@ async def verify(request: Request) -> Response:
     if signed_in.device_token is not None:
         visit.trust_device(signed_in.device_token)
     confirmed = verified.challenge.purpose is Purpose.VERIFY_PHONE
-    return visit.redirect("/account", flash="confirmed" if confirmed else "signed_in")
+    return await returns.finish_sign_in(
+        visit, "/account", "confirmed" if confirmed else "signed_in"
+    )
 
 
 @router.post("/verify/resend")

@@ -1,0 +1,143 @@
+"""The browser half of the provider: authorize (and back from sign-in), logout."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import parse_qsl, urlencode
+
+from fastapi import APIRouter, Request
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+from starlette.responses import RedirectResponse, Response
+
+from otpgate.services.oidc.provider import (
+    ConsentNeeded,
+    HttpCall,
+    Redirect,
+    Refused,
+    SignInNeeded,
+)
+from otpgate.web.oidc import parts_of
+from otpgate.web.pages import returns
+from otpgate.web.pages.common import Visit, open_visit
+
+router = APIRouter(include_in_schema=False)
+
+MAX_QUERY = 4000
+
+
+def _call(visit: Visit, query: list[tuple[str, str]]) -> HttpCall:
+    base = visit.settings.base_url
+    return HttpCall(
+        method="GET",
+        url=f"{base}/oauth/authorize?{urlencode(query)}",
+        headers=visit.request.headers,
+        query=query,
+    )
+
+
+def _refused(visit: Visit, error: str, description: str, status: int = 400) -> Response:
+    return visit.render("oauth_error.html", status=status, error=error, description=description)
+
+
+async def _answer(
+    visit: Visit, query: list[tuple[str, str]], fresh_since: datetime | None
+) -> Response:
+    parts = parts_of(visit.request)
+    outcome = await parts.provider.authorize(
+        _call(visit, query), visit.auth, visit.ctx, fresh_since=fresh_since
+    )
+    if isinstance(outcome, Redirect):
+        return visit.finish(RedirectResponse(outcome.location, status_code=302))
+    if isinstance(outcome, Refused):
+        return _refused(visit, outcome.error, outcome.description)
+    if isinstance(outcome, ConsentNeeded):
+        return _refused(visit, "consent_required", "This app needs consent, not offered yet.")
+    assert isinstance(outcome, SignInNeeded)
+    handle = await parts.returns.remember("authorize", urlencode(query), require_code=outcome.code)
+    if outcome.again and visit.auth is not None:
+        # prompt=login, max_age or acr_values: a fresh password and code replace the session.
+        await visit.services.sessions.sign_out(visit.auth, visit.ctx)
+        visit.end_session()
+    return returns.keep(visit.request, visit.redirect("/signin"), handle)
+
+
+@router.get("/oauth/authorize")
+async def authorize(request: Request) -> Response:
+    visit = await open_visit(request)
+    if len(request.url.query) > MAX_QUERY:
+        return _refused(visit, "invalid_request", "The request is too long.")
+    return await _answer(visit, list(request.query_params.multi_items()), None)
+
+
+@router.get(returns.RESUME)
+async def resume(request: Request) -> Response:
+    """Back from the sign-in pages: answer the authorization request that sent us there."""
+    visit = await open_visit(request)
+    back = await parts_of(request).returns.take(returns.handle_of(request))
+    if back is None or back.kind != "authorize":
+        response = _refused(
+            visit,
+            "expired",
+            "This sign-in took too long or was already used. Go back to the app and try again.",
+        )
+        return returns.forget(request, response)
+    query = parse_qsl(back.target, keep_blank_values=True)
+    response = await _answer(visit, query, back.created_at)
+    if not response.headers.getlist("set-cookie") or all(
+        returns.RETURN not in cookie for cookie in response.headers.getlist("set-cookie")
+    ):
+        returns.forget(request, response)
+    return response
+
+
+@router.get("/oauth/logout")
+async def logout(request: Request) -> Response:
+    """RP-initiated logout 1.0: end the otpgate session, then back to a registered URI."""
+    visit = await open_visit(request)
+    params = dict(request.query_params)
+    parts = parts_of(request)
+    client_id = params.get("client_id")
+    subject = None
+    hint = params.get("id_token_hint")
+    if hint:
+        claims = await _hint_claims(request, hint)
+        if claims is None:
+            return _refused(visit, "invalid_request", "The id_token_hint is not one of ours.")
+        aud = claims.get("aud")
+        hinted = aud[0] if isinstance(aud, list) and aud else aud
+        if client_id and hinted != client_id:
+            return _refused(visit, "invalid_request", "The id_token_hint names another client.")
+        client_id = hinted if isinstance(hinted, str) else None
+        subject = claims.get("sub")
+    target = params.get("post_logout_redirect_uri")
+    location = "/signin"
+    if target:
+        client = await parts.provider.client(client_id) if client_id else None
+        if client is None or target not in client.post_logout_redirect_uris:
+            return _refused(
+                visit, "invalid_request", "That post_logout_redirect_uri is not registered."
+            )
+        state = params.get("state")
+        location = target + (
+            ("&" if "?" in target else "?") + urlencode({"state": state}) if state else ""
+        )
+    if visit.auth is not None and (subject is None or subject == visit.auth.account.id):
+        await visit.services.sessions.sign_out(visit.auth, visit.ctx)
+        visit.end_session()
+        await parts.provider.record_logout(visit.auth, client_id, visit.ctx)
+    return visit.finish(RedirectResponse(location, status_code=302))
+
+
+async def _hint_claims(request: Request, hint: str) -> dict[str, object] | None:
+    parts = parts_of(request)
+    keys = KeySet.import_key_set(await parts.provider.signer.jwks())  # type: ignore[arg-type]
+    try:
+        token = jwt.decode(hint, keys, algorithms=["ES256"])
+    except (JoseError, ValueError):
+        return None
+    claims = dict(token.claims)
+    if claims.get("iss") != parts.settings.base_url:
+        return None
+    return claims  # an expired hint still names its client and customer (OIDC RP logout §2)
