@@ -3,6 +3,8 @@ driving the flow, ID tokens checked with joserfc against the published JWKS."""
 
 from __future__ import annotations
 
+import html
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -86,6 +88,17 @@ async def register_rp(
 
 def query_of(location: str) -> dict[str, str]:
     return {name: values[0] for name, values in parse_qs(urlsplit(location).query).items()}
+
+
+async def resumed(visitor: Visitor) -> str:
+    """Back from the sign-in pages: the page that moves on to the app; where it goes."""
+    page = await visitor.client.get("/oauth/authorize/resume")
+    assert page.status_code == 200, page.text
+    match = re.search(r'http-equiv="refresh" content="0;url=([^"]+)"', page.text)
+    assert match, page.text
+    location = html.unescape(match.group(1))
+    assert location.startswith(APP), location
+    return location
 
 
 async def authorized(visitor: Visitor, url: str) -> str:

@@ -6,7 +6,7 @@ from authlib.oidc.discovery import OpenIDProviderMetadata
 
 from tests.harness import Harness
 from tests.pages.conftest import Visitor
-from tests.pages.oidc_steps import ISSUER, authorized, query_of, register_rp
+from tests.pages.oidc_steps import ISSUER, authorized, query_of, register_rp, resumed
 
 
 async def test_discovery_document_is_valid_provider_metadata(h: Harness) -> None:
@@ -62,9 +62,9 @@ async def test_s48_signed_out_authorization_signs_in_then_comes_back(
     phone = (await h.rows("SELECT phone FROM accounts"))[0]["phone"]
     done = await visitor.enter_code(await h.last_code(phone))
     assert done.headers["location"] == "/oauth/authorize/resume"
-    back = await visitor.client.get("/oauth/authorize/resume")
-    assert back.status_code == 302 and query_of(back.headers["location"])["state"] == state
-    token = await rp.exchange(back.headers["location"], verifier)
+    back = await resumed(visitor)
+    assert query_of(back)["state"] == state
+    token = await rp.exchange(back, verifier)
     assert (await rp.claims(token["id_token"]))["amr"] == ["pwd", "sms", "mfa"]
     # The way back is single use.
     again = await visitor.client.get("/oauth/authorize/resume")
@@ -86,9 +86,7 @@ async def test_s49_max_age_zero_asks_for_a_fresh_password_and_code(
     await visitor.sign_in("ada@example.com")
     done = await visitor.enter_code(await h.last_code(phone))
     assert done.headers["location"] == "/oauth/authorize/resume"
-    back = await visitor.client.get("/oauth/authorize/resume")
-    assert back.status_code == 302, back.text
-    second = await rp.exchange(back.headers["location"], verifier)
+    second = await rp.exchange(await resumed(visitor), verifier)
     assert (await rp.claims(second["id_token"]))["auth_time"] >= before + 120
 
 

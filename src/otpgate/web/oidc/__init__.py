@@ -62,4 +62,5 @@ def install(app: FastAPI, settings: Settings) -> None:
 
     app.state.oidc = OidcParts.build(app.state.runtime, settings)
     app.include_router(endpoints.router)
+    app.include_router(endpoints.PROTOCOL)
     app.include_router(browser.router)

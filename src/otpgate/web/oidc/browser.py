@@ -42,13 +42,23 @@ def _refused(visit: Visit, error: str, description: str, status: int = 400) -> R
 
 
 async def _answer(
-    visit: Visit, query: list[tuple[str, str]], fresh_since: datetime | None
+    visit: Visit,
+    query: list[tuple[str, str]],
+    fresh_since: datetime | None,
+    *,
+    after_form: bool = False,
 ) -> Response:
+    """``after_form``: the browser got here by a redirect from one of our forms (the code
+    page, the password page). Browsers apply the form page's CSP ``form-action 'self'`` to
+    that whole redirect chain, so a redirect to the app would be blocked: a page that moves
+    on by itself (meta refresh, with a link) takes the browser there instead."""
     parts = parts_of(visit.request)
     outcome = await parts.provider.authorize(
         _call(visit, query), visit.auth, visit.ctx, fresh_since=fresh_since
     )
     if isinstance(outcome, Redirect):
+        if after_form:
+            return visit.render("oauth_continue.html", location=outcome.location)
         return visit.finish(RedirectResponse(outcome.location, status_code=302))
     if isinstance(outcome, Refused):
         return _refused(visit, outcome.error, outcome.description)
@@ -84,7 +94,7 @@ async def resume(request: Request) -> Response:
         )
         return returns.forget(request, response)
     query = parse_qsl(back.target, keep_blank_values=True)
-    response = await _answer(visit, query, back.created_at)
+    response = await _answer(visit, query, back.created_at, after_form=True)
     if not response.headers.getlist("set-cookie") or all(
         returns.RETURN not in cookie for cookie in response.headers.getlist("set-cookie")
     ):

@@ -14,6 +14,10 @@ from otpgate.web.deps import context_of
 from otpgate.web.oidc import parts_of
 
 router = APIRouter(tags=["openid-connect"])
+# The protocol endpoints answer in RFC 6749's grammar (``{"error": "invalid_grant"}``), not
+# RFC 9457 problems; the discovery document and docs/oidc.md describe them, as every OIDC
+# client expects, so they stay out of /openapi.json.
+PROTOCOL = APIRouter(include_in_schema=False)
 
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -76,7 +80,7 @@ def _json(answer: Answer) -> Response:
     return JSONResponse(body, status_code=answer.status, headers=headers)
 
 
-@router.post(
+@PROTOCOL.post(
     "/oauth/token",
     summary="Exchange an authorization code or a refresh token for tokens",
     description="RFC 6749 §4.1.3 and §6, PKCE (RFC 7636, S256). Client authentication "
@@ -88,18 +92,13 @@ async def token(request: Request) -> Response:
     return _json(answer)
 
 
-@router.post("/oauth/revoke", summary="Revoke an access or refresh token (RFC 7009)")
+@PROTOCOL.post("/oauth/revoke", summary="Revoke an access or refresh token (RFC 7009)")
 async def revoke(request: Request) -> Response:
     answer = await parts_of(request).provider.revoke(await _call(request), context_of(request))
     return _json(answer)
 
 
-@router.api_route(
-    "/oauth/userinfo",
-    methods=["GET", "POST"],
-    summary="The signed-in customer's claims, by the access token's scopes",
-)
-async def userinfo(request: Request) -> Response:
+async def _userinfo(request: Request) -> Response:
     auth = request.headers.get("authorization", "")
     scheme, _, value = auth.partition(" ")
     token = value.strip() if scheme.lower() == "bearer" else None
@@ -111,3 +110,16 @@ async def userinfo(request: Request) -> Response:
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"', **NO_STORE},
         )
     return JSONResponse(claims, headers=NO_STORE)
+
+
+USERINFO = "The signed-in customer's claims, by the access token's scopes"
+
+
+@PROTOCOL.get("/oauth/userinfo", summary=USERINFO)
+async def userinfo(request: Request) -> Response:
+    return await _userinfo(request)
+
+
+@PROTOCOL.post("/oauth/userinfo", summary=USERINFO)
+async def userinfo_post(request: Request) -> Response:
+    return await _userinfo(request)

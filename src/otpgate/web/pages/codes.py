@@ -113,7 +113,7 @@ async def verify(request: Request) -> Response:
         visit.trust_device(signed_in.device_token)
     confirmed = verified.challenge.purpose is Purpose.VERIFY_PHONE
     return await returns.finish_sign_in(
-        visit, "/account", "confirmed" if confirmed else "signed_in"
+        visit, "/account", "confirmed" if confirmed else "signed_in", deep_links=not confirmed
     )
 
 

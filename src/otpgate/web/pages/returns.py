@@ -54,8 +54,14 @@ async def wants_code(visit: Visit) -> bool:
     return back is not None and back.require_code
 
 
-async def finish_sign_in(visit: Visit, default: str, flash: str) -> Response:
-    """The answer to a completed sign-in: back where the browser was going, else ``default``."""
+async def finish_sign_in(
+    visit: Visit, default: str, flash: str, *, deep_links: bool = True
+) -> Response:
+    """The answer to a completed sign-in: back where the browser was going, else ``default``.
+
+    ``deep_links=False`` (a new account's first sign-in): only an app's authorization request
+    is resumed; a new customer starts on the account overview.
+    """
     request = visit.request
     handle = handle_of(request)
     returns = parts_of(request).returns
@@ -65,6 +71,8 @@ async def finish_sign_in(visit: Visit, default: str, flash: str) -> Response:
     if back.kind == "authorize":
         # The resume page spends the handle and answers the app.
         return visit.redirect(RESUME)
+    if not deep_links:
+        return forget(request, visit.redirect(default, flash=flash))
     taken = await returns.take(handle)
     target = local_path(taken.target) if taken else None
     return forget(request, visit.redirect(target or default, flash=flash))
