@@ -66,13 +66,19 @@ class Rp:
 
 
 async def register_rp(
-    h: Harness, *, public: bool = False, scope: str = SCOPE, redirect_uri: str = APP
+    h: Harness,
+    *,
+    public: bool = False,
+    consent: bool = False,
+    scope: str = SCOPE,
+    redirect_uri: str = APP,
 ) -> Rp:
     created = await h.app.state.oidc.clients.create(
         "Storefront",
         [redirect_uri],
         ["https://app.example/bye"],
         public=public,
+        consent=consent,
     )
     oauth = AsyncOAuth2Client(
         client_id=created.client.id,
@@ -94,8 +100,13 @@ async def resumed(visitor: Visitor) -> str:
     """Back from the sign-in pages: the page that moves on to the app; where it goes."""
     page = await visitor.client.get("/oauth/authorize/resume")
     assert page.status_code == 200, page.text
-    match = re.search(r'http-equiv="refresh" content="0;url=([^"]+)"', page.text)
-    assert match, page.text
+    return refreshed_to(page.text)
+
+
+def refreshed_to(page: str) -> str:
+    """Where a page that moves on by itself (meta refresh) takes the browser: the app."""
+    match = re.search(r'http-equiv="refresh" content="0;url=([^"]+)"', page)
+    assert match, page
     location = html.unescape(match.group(1))
     assert location.startswith(APP), location
     return location

@@ -5,8 +5,16 @@ from __future__ import annotations
 from authlib.oidc.discovery import OpenIDProviderMetadata
 
 from tests.harness import Harness
-from tests.pages.conftest import Visitor
-from tests.pages.oidc_steps import ISSUER, authorized, query_of, register_rp, resumed
+from tests.pages.conftest import Visitor, token_in
+from tests.pages.oidc_steps import (
+    ISSUER,
+    authorized,
+    query_of,
+    refreshed_to,
+    register_rp,
+    resumed,
+)
+from tests.texts import text_of
 
 
 async def test_discovery_document_is_valid_provider_metadata(h: Harness) -> None:
@@ -98,3 +106,26 @@ async def test_s49_prompt_none_without_a_session_answers_login_required(
     answer = await visitor.client.get(url)
     assert answer.status_code == 302
     assert query_of(answer.headers["location"]) == {"error": "login_required", "state": state}
+
+
+async def test_a_client_created_with_consent_asks_first(h: Harness, visitor: Visitor) -> None:
+    await visitor.signed_up("ada@example.com")
+    rp = await register_rp(h, consent=True)
+    url, state, verifier = rp.authorization()
+    page = await visitor.client.get(url)
+    assert page.status_code == 200
+    text = text_of(page.text)
+    assert "Allow Storefront to sign you in?" in text and "Your mobile number" in text
+    allowed = await visitor.post(
+        "/oauth/consent", {"csrf_token": token_in(page.text), "decision": "allow"}
+    )
+    location = refreshed_to(allowed.text)
+    assert query_of(location)["state"] == state
+    assert "id_token" in await rp.exchange(location, verifier)
+    url, state, _verifier = rp.authorization()
+    page = await visitor.client.get(url)
+    denied = await visitor.post(
+        "/oauth/consent", {"csrf_token": token_in(page.text), "decision": "deny"}
+    )
+    answered = query_of(refreshed_to(denied.text))
+    assert (answered["error"], answered["state"]) == ("access_denied", state)

@@ -121,6 +121,7 @@ class OidcProvider:
         *,
         fresh_since: datetime | None = None,
         consented: bool = False,
+        denied: bool = False,
     ) -> AuthorizeOutcome:
         """Answer an authorization request for ``customer`` (None: nobody signed in).
 
@@ -154,7 +155,7 @@ class OidcProvider:
                 return self._error(server, request, login)
             return SignInNeeded(code=demand.wants_code, again=customer is not None)
         assert loaded.client is not None
-        if loaded.client.consent and not consented:
+        if loaded.client.consent and not consented and not denied:
             if "none" in demand.prompt:
                 from authlib.oidc.core.errors import ConsentRequiredError
 
@@ -163,7 +164,7 @@ class OidcProvider:
                 return self._error(server, request, consent)
             return ConsentNeeded(loaded.client, tuple((request.scope or "").split()))
         status, _body, headers = server.create_authorization_response(
-            request, grant_user=user, grant=grant
+            request, grant_user=None if denied else user, grant=grant
         )
         location = dict(headers).get("Location", "")
         code = server.written.code

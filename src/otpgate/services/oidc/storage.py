@@ -71,7 +71,7 @@ class OAuthToken:
     revoked_at: datetime | None = None
 
 
-ReturnKind = Literal["path", "authorize"]
+ReturnKind = Literal["path", "authorize", "consent"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode
 
@@ -23,6 +24,15 @@ from otpgate.web.pages import returns
 from otpgate.web.pages.common import Visit, open_visit
 
 router = APIRouter(include_in_schema=False)
+
+# What each scope lets the app see, in the consent page's words.
+SCOPE_WORDS = {
+    "openid": "Who you are (an identifier for your account)",
+    "profile": "Your name",
+    "email": "Your email address",
+    "phone": "Your mobile number",
+    "offline_access": "Stay signed in to the app while you are away",
+}
 
 MAX_QUERY = 4000
 
@@ -47,6 +57,8 @@ async def _answer(
     fresh_since: datetime | None,
     *,
     after_form: bool = False,
+    consented: bool = False,
+    denied: bool = False,
 ) -> Response:
     """``after_form``: the browser got here by a redirect from one of our forms (the code
     page, the password page). Browsers apply the form page's CSP ``form-action 'self'`` to
@@ -54,7 +66,12 @@ async def _answer(
     on by itself (meta refresh, with a link) takes the browser there instead."""
     parts = parts_of(visit.request)
     outcome = await parts.provider.authorize(
-        _call(visit, query), visit.auth, visit.ctx, fresh_since=fresh_since
+        _call(visit, query),
+        visit.auth,
+        visit.ctx,
+        fresh_since=fresh_since,
+        consented=consented,
+        denied=denied,
     )
     if isinstance(outcome, Redirect):
         if after_form:
@@ -63,7 +80,21 @@ async def _answer(
     if isinstance(outcome, Refused):
         return _refused(visit, outcome.error, outcome.description)
     if isinstance(outcome, ConsentNeeded):
-        return _refused(visit, "consent_required", "This app needs consent, not offered yet.")
+        assert visit.auth is not None
+        held = json.dumps(
+            {
+                "query": urlencode(query),
+                "session": visit.auth.session.id,
+                "fresh_since": fresh_since.isoformat() if fresh_since else None,
+            }
+        )
+        handle = await parts.returns.remember("consent", held)
+        page = visit.render(
+            "oauth_consent.html",
+            client_name=outcome.client.name,
+            scopes=[SCOPE_WORDS[scope] for scope in outcome.scopes if scope in SCOPE_WORDS],
+        )
+        return returns.keep(visit.request, page, handle)
     assert isinstance(outcome, SignInNeeded)
     handle = await parts.returns.remember("authorize", urlencode(query), require_code=outcome.code)
     if outcome.again and visit.auth is not None:
@@ -100,6 +131,31 @@ async def resume(request: Request) -> Response:
     ):
         returns.forget(request, response)
     return response
+
+
+@router.post("/oauth/consent")
+async def consent(request: Request) -> Response:
+    """Allow or deny an app that asks (a client created with ``--consent``)."""
+    visit = await open_visit(request)
+    if visit.auth is None:
+        return visit.redirect("/signin")
+    fields = await visit.guard(session=True)
+    back = await parts_of(request).returns.take(returns.handle_of(request))
+    held = json.loads(back.target) if back is not None and back.kind == "consent" else None
+    if held is None or held["session"] != visit.auth.session.id:
+        page = _refused(visit, "expired", "This request is over. Go back to the app and try again.")
+        return returns.forget(request, page)
+    fresh = datetime.fromisoformat(held["fresh_since"]) if held["fresh_since"] else None
+    allowed = fields.get("decision") == "allow"
+    response = await _answer(
+        visit,
+        parse_qsl(held["query"], keep_blank_values=True),
+        fresh,
+        after_form=True,
+        consented=allowed,
+        denied=not allowed,
+    )
+    return returns.forget(request, response)
 
 
 @router.get("/oauth/logout")
