@@ -183,3 +183,11 @@ async def test_logout_ends_the_session_and_returns_to_a_registered_uri(
     after = await visitor.get("/account")
     assert after.status_code == 303  # signed out
     assert await h.scalar("SELECT count(*) FROM events WHERE type = 'oidc.logout'") == 1
+
+
+async def test_an_authorization_request_may_come_as_a_form(h: Harness, visitor: Visitor) -> None:
+    rp, _location, _verifier = await _code(h, visitor)
+    url, state, verifier = rp.authorization()
+    answer = await visitor.client.post("/oauth/authorize", data=query_of(url))
+    assert answer.status_code == 302 and query_of(answer.headers["location"])["state"] == state
+    assert "id_token" in await rp.exchange(answer.headers["location"], verifier)

@@ -129,3 +129,35 @@ async def test_a_client_created_with_consent_asks_first(h: Harness, visitor: Vis
     )
     answered = query_of(refreshed_to(denied.text))
     assert (answered["error"], answered["state"]) == ("access_denied", state)
+
+
+async def test_s49_a_trusted_browser_says_so_and_acr_mfa_asks_for_a_code(
+    h: Harness, visitor: Visitor
+) -> None:
+    phone = await visitor.signed_up("ada@example.com")
+    await visitor.sign_out()
+    await visitor.sign_in("ada@example.com")
+    await visitor.enter_code(await h.last_code(phone), remember="1")
+    await visitor.sign_out()
+    trusted = await visitor.sign_in("ada@example.com")
+    assert trusted.headers["location"] == "/account"  # no code: the browser is trusted (S22)
+    rp = await register_rp(h, scope="openid")
+    url, _state, verifier = rp.authorization()
+    claims = await rp.claims(
+        (await rp.exchange(await authorized(visitor, url), verifier))["id_token"]
+    )
+    assert claims["acr"] == "urn:otpgate:acr:trusted-device" and claims["amr"] == ["pwd"]
+    # Scope openid alone: no profile claims, in the ID token or at userinfo.
+    assert not {"name", "email", "phone_number"} & set(claims)
+    info = (await rp.oauth.get(f"{ISSUER}/oauth/userinfo")).json()
+    assert info == {"sub": claims["sub"]}
+    codes_before = len(await h.messages(phone))
+    url, _state, verifier = rp.authorization(acr_values="urn:otpgate:acr:mfa")
+    step = await visitor.client.get(url)
+    assert step.headers["location"] == "/signin"
+    asked = await visitor.sign_in("ada@example.com")
+    assert asked.headers["location"] == "/verify"  # a code, trusted browser or not
+    assert len(await h.messages(phone)) == codes_before + 1
+    await visitor.enter_code(await h.last_code(phone))
+    claims = await rp.claims((await rp.exchange(await resumed(visitor), verifier))["id_token"])
+    assert claims["acr"] == "urn:otpgate:acr:mfa" and claims["amr"] == ["pwd", "sms", "mfa"]

@@ -112,6 +112,18 @@ async def authorize(request: Request) -> Response:
     return await _answer(visit, list(request.query_params.multi_items()), None)
 
 
+@router.post("/oauth/authorize")
+async def authorize_post(request: Request) -> Response:
+    """The same request sent as a form (OIDC Core 3.1.2.1: GET and POST). It changes nothing
+    by itself: the sign-in and consent forms behind it carry their own CSRF tokens."""
+    visit = await open_visit(request)
+    form = await request.form(max_files=0, max_fields=30)
+    items = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
+    if sum(len(name) + len(value) for name, value in items) > MAX_QUERY:
+        return _refused(visit, "invalid_request", "The request is too long.")
+    return await _answer(visit, items, None)
+
+
 @router.get(returns.RESUME)
 async def resume(request: Request) -> Response:
     """Back from the sign-in pages: answer the authorization request that sent us there."""
