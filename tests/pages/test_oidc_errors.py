@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import secrets
 from urllib.parse import urlencode
 
@@ -191,3 +193,27 @@ async def test_an_authorization_request_may_come_as_a_form(h: Harness, visitor: 
     answer = await visitor.client.post("/oauth/authorize", data=query_of(url))
     assert answer.status_code == 302 and query_of(answer.headers["location"])["state"] == state
     assert "id_token" in await rp.exchange(answer.headers["location"], verifier)
+
+
+async def test_logout_without_a_hint_asks_first(h: Harness, visitor: Visitor) -> None:
+    rp, _location, _verifier = await _code(h, visitor)
+    query = urlencode(
+        {
+            "client_id": rp.client_id,
+            "post_logout_redirect_uri": "https://app.example/bye",
+            "state": "st9",
+        }
+    )
+    page = await visitor.get(f"/oauth/logout?{query}")
+    assert page.status_code == 200 and "Sign out of Shop?" in page.text
+    assert (await visitor.get("/account")).status_code == 200  # nothing happened yet
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
+    done = await visitor.post("/oauth/logout", fields)
+    assert refreshed_to_bye(done.text) == "https://app.example/bye?state=st9"
+    assert (await visitor.get("/account")).status_code == 303
+
+
+def refreshed_to_bye(page: str) -> str:
+    match = re.search(r'http-equiv="refresh" content="0;url=([^"]+)"', page)
+    assert match, page
+    return html.unescape(match.group(1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode
 
@@ -75,7 +76,9 @@ async def _answer(
     )
     if isinstance(outcome, Redirect):
         if after_form:
-            return visit.render("oauth_continue.html", location=outcome.location)
+            return visit.render(
+                "oauth_continue.html", location=outcome.location, heading="You're signed in"
+            )
         return visit.finish(RedirectResponse(outcome.location, status_code=302))
     if isinstance(outcome, Refused):
         return _refused(visit, outcome.error, outcome.description)
@@ -170,17 +173,25 @@ async def consent(request: Request) -> Response:
     return returns.forget(request, response)
 
 
-@router.get("/oauth/logout")
-async def logout(request: Request) -> Response:
-    """RP-initiated logout 1.0: end the otpgate session, then back to a registered URI."""
-    visit = await open_visit(request)
-    params = dict(request.query_params)
-    parts = parts_of(request)
-    client_id = params.get("client_id")
+LOGOUT_FIELDS = ("id_token_hint", "post_logout_redirect_uri", "state", "client_id")
+
+
+@dataclass(frozen=True, slots=True)
+class _Logout:
+    client_id: str | None
+    subject: object
+    location: str  # the registered URI (with ``state``), or our sign-in page
+    fields: dict[str, str]
+
+
+async def _logout_request(visit: Visit, params: dict[str, str]) -> _Logout | Response:
+    """RP-Initiated Logout 1.0 §2-3: the hint names the client; the URI must be registered."""
+    fields = {name: params[name] for name in LOGOUT_FIELDS if params.get(name)}
+    client_id = fields.get("client_id")
     subject = None
-    hint = params.get("id_token_hint")
+    hint = fields.get("id_token_hint")
     if hint:
-        claims = await _hint_claims(request, hint)
+        claims = await _hint_claims(visit.request, hint)
         if claims is None:
             return _refused(visit, "invalid_request", "The id_token_hint is not one of ours.")
         aud = claims.get("aud")
@@ -189,23 +200,63 @@ async def logout(request: Request) -> Response:
             return _refused(visit, "invalid_request", "The id_token_hint names another client.")
         client_id = hinted if isinstance(hinted, str) else None
         subject = claims.get("sub")
-    target = params.get("post_logout_redirect_uri")
+    target = fields.get("post_logout_redirect_uri")
     location = "/signin"
     if target:
-        client = await parts.provider.client(client_id) if client_id else None
+        provider = parts_of(visit.request).provider
+        client = await provider.client(client_id) if client_id else None
         if client is None or target not in client.post_logout_redirect_uris:
             return _refused(
                 visit, "invalid_request", "That post_logout_redirect_uri is not registered."
             )
-        state = params.get("state")
+        state = fields.get("state")
         location = target + (
             ("&" if "?" in target else "?") + urlencode({"state": state}) if state else ""
         )
-    if visit.auth is not None and (subject is None or subject == visit.auth.account.id):
-        await visit.services.sessions.sign_out(visit.auth, visit.ctx)
-        visit.end_session()
-        await parts.provider.record_logout(visit.auth, client_id, visit.ctx)
-    return visit.finish(RedirectResponse(location, status_code=302))
+    return _Logout(client_id, subject, location, fields)
+
+
+async def _sign_out(visit: Visit, asked: _Logout) -> None:
+    assert visit.auth is not None
+    await visit.services.sessions.sign_out(visit.auth, visit.ctx)
+    visit.end_session()
+    await parts_of(visit.request).provider.record_logout(visit.auth, asked.client_id, visit.ctx)
+
+
+@router.get("/oauth/logout")
+async def logout(request: Request) -> Response:
+    """RP-initiated logout 1.0: end the otpgate session, then back to a registered URI.
+
+    With an ``id_token_hint`` of the signed-in customer the session ends at once; without
+    one (or with another customer's), the customer confirms first, so a link on any site
+    can't sign them out (§2: the OP SHOULD ask)."""
+    visit = await open_visit(request)
+    asked = await _logout_request(visit, dict(request.query_params))
+    if not isinstance(asked, _Logout):
+        return asked
+    if visit.auth is not None:
+        if asked.subject is None or asked.subject != visit.auth.account.id:
+            return visit.render("oauth_logout.html", fields=asked.fields)
+        await _sign_out(visit, asked)
+    return visit.finish(RedirectResponse(asked.location, status_code=302))
+
+
+@router.post("/oauth/logout")
+async def logout_confirmed(request: Request) -> Response:
+    visit = await open_visit(request)
+    if visit.auth is None:
+        return visit.redirect("/signin")
+    fields = await visit.guard(session=True)
+    asked = await _logout_request(visit, fields)
+    if not isinstance(asked, _Logout):
+        return asked
+    await _sign_out(visit, asked)
+    if asked.location.startswith("/"):
+        return visit.redirect(asked.location, flash="signed_out")
+    # After a form, a redirect to another origin would meet the form page's CSP.
+    return visit.render(
+        "oauth_continue.html", location=asked.location, heading="You have signed out"
+    )
 
 
 async def _hint_claims(request: Request, hint: str) -> dict[str, object] | None:
