@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 import secrets
@@ -217,3 +218,30 @@ def refreshed_to_bye(page: str) -> str:
     match = re.search(r'http-equiv="refresh" content="0;url=([^"]+)"', page)
     assert match, page
     return html.unescape(match.group(1))
+
+
+async def test_s48_two_concurrent_uses_of_one_code_give_one_token(
+    h: Harness, visitor: Visitor
+) -> None:
+    """On PostgreSQL the two requests really race; the spend is a conditional UPDATE."""
+    rp, location, verifier = await _code(h, visitor)
+    code = query_of(location)["code"]
+
+    async def use() -> int:
+        answer = await rp.oauth.post(
+            f"{ISSUER}/oauth/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": APP,
+                "code_verifier": verifier,
+            },
+            auth=(rp.client_id, rp.secret),
+        )
+        return answer.status_code
+
+    statuses = sorted(await asyncio.gather(use(), use(), use()))
+    assert statuses == [200, 400, 400]
+    # Whatever the winner got was revoked by the losers' second use.
+    live = await h.scalar("SELECT count(*) FROM oauth_tokens WHERE revoked_at IS NULL")
+    assert live == 0

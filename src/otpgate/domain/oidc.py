@@ -140,7 +140,7 @@ def local_path(
         return None
     decoded = unquote(unquote(candidate))
     for value in (candidate, decoded):
-        if not _LOCAL.match(value) or "\\" in value:
+        if not _LOCAL.fullmatch(value) or "\\" in value:
             return None
         parts = urlsplit(value)
         if parts.scheme or parts.netloc:

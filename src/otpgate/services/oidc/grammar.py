@@ -13,6 +13,7 @@ prompt, error responses) is Authlib's; none is written here.
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -84,8 +85,6 @@ class Client(ClientMixin):  # type: ignore[misc]
         return redirect_uri in self.stored.redirect_uris  # exact match, no prefix, no pattern
 
     def check_client_secret(self, client_secret: str) -> bool:
-        import hmac
-
         if self.stored.secret_hash is None or not client_secret:
             return False
         return hmac.compare_digest(token_hash(client_secret), self.stored.secret_hash)
