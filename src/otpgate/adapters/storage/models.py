@@ -442,6 +442,7 @@ oauth_tokens = Table(
     Index(None, "family_id"),
     Index(None, "code_hash"),
     Index(None, "account_id"),
+    Index(None, "expires_at"),
 )
 
 # How each session was signed in: when the latest code was typed and with which factor (the

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -48,6 +48,11 @@ def _facts_columns(facts: SignInFacts) -> dict[str, Any]:
     return {"auth_time": facts.auth_time, "acr": facts.acr, "amr": " ".join(facts.amr)}
 
 
+# Spent and expired rows are dropped as new ones are written (one indexed DELETE), a day after
+# they expired: a code replayed within that day still revokes what it issued.
+KEEP_EXPIRED = timedelta(days=1)
+
+
 class SqlOAuth(Repository):
     async def insert_client(self, client: OAuthClient) -> None:
         await self.conn.execute(
@@ -78,6 +83,9 @@ class SqlOAuth(Repository):
         return await self._count(delete(oauth_clients).where(oauth_clients.c.id == client_id)) > 0
 
     async def insert_code(self, code: AuthCode) -> None:
+        await self.conn.execute(
+            delete(oauth_codes).where(oauth_codes.c.expires_at < code.created_at - KEEP_EXPIRED)
+        )
         await self.conn.execute(
             insert(oauth_codes).values(
                 code_hash=code.code_hash,
@@ -124,6 +132,9 @@ class SqlOAuth(Repository):
         return await self._count(statement) == 1
 
     async def insert_token(self, token: OAuthToken) -> None:
+        await self.conn.execute(
+            delete(oauth_tokens).where(oauth_tokens.c.expires_at < token.created_at - KEEP_EXPIRED)
+        )
         await self.conn.execute(
             insert(oauth_tokens).values(
                 token_hash=token.token_hash,
@@ -208,6 +219,11 @@ class SqlOAuth(Repository):
         return _facts(row) if row else None
 
     async def insert_return(self, back: SignInReturn) -> None:
+        await self.conn.execute(
+            delete(sign_in_returns).where(
+                sign_in_returns.c.expires_at < back.created_at - KEEP_EXPIRED
+            )
+        )
         await self.conn.execute(
             insert(sign_in_returns).values(
                 handle_hash=back.handle_hash,

@@ -121,6 +121,9 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_oauth_tokens_code_hash"), ["code_hash"], unique=False)
         batch_op.create_index(batch_op.f("ix_oauth_tokens_family_id"), ["family_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_oauth_tokens_expires_at"), ["expires_at"], unique=False
+        )
 
     op.create_table(
         "session_auths",
@@ -142,6 +145,7 @@ def downgrade() -> None:
 
     op.drop_table("session_auths")
     with op.batch_alter_table("oauth_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_oauth_tokens_expires_at"))
         batch_op.drop_index(batch_op.f("ix_oauth_tokens_family_id"))
         batch_op.drop_index(batch_op.f("ix_oauth_tokens_code_hash"))
         batch_op.drop_index(batch_op.f("ix_oauth_tokens_account_id"))
