@@ -161,3 +161,21 @@ async def test_s49_a_trusted_browser_says_so_and_acr_mfa_asks_for_a_code(
     await visitor.enter_code(await h.last_code(phone))
     claims = await rp.claims((await rp.exchange(await resumed(visitor), verifier))["id_token"])
     assert claims["acr"] == "urn:otpgate:acr:mfa" and claims["amr"] == ["pwd", "sms", "mfa"]
+
+
+async def test_a_new_customer_creates_an_account_and_comes_back_to_the_app(
+    h: Harness, visitor: Visitor
+) -> None:
+    rp = await register_rp(h)
+    url, state, verifier = rp.authorization()
+    first = await visitor.client.get(url)
+    assert first.headers["location"] == "/signin"
+    phone = h.new_phone()
+    registered = await visitor.register("new@example.com", phone)
+    assert registered.headers["location"] == "/verify"
+    done = await visitor.enter_code(await h.last_code(phone))
+    assert done.headers["location"] == "/oauth/authorize/resume"
+    back = await resumed(visitor)
+    assert query_of(back)["state"] == state
+    claims = await rp.claims((await rp.exchange(back, verifier))["id_token"])
+    assert claims["phone_number"] == phone and claims["amr"] == ["pwd", "sms", "mfa"]
