@@ -105,7 +105,11 @@ async def test_s49_prompt_none_without_a_session_answers_login_required(
     url, state, _verifier = rp.authorization(prompt="none")
     answer = await visitor.client.get(url)
     assert answer.status_code == 302
-    assert query_of(answer.headers["location"]) == {"error": "login_required", "state": state}
+    assert query_of(answer.headers["location"]) == {
+        "error": "login_required",
+        "state": state,
+        "iss": ISSUER,  # RFC 9207
+    }
 
 
 async def test_a_client_created_with_consent_asks_first(h: Harness, visitor: Visitor) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749 import OAuth2Error
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oidc.core.errors import LoginRequiredError
@@ -166,7 +167,7 @@ class OidcProvider:
         status, _body, headers = server.create_authorization_response(
             request, grant_user=None if denied else user, grant=grant
         )
-        location = dict(headers).get("Location", "")
+        location = self._with_issuer(dict(headers).get("Location", ""))
         code = server.written.code
         if status != 302 or code is None:
             return Redirect(location) if location else Refused("server_error", "No answer.")
@@ -190,7 +191,11 @@ class OidcProvider:
         if not error.redirect_uri:
             return Refused(error.error, error.description or "")
         _status, _body, headers = server.handle_error_response(request, error)
-        return Redirect(dict(headers)["Location"])
+        return Redirect(self._with_issuer(dict(headers)["Location"]))
+
+    def _with_issuer(self, location: str) -> str:
+        # RFC 9207: every authorization response names its issuer (mix-up defence, RFC 9700).
+        return add_params_to_uri(location, {"iss": self.issuer}) if location else location
 
     # -- /oauth/token ----------------------------------------------------------------------
 

@@ -48,6 +48,7 @@ def discovery_document(issuer: str) -> dict[str, Any]:
         "claims_parameter_supported": False,
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
+        "authorization_response_iss_parameter_supported": True,
     }
 
 
