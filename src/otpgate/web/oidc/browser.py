@@ -218,9 +218,11 @@ async def _logout_request(visit: Visit, params: dict[str, str]) -> _Logout | Res
 
 async def _sign_out(visit: Visit, asked: _Logout) -> None:
     assert visit.auth is not None
-    await visit.services.sessions.sign_out(visit.auth, visit.ctx)
+    customer = visit.auth
+    await visit.services.sessions.sign_out(customer, visit.ctx)
     visit.end_session()
-    await parts_of(visit.request).provider.record_logout(visit.auth, asked.client_id, visit.ctx)
+    visit.auth = None  # what this visit still renders is a signed-out page
+    await parts_of(visit.request).provider.record_logout(customer, asked.client_id, visit.ctx)
 
 
 @router.get("/oauth/logout")
