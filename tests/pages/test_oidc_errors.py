@@ -245,3 +245,16 @@ async def test_s48_two_concurrent_uses_of_one_code_give_one_token(
     # Whatever the winner got was revoked by the losers' second use.
     live = await h.scalar("SELECT count(*) FROM oauth_tokens WHERE revoked_at IS NULL")
     assert live == 0
+
+
+async def test_every_signed_in_page_has_sign_out_in_its_header(
+    h: Harness, visitor: Visitor
+) -> None:
+    from tests.pages.steps import ACCOUNT_PAGES
+
+    await visitor.signed_up("ada@example.com")
+    for path in ("/", "/account", *ACCOUNT_PAGES):
+        page = await visitor.get(path)
+        header = page.text.split('<header class="site-header">', 1)[1].split("</header>", 1)[0]
+        assert '<form method="post" action="/signout">' in header, path
+        assert "Sign out</button>" in header, path
