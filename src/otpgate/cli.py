@@ -10,6 +10,7 @@ import typer
 from pydantic import SecretStr, ValidationError
 
 from otpgate.adapters.storage.unit_of_work import SqlStore
+from otpgate.cli_clients import clients_app
 from otpgate.cli_keys import api_keys_app, keys_app
 from otpgate.config import Settings, describe_error, load_settings
 
@@ -20,6 +21,7 @@ sms_app = typer.Typer(no_args_is_help=True, help="SMS delivery")
 app.add_typer(sms_app, name="sms")
 app.add_typer(api_keys_app, name="api-keys")
 app.add_typer(keys_app, name="keys")
+app.add_typer(clients_app, name="clients")
 
 
 def _settings() -> Settings:

@@ -114,6 +114,13 @@ class Settings(BaseSettings):
     # A retired token signing key stays in /.well-known/jwks.json this long (>= 10 minutes:
     # it must outlast the tokens it signed).
     signing_key_retention_seconds: int = Field(86400, ge=600, le=90 * 86400)
+    # -- the OpenID Connect provider (DESIGN §5.3) ---------------------------------------------
+    oidc_code_seconds: int = Field(60, ge=10, le=600)
+    oidc_access_token_seconds: int = Field(900, ge=60, le=86400)
+    oidc_id_token_seconds: int = Field(600, ge=60, le=86400)
+    oidc_refresh_token_seconds: int = Field(30 * 86400, ge=3600, le=365 * 86400)
+    # How long a signed-out deep link or an authorization request waits for the sign-in.
+    sign_in_return_seconds: int = Field(1800, ge=60, le=86400)
     events_webhook_url: str | None = None
     # ``whsec_`` + base64 of 24 to 64 random bytes (Standard Webhooks).
     events_webhook_secret: SecretStr | None = None

@@ -412,6 +412,17 @@ class MemoryWallet(_Repository):
         return address_id is None or address_id in self.t.addresses
 
 
+class MemoryOAuth(_Repository):
+    """What the sign-in use cases write of ``uow.oauth``: how each session signed in. The
+    rest of the OpenID Connect storage is tested on SQL only (tests/api/test_oidc_*.py)."""
+
+    async def record_sign_in(self, session_id: str, facts: Any) -> None:
+        self.t.session_auths[session_id] = facts
+
+    async def sign_in_of(self, session_id: str) -> Any:
+        return self.t.session_auths.get(session_id)
+
+
 class MemoryUnitOfWork:
     """Implements ``services.storage.UnitOfWork`` on a working copy of the tables."""
 
@@ -429,6 +440,7 @@ class MemoryUnitOfWork:
         self.idempotency = MemoryIdempotencyKeys(tables)
         self.number_pauses = MemoryNumberPauses(tables)
         self.signing_keys = MemorySigningKeys(tables)
+        self.oauth = MemoryOAuth(tables)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

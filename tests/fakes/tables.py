@@ -117,6 +117,8 @@ class Tables:
     idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
     number_pauses: dict[str, CodePause] = field(default_factory=dict)
     signing_keys: dict[str, StoredSigningKey] = field(default_factory=dict)
+    # The OpenID Connect provider's record of how each session signed in (session_auths).
+    session_auths: dict[str, Any] = field(default_factory=dict)
 
     def restore(self, snapshot: Tables) -> None:
         for column in fields(self):

@@ -87,6 +87,15 @@ class EventType(StrEnum):
     FACTOR_CONFIRMED = "factor.confirmed"
     FACTOR_REMOVED = "factor.removed"
     PASSKEY_REFUSED = "passkey.refused"
+    # The OpenID Connect provider (DESIGN §5.3).
+    OIDC_AUTHORIZED = "oidc.authorized"
+    OIDC_TOKEN_ISSUED = "oidc.token_issued"
+    OIDC_CODE_REPLAYED = "oidc.code_replayed"
+    OIDC_REFRESH_REUSED = "oidc.refresh_reused"
+    OIDC_TOKEN_REVOKED = "oidc.token_revoked"
+    OIDC_LOGOUT = "oidc.logout"
+    OIDC_CLIENT_CREATED = "oidc.client_created"
+    OIDC_CLIENT_DELETED = "oidc.client_deleted"
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,6 +54,14 @@ ALLOWED: dict[EventType, tuple[str, ...]] = {
     EventType.FACTOR_CONFIRMED: ("factor_id", "factor_kind", "label"),
     EventType.FACTOR_REMOVED: ("factor_id", "factor_kind", "label"),
     EventType.PASSKEY_REFUSED: ("challenge_id", "factor_id", "reason"),
+    EventType.OIDC_AUTHORIZED: ("client_id", "session_id", "scope", "acr"),
+    EventType.OIDC_TOKEN_ISSUED: ("client_id", "grant_type", "scope"),
+    EventType.OIDC_CODE_REPLAYED: ("client_id", "revoked"),
+    EventType.OIDC_REFRESH_REUSED: ("client_id", "revoked"),
+    EventType.OIDC_TOKEN_REVOKED: ("client_id", "token_kind"),
+    EventType.OIDC_LOGOUT: ("client_id", "session_id"),
+    EventType.OIDC_CLIENT_CREATED: ("client_id", "name"),
+    EventType.OIDC_CLIENT_DELETED: ("client_id",),
 }
 
 

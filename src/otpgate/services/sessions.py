@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 
 from otpgate.domain.accounts import Device, EventType, Session
 from otpgate.domain.errors import NotAuthenticated
+from otpgate.domain.oidc import acr_for, amr_for
 from otpgate.domain.tokens import new_id, new_token, token_hash
 from otpgate.services.audit import audit
 from otpgate.services.deps import Deps
+from otpgate.services.oidc.storage import SignInFacts
 from otpgate.services.ports import RequestContext
 from otpgate.services.principal import Customer
 from otpgate.services.storage import UnitOfWork
@@ -31,6 +33,15 @@ class SignedInSession:
 
     issued: IssuedSession
     device_token: str | None = None
+
+
+async def record_sign_in(
+    uow: UnitOfWork, session_id: str, now: datetime, factor: str | None
+) -> None:
+    """Keep how ``session_id`` was proven (``factor`` None: a trusted browser stood in for
+    the code): the ID tokens' ``auth_time``, ``acr`` and ``amr`` (DESIGN §5.3)."""
+    facts = SignInFacts(auth_time=now, acr=acr_for(factor), amr=amr_for(factor))
+    await uow.oauth.record_sign_in(session_id, facts)
 
 
 class SessionService:
@@ -78,6 +89,7 @@ class SessionService:
             device_token, device = await self.trust_device(uow, account_id, ctx, now)
             device_id = device.id
         issued = await self.issue(uow, account_id, ctx, now, device_id=device_id)
+        await record_sign_in(uow, issued.session.id, now, factor)
         await audit(
             uow,
             EventType.SIGNIN_SUCCEEDED,

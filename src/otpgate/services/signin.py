@@ -29,7 +29,7 @@ from otpgate.services.challenges import ChallengeIssuer
 from otpgate.services.deps import Deps
 from otpgate.services.limits import PASSWORD_ACCOUNT, PASSWORD_IP, hit_send_limits, ip_key
 from otpgate.services.ports import RequestContext
-from otpgate.services.sessions import IssuedSession, SessionService
+from otpgate.services.sessions import IssuedSession, SessionService, record_sign_in
 from otpgate.services.storage import UnitOfWork
 
 
@@ -103,6 +103,7 @@ class SignInService:
             if device is not None:
                 await uow.sessions.touch_device(device.id, now)
                 issued = await self.sessions.issue(uow, account.id, ctx, now, device_id=device.id)
+                await record_sign_in(uow, issued.session.id, now, None)
                 await audit(
                     uow,
                     EventType.SIGNIN_TRUSTED_DEVICE,

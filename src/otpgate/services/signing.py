@@ -78,6 +78,17 @@ class TokenSigner:
             self._opened[key.kid] = private
         return jose.sign(private, claims)
 
+    async def current_key(self, uow: UnitOfWork) -> tuple[str, str]:
+        """(kid, private JWK as JSON) of the current key, for a signer that runs outside the
+        event loop's awaits (Authlib's ID token encoder is synchronous)."""
+        _jose, sealer = self._ready()
+        key = await uow.signing_keys.current() or await self._add(uow, retire=False)
+        private = self._opened.get(key.kid)
+        if private is None:
+            private = sealer.open(key.private_sealed, _context(key.kid))
+            self._opened[key.kid] = private
+        return key.kid, private
+
     async def jwks(self) -> dict[str, Any]:
         """The JSON Web Key Set: every key whose tokens may still be in flight."""
         now = self.clock.now()

@@ -25,6 +25,7 @@ from otpgate.domain.challenges import Challenge, Purpose, Status
 from otpgate.domain.factors import EnrolledFactor, FactorKind
 from otpgate.domain.policy import StreakRule
 from otpgate.services.api_storage import ApiKeys, IdempotencyKeys, NumberPauses, SigningKeys
+from otpgate.services.oidc.storage import OAuthStore
 from otpgate.services.ports import RequestContext
 
 
@@ -390,6 +391,9 @@ class UnitOfWork(Protocol):
     def factors(self) -> Factors: ...
     @property
     def passkeys(self) -> Passkeys: ...
+    # The OpenID Connect provider (services/oidc/storage.py).
+    @property
+    def oauth(self) -> OAuthStore: ...
 
     def savepoint(self) -> AbstractAsyncContextManager[None]:
         """A nested transaction: what runs inside is undone alone if it raises."""

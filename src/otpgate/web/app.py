@@ -22,6 +22,7 @@ from otpgate.web import ops, problems, wellknown
 from otpgate.web.api import hooks
 from otpgate.web.api import router as api_router
 from otpgate.web.middleware import CatchAll, SecurityHeaders
+from otpgate.web.oidc import install as install_oidc
 from otpgate.web.openapi import install_openapi
 from otpgate.web.pages import install as install_pages
 from otpgate.web.security import BodySizeLimit, parse_networks
@@ -81,6 +82,7 @@ def create_app(
     app.include_router(hooks.router)
     app.include_router(wellknown.router)
     install_pages(app, settings)
+    install_oidc(app, settings)
     # Innermost first: CatchAll must answer before the response passes SecurityHeaders.
     app.add_middleware(CatchAll, handler=problems.unhandled_error_handler)
     app.add_middleware(SecurityHeaders, https=settings.is_https, metrics=runtime.metrics)

@@ -374,3 +374,101 @@ passkey_ceremonies = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Index(None, "expires_at"),
 )
+
+# -- OpenID Connect provider (DESIGN §5.3) ----------------------------------------------------
+# Clients of the shop's apps: a confidential client's secret as a SHA-256 digest (random, 256
+# bits: no slow hash needed), its redirect URIs as a JSON list matched exactly.
+oauth_clients = Table(
+    "oauth_clients",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("secret_hash", String(64), unique=True),
+    Column("public", Boolean, nullable=False, default=False),
+    Column("consent", Boolean, nullable=False, default=False),
+    Column("redirect_uris", Text, nullable=False),
+    Column("post_logout_redirect_uris", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Authorization codes as SHA-256 digests: single use (``used_at``), 60 s, bound to the client,
+# the redirect URI and the PKCE challenge, with how the customer signed in (acr, amr).
+oauth_codes = Table(
+    "oauth_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column(
+        "client_id", String(40), ForeignKey("oauth_clients.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("account_id", String(40), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("session_id", String(40)),
+    Column("redirect_uri", Text, nullable=False),
+    Column("scope", String(200), nullable=False),
+    Column("nonce", String(255)),
+    Column("code_challenge", String(128)),
+    Column("code_challenge_method", String(10)),
+    Column("auth_time", UTCDateTime, nullable=False),
+    Column("acr", String(60), nullable=False),
+    Column("amr", String(60), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+    Index(None, "expires_at"),
+)
+
+# Access and refresh tokens as SHA-256 digests. A refresh token is used once (``used_at``); its
+# successors share its ``family_id``, so a reused one revokes them all. ``code_hash``: the
+# code they came from (a replayed code revokes what it issued).
+oauth_tokens = Table(
+    "oauth_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("kind", String(10), nullable=False),
+    Column(
+        "client_id", String(40), ForeignKey("oauth_clients.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("account_id", String(40), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("session_id", String(40)),
+    Column("scope", String(200), nullable=False),
+    Column("family_id", String(40), nullable=False),
+    Column("code_hash", String(64)),
+    Column("auth_time", UTCDateTime, nullable=False),
+    Column("acr", String(60), nullable=False),
+    Column("amr", String(60), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+    Index(None, "family_id"),
+    Index(None, "code_hash"),
+    Index(None, "account_id"),
+    Index(None, "expires_at"),
+)
+
+# How each session was signed in: when the latest code was typed and with which factor (the
+# ID token's auth_time, acr and amr).
+session_auths = Table(
+    "session_auths",
+    metadata,
+    Column(
+        "session_id", String(40), ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("auth_time", UTCDateTime, nullable=False),
+    Column("acr", String(60), nullable=False),
+    Column("amr", String(60), nullable=False),
+)
+
+# Where a browser goes back after signing in (a local path, or an authorization request), kept
+# here and named by a random handle in a cookie: never an open ``next=`` parameter.
+sign_in_returns = Table(
+    "sign_in_returns",
+    metadata,
+    Column("handle_hash", String(64), primary_key=True),
+    Column("kind", String(10), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("require_code", Boolean, nullable=False, default=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+    Index(None, "expires_at"),
+)

@@ -15,6 +15,7 @@ from otpgate.adapters.storage.audit import SqlAudit
 from otpgate.adapters.storage.challenges import SqlChallenges
 from otpgate.adapters.storage.factors import SqlFactors, SqlPasskeys
 from otpgate.adapters.storage.messages import SqlMessages
+from otpgate.adapters.storage.oauth import SqlOAuth
 from otpgate.adapters.storage.sessions import SqlSessions
 from otpgate.adapters.storage.signing_keys import SqlSigningKeys
 from otpgate.adapters.storage.wallet import SqlWallet
@@ -37,6 +38,7 @@ class SqlUnitOfWork:
         self.signing_keys = SqlSigningKeys(conn)
         self.factors = SqlFactors(conn)
         self.passkeys = SqlPasskeys(conn)
+        self.oauth = SqlOAuth(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -43,9 +43,10 @@ from otpgate.web.pages import (
     other_ways,
     payments,
     public,
+    returns,
     security,
 )
-from otpgate.web.pages.common import STATIC_DIR, Pages, SignInFirst, sign_in_first_handler
+from otpgate.web.pages.common import STATIC_DIR, Pages, SignInFirst
 from otpgate.web.pages.csrf import CsrfRefused
 from otpgate.web.pages.errors import csrf_refused_handler, render_error
 
@@ -56,7 +57,8 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.state.pages = Pages.build(settings)
     app.state.html_errors = render_error
     app.add_exception_handler(CsrfRefused, csrf_refused_handler)
-    app.add_exception_handler(SignInFirst, sign_in_first_handler)
+    # A signed-out deep link comes back after sign-in (the destination kept server-side).
+    app.add_exception_handler(SignInFirst, returns.sign_in_first_handler)
     for module in (
         public,
         codes,

@@ -38,7 +38,7 @@ from otpgate.domain.errors import (
 from otpgate.domain.factors import FactorType
 from otpgate.domain.phones import mask
 from otpgate.services.approvals import Approval, VerifyRequest
-from otpgate.web.pages import notice, other_ways, stepup
+from otpgate.web.pages import notice, other_ways, returns, stepup
 from otpgate.web.pages.common import Visit, open_visit
 from otpgate.web.pages.public import end_previous_session, wait_text
 from otpgate.web.pages.times import at, ends_at
@@ -122,7 +122,9 @@ async def verify(request: Request) -> Response:
     if signed_in.device_token is not None:
         visit.trust_device(signed_in.device_token)
     confirmed = verified.challenge.purpose is Purpose.VERIFY_PHONE
-    return visit.redirect("/account", flash="confirmed" if confirmed else "signed_in")
+    return await returns.finish_sign_in(
+        visit, "/account", "confirmed" if confirmed else "signed_in", deep_links=not confirmed
+    )
 
 
 @router.post("/verify/resend")

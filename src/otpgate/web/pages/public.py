@@ -23,6 +23,7 @@ from otpgate.domain.errors import (
 from otpgate.domain.passwords import MIN_PASSWORD_LENGTH, check_password
 from otpgate.services.registration import clean_name
 from otpgate.services.signin import SignedIn
+from otpgate.web.pages import returns
 from otpgate.web.pages.common import Visit, open_visit
 from otpgate.web.pages.phone_entry import country_choices, default_country, mobile_as_typed
 from otpgate.web.pages.times import at
@@ -172,7 +173,8 @@ async def signin(request: Request) -> Response:
             email=email,
             password=fields.get("password", ""),
             ctx=visit.ctx,
-            device_token=visit.device_token(),
+            # An app that asked for acr mfa gets a typed code even on a trusted browser.
+            device_token=None if await returns.wants_code(visit) else visit.device_token(),
         )
     except InvalidCredentials:
         return visit.render("signin.html", status=401, email=email, error=WRONG_CREDENTIALS)
@@ -184,7 +186,7 @@ async def signin(request: Request) -> Response:
     if isinstance(outcome, SignedIn):
         await end_previous_session(visit)
         visit.start_session(outcome.issued.token, outcome.issued.session.expires_at)
-        return visit.redirect("/account", flash="signed_in")
+        return await returns.finish_sign_in(visit, "/account", "signed_in")
     visit.remember_challenge(outcome.challenge.id)
     return visit.redirect("/verify")
 

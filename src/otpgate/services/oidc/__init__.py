@@ -1,0 +1,1 @@
+"""The OpenID Connect provider (DESIGN §5.3)."""
