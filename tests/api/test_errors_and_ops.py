@@ -71,6 +71,18 @@ async def test_unknown_routes_and_methods_are_problems(h: Harness) -> None:
     assert wrong_method.json()["code"] == "method_not_allowed"
 
 
+async def test_a_concrete_path_is_not_taken_for_a_template_beside_it(h: Harness) -> None:
+    """/me/factors/passkey is POST only (the schema's resource), never /me/factors/{id}:
+    DELETE there is 405 naming POST, not a 422 about the id's pattern (found by schemathesis)."""
+    for method in ("DELETE", "OPTIONS"):
+        answer = await h.client.request(method, "/api/v1/me/factors/passkey")
+        assert answer.status_code == 405, answer.text
+        assert answer.headers["allow"] == "POST"
+    # A real factor id still reaches the template's route.
+    missing = await h.client.delete("/api/v1/me/factors/fac_nothing")
+    assert missing.status_code == 401  # routed: it asks for the session first
+
+
 async def test_an_unexpected_failure_is_a_500_without_internals(
     tmp_path: Path, make_settings: Any, backend: str
 ) -> None:

@@ -151,12 +151,15 @@ def allowed_methods(request: Request) -> str:
     the first route that matched the path."""
     from otpgate.web.openapi import effective_routes
 
-    methods: set[str] = set()
+    # As OpenAPI resolves paths, a concrete path wins over a template that also matches it:
+    # /me/factors/passkey is that resource (POST), not /me/factors/{factor_id} (DELETE).
+    by_params: dict[int, set[str]] = {}
     for route in effective_routes(request.app.router.routes):
         route_methods = getattr(route, "methods", None)
         if route_methods and route.matches(request.scope)[0] is not Match.NONE:
-            methods |= set(route_methods)
-    return ", ".join(sorted(methods))
+            params = str(getattr(route, "path", "")).count("{")
+            by_params.setdefault(params, set()).update(route_methods)
+    return ", ".join(sorted(by_params[min(by_params)])) if by_params else ""
 
 
 async def http_error_handler(request: Request, exc: Exception) -> Response:
