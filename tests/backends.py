@@ -19,7 +19,7 @@ from otpgate.adapters.storage.migrate import upgrade
 
 TABLES = (
     "events, messages, devices, sessions, challenges, accounts, api_keys, idempotency_keys, "
-    "signing_keys, number_pauses, webhook_events"
+    "signing_keys, number_pauses, webhook_events, email_links, recoveries"
 )
 
 

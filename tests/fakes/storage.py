@@ -29,6 +29,7 @@ from otpgate.domain.errors import Conflict
 from otpgate.domain.policy import StreakRule
 from otpgate.services.ports import RequestContext
 from otpgate.services.storage import AccountChanges, CardChanges, Claim, MessageRecord
+from tests.fakes.email import MemoryEmailLinks, MemoryRecoveries
 from tests.fakes.factors import MemoryFactors, MemoryPasskeys
 from tests.fakes.tables import (
     IntegrityViolation,
@@ -96,7 +97,9 @@ class MemoryAccounts(_Repository):
         if other is not None and other.id != account_id:
             raise Conflict("That email address can't be used.")
         # phone_verified_at is a column no port reads back.
-        values: dict[str, Any] = {k: v for k, v in changes.items() if k != "phone_verified_at"}
+        values: dict[str, Any] = {
+            k: v for k, v in changes.items() if k not in ("phone_verified_at", "email_verified_at")
+        }
         self.t.accounts[account_id] = replace(account, **values)
 
     async def reset_streak(self, account_id: str) -> None:
@@ -419,6 +422,8 @@ class MemoryUnitOfWork:
         self.wallet = MemoryWallet(tables)
         self.factors = MemoryFactors(tables)
         self.passkeys = MemoryPasskeys(tables)
+        self.email_links = MemoryEmailLinks(tables)
+        self.recoveries = MemoryRecoveries(tables)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

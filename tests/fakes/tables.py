@@ -14,6 +14,7 @@ from otpgate.domain.accounts import Account, Device, SecurityEvent, Session
 from otpgate.domain.addresses import Address
 from otpgate.domain.cards import PaymentMethod
 from otpgate.domain.challenges import Challenge
+from otpgate.services.email_storage import EmailLink, Recovery
 from otpgate.services.storage import Ceremony, MessageRecord
 
 V = TypeVar("V")
@@ -111,6 +112,8 @@ class Tables:
     factors: dict[str, StoredFactor] = field(default_factory=dict)
     backup_codes: list[StoredCode] = field(default_factory=list)
     ceremonies: dict[str, Ceremony] = field(default_factory=dict)
+    email_links: dict[str, EmailLink] = field(default_factory=dict)
+    recoveries: dict[str, Recovery] = field(default_factory=dict)
 
     def restore(self, snapshot: Tables) -> None:
         for column in fields(self):

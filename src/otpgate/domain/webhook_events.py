@@ -54,6 +54,13 @@ ALLOWED: dict[EventType, tuple[str, ...]] = {
     EventType.FACTOR_CONFIRMED: ("factor_id", "factor_kind", "label"),
     EventType.FACTOR_REMOVED: ("factor_id", "factor_kind", "label"),
     EventType.PASSKEY_REFUSED: ("challenge_id", "factor_id", "reason"),
+    # The address itself is never sent: only that it was proven, or is waiting to be.
+    EventType.EMAIL_CONFIRMED: ("changed",),
+    EventType.EMAIL_CHANGE_PENDING: (),
+    EventType.RECOVERY_REQUESTED: ("recovery_id",),
+    EventType.RECOVERY_STARTED: ("recovery_id", "ready_at"),
+    EventType.RECOVERY_CANCELED: ("recovery_id", "by"),
+    EventType.RECOVERY_COMPLETED: ("recovery_id", "signed_out", "devices", "factors"),
 }
 
 

@@ -31,6 +31,7 @@ from otpgate.services.factors.passkey import Passkey
 from otpgate.services.factors.sms_code import SmsCode
 from otpgate.services.factors.totp import Totp
 from otpgate.services.factors.voice_code import VoiceCode
+from otpgate.services.mail import MailService
 from otpgate.services.passkey_enrolment import PasskeyEnrolment
 from otpgate.services.payments import AddCard, DeleteCard, PaymentService, UpdateCard
 from otpgate.services.profile import (
@@ -70,10 +71,12 @@ class Services:
     factors: FactorService
     passkeys: PasskeyEnrolment
     passkey: Passkey
+    mail: MailService
 
 
 def build_services(deps: Deps) -> Services:
     sessions = SessionService(deps)
+    mail = MailService(deps)
     sms, voice, passkey = SmsCode(deps), VoiceCode(deps), Passkey(deps)
     factors: dict[FactorType, Factor] = {
         FactorType.SMS_CODE: sms,
@@ -89,7 +92,7 @@ def build_services(deps: Deps) -> Services:
         senders[Channel.VOICE] = voice
     issuer = ChallengeIssuer(deps, senders)
     actions: dict[ActionType, ActionHandler] = {
-        ActionType.UPDATE_PROFILE: UpdateProfile(),
+        ActionType.UPDATE_PROFILE: UpdateProfile(mail),
         ActionType.CHANGE_PASSWORD: ChangePassword(sessions),
         ActionType.CHANGE_PHONE: ChangePhone(),
         ActionType.CONFIRM_NEW_PHONE: ConfirmNewPhone(deps),
@@ -103,9 +106,9 @@ def build_services(deps: Deps) -> Services:
         ActionType.REMOVE_FACTOR: RemoveFactor(deps),
     }
     check_actions(actions)
-    stepup = StepUpService(deps, issuer, actions)
-    registration = RegistrationService(deps, issuer, sessions)
-    signin = SignInService(deps, issuer, sessions)
+    stepup = StepUpService(deps, issuer, actions, mail=mail)
+    registration = RegistrationService(deps, issuer, sessions, mail=mail)
+    signin = SignInService(deps, issuer, sessions, mail=mail)
     signer = TokenSigner(
         deps.store,
         deps.clock,
@@ -140,4 +143,5 @@ def build_services(deps: Deps) -> Services:
         factors=FactorService(deps, stepup),
         passkeys=PasskeyEnrolment(deps),
         passkey=passkey,
+        mail=mail,
     )

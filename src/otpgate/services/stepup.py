@@ -9,6 +9,7 @@ then applies exactly that payload, once, inside the transaction that approves th
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from otpgate.services.audit import audit
 from otpgate.services.challenges import ChallengeIssuer
 from otpgate.services.deps import Deps
 from otpgate.services.limits import hit_send_limits
+from otpgate.services.mail import MailService
 from otpgate.services.ports import OutgoingMessage, RequestContext
 from otpgate.services.principal import Customer
 from otpgate.services.storage import UnitOfWork
@@ -31,10 +33,18 @@ from otpgate.services.storage import UnitOfWork
 class StepUpService:
     """Requests step-ups, and approves them (the ``step_up`` purpose's handler)."""
 
-    def __init__(self, deps: Deps, issuer: ChallengeIssuer, actions: Actions) -> None:
+    def __init__(
+        self,
+        deps: Deps,
+        issuer: ChallengeIssuer,
+        actions: Actions,
+        *,
+        mail: MailService | None = None,
+    ) -> None:
         self.deps = deps
         self.issuer = issuer
         self.actions = actions
+        self.mail = mail
 
     def action(self, action_type: ActionType, payload: Mapping[str, Any]) -> PendingAction:
         """The pending action for ``payload``, named in full by its handler.
@@ -144,7 +154,27 @@ class StepUpService:
             action=action.type.value,
             summary=action.summary,
         )
-        return approval
+        return await self._notify(uow, account_id, action.type, action.summary, now, approval)
+
+    async def _notify(
+        self,
+        uow: UnitOfWork,
+        account_id: str,
+        action_type: ActionType,
+        summary: str,
+        now: datetime,
+        approval: Approval,
+    ) -> Approval:
+        """Email the confirmed address that a change was applied (``change_applied``, or
+        ``factor_changed`` for sign-in methods). A new number's first step changes nothing
+        yet: its notice comes when the new number is proven."""
+        if self.mail is None or approval.follow_up is not None or approval.next_challenge:
+            return approval
+        factor = action_type in (ActionType.ADD_FACTOR, ActionType.REMOVE_FACTOR)
+        notice = await self.mail.change_applied(uow, account_id, summary, now, factor=factor)
+        if notice is None:
+            return approval
+        return replace(approval, messages=(*approval.messages, notice))
 
     async def _follow_up(
         self, uow: UnitOfWork, approving: Approving, approval: Approval

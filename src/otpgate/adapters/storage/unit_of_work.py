@@ -12,6 +12,7 @@ from otpgate.adapters.storage.accounts import SqlAccounts
 from otpgate.adapters.storage.api_keys import SqlApiKeys, SqlIdempotencyKeys, SqlNumberPauses
 from otpgate.adapters.storage.audit import SqlAudit
 from otpgate.adapters.storage.challenges import SqlChallenges
+from otpgate.adapters.storage.email import SqlEmailLinks, SqlRecoveries
 from otpgate.adapters.storage.factors import SqlFactors, SqlPasskeys
 from otpgate.adapters.storage.messages import SqlMessages
 from otpgate.adapters.storage.sessions import SqlSessions
@@ -36,6 +37,8 @@ class SqlUnitOfWork:
         self.signing_keys = SqlSigningKeys(conn)
         self.factors = SqlFactors(conn)
         self.passkeys = SqlPasskeys(conn)
+        self.email_links = SqlEmailLinks(conn)
+        self.recoveries = SqlRecoveries(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -56,6 +56,10 @@ FLASHES = {
     "passkey_added": "Your passkey is set up. Next time, you can use it instead of a code.",
     "factor_removed": "That sign-in method is removed.",
     "setup_over": "That setup is over. Start again to add the sign-in method.",
+    "email_link_sent": "We sent the link again. It works once.",
+    "email_pending": "Saved. Open the link we sent to your new email address to finish.",
+    "recovered": "Your account is recovered: your new number is confirmed. Every other "
+    "browser was signed out and your other sign-in methods removed.",
 }
 
 
