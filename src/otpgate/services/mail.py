@@ -277,7 +277,8 @@ class MailService:
             return None
         seen = await uow.audit.list(account_id, 200)
         signed_in = (EventType.SIGNIN_SUCCEEDED, EventType.SIGNIN_TRUSTED_DEVICE)
-        if any(e.type in signed_in and e.user_agent == (ctx.user_agent or None) for e in seen):
+        agent = (ctx.user_agent or "")[:300] or None  # as the trail stores it
+        if any(e.type in signed_in and e.user_agent == agent for e in seen):
             return None
         brand = self.deps.config.brand
         browser = " ".join((ctx.user_agent or "an unknown browser").split())[:120]
