@@ -71,6 +71,8 @@ def limit_rules(settings: Settings) -> dict[str, str]:
         rules.VOICE_IP: settings.limit_voice_ip,
         rules.VOICE_GLOBAL: settings.limit_voice_global,
         rules.RESEND_CLAIM: rules.RESEND_CLAIM_LIMITS,
+        rules.RECOVERY_ACCOUNT: settings.limit_recovery_account,
+        rules.RECOVERY_IP: settings.limit_recovery_ip,
     }
     missing = sorted(set(rules.ALL_RULES) - set(configured))
     if missing:

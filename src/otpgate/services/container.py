@@ -41,6 +41,7 @@ from otpgate.services.profile import (
     ProfileService,
     UpdateProfile,
 )
+from otpgate.services.recovery import RecoveryService
 from otpgate.services.registration import RegistrationService
 from otpgate.services.sessions import SessionService
 from otpgate.services.signin import SignInService
@@ -72,6 +73,7 @@ class Services:
     passkeys: PasskeyEnrolment
     passkey: Passkey
     mail: MailService
+    recovery: RecoveryService
 
 
 def build_services(deps: Deps) -> Services:
@@ -109,6 +111,7 @@ def build_services(deps: Deps) -> Services:
     stepup = StepUpService(deps, issuer, actions, mail=mail)
     registration = RegistrationService(deps, issuer, sessions, mail=mail)
     signin = SignInService(deps, issuer, sessions, mail=mail)
+    recovery = RecoveryService(deps, issuer, sessions, mail)
     signer = TokenSigner(
         deps.store,
         deps.clock,
@@ -121,6 +124,7 @@ def build_services(deps: Deps) -> Services:
         Purpose.SIGN_IN: signin,
         Purpose.STEP_UP: stepup,
         Purpose.VERIFY: VerificationApprover(deps, signer),
+        Purpose.RECOVER: recovery,
     }
     check_purposes(approvals)
     verifier = Verifier(deps, factors, approvals)
@@ -144,4 +148,5 @@ def build_services(deps: Deps) -> Services:
         passkeys=PasskeyEnrolment(deps),
         passkey=passkey,
         mail=mail,
+        recovery=recovery,
     )

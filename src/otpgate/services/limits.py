@@ -47,6 +47,9 @@ VERIFY_KEY_CHECK = "verify_key_check"
 # are refused before any send cap counts them. Not a setting: one is the only right number.
 RESEND_CLAIM = "resend_claim"
 RESEND_CLAIM_LIMITS = "1/15minutes"
+# Recovery requests ("I lost my phone"), per account and per client address.
+RECOVERY_ACCOUNT = "recovery_account"
+RECOVERY_IP = "recovery_ip"
 
 ALL_RULES = (
     PASSWORD_ACCOUNT,
@@ -71,6 +74,8 @@ ALL_RULES = (
     VOICE_IP,
     VOICE_GLOBAL,
     RESEND_CLAIM,
+    RECOVERY_ACCOUNT,
+    RECOVERY_IP,
 )
 SEND_RULES = (
     SEND_NUMBER,

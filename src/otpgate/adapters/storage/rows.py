@@ -21,6 +21,7 @@ from otpgate.domain.challenges import (
     ForNumber,
     Intent,
     Purpose,
+    Recover,
     SignIn,
     Status,
     StepUp,
@@ -141,6 +142,8 @@ def _intent(row: Mapping[Any, Any]) -> Intent:
             details=row["details"] or "{}",
             details_sha256=row["details_sha256"] or "",
         )
+    if purpose is Purpose.RECOVER:
+        return Recover()
     return ConfirmPhone()
 
 

@@ -46,6 +46,7 @@ from otpgate.web.pages import (
     other_ways,
     payments,
     public,
+    recovery,
     security,
 )
 from otpgate.web.pages.common import STATIC_DIR, Pages, SignInFirst, sign_in_first_handler
@@ -72,6 +73,7 @@ def install(app: FastAPI, settings: Settings) -> None:
         devices,
         activity,
         email,
+        recovery,
         dev,
     ):
         app.include_router(module.router)

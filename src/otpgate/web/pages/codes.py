@@ -111,7 +111,13 @@ async def verify(request: Request) -> Response:
     visit.start_session(signed_in.issued.token, signed_in.issued.session.expires_at)
     if signed_in.device_token is not None:
         visit.trust_device(signed_in.device_token)
-    confirmed = verified.challenge.purpose is Purpose.VERIFY_PHONE
+    purpose = verified.challenge.purpose
+    if purpose is Purpose.RECOVER:
+        return visit.redirect("/account/security", flash="recovered")
+    if purpose is Purpose.SIGN_IN and factor is FactorType.BACKUP_CODE:
+        # Signed in without the phone: offer a new number or factor at once (issue 14).
+        return visit.redirect("/account", flash="backup_code_used")
+    confirmed = purpose is Purpose.VERIFY_PHONE
     return visit.redirect("/account", flash="confirmed" if confirmed else "signed_in")
 
 
@@ -281,6 +287,13 @@ def _wording(challenge: Challenge) -> dict[str, str | None]:
     action = stepup.action_of(challenge)
     if challenge.purpose is Purpose.VERIFY_PHONE:
         return {"eyebrow": "Confirm your mobile number", "lead": None, "change": None}
+    if challenge.purpose is Purpose.RECOVER:
+        return {
+            "eyebrow": "Recover your account · last step",
+            "change": None,
+            "lead": "This proves the new number is yours. Once it is accepted, every other "
+            "browser is signed out and your other sign-in methods are removed.",
+        }
     if action is None:
         return {"eyebrow": "Sign in · step 2 of 2", "lead": None, "change": None}
     if action is ActionType.CHANGE_PHONE:
