@@ -99,3 +99,17 @@ async def test_the_dev_mailbox_lists_mail_for_this_machine_only(
     assert "Confirm your email address for Shop" in page.text
     assert "data-link" in page.text
     assert (await make_visitor(h).get("/dev/mail")).status_code == 404
+
+
+async def test_a_new_number_is_told_by_email_once_it_is_proven(h: Harness) -> None:
+    account, token = await confirmed(h)
+    new = h.new_phone()
+    requested = await h.client.put("/api/v1/me/phone", json={"phone": new}, headers=auth(token))
+    step_one = await h.approve(token, requested, account["phone"])
+    assert subjects(await h.mails("ada@example.com"))[-1] == "Confirm your email address for Shop"
+    second = step_one["next_challenge"]["id"]
+    done = await h.verify(second, await h.last_code(new), token=token)
+    assert done.status_code == 200
+    notice = (await h.mails("ada@example.com"))[-1]
+    assert notice["subject"] == "Your Shop account changed"
+    assert f"Change your mobile number to +1 ••• ••• ••{new[-2:]}" in notice["text"]

@@ -212,3 +212,21 @@ async def test_a_backup_code_sign_in_points_to_a_new_number(
     )
     assert_redirect(done, "/account")
     assert "You signed in with a backup code" in text_of((await visitor.get("/account")).text)
+
+
+async def test_the_owners_next_sign_in_ends_a_recovery(
+    h: Harness, visitor: Visitor, make_visitor: Callable[..., Visitor]
+) -> None:
+    """Someone with the password and the mailbox started a recovery; the owner, who still has
+    the phone, signs in with a code: the recovery is over and its finish link dead."""
+    phone = await owner(h, visitor)
+    thief = make_visitor(h)
+    asked = await lost_phone(h, thief)
+    await press(thief, "/recovery/start", token_of(asked, "/recovery/start"))
+    finish = token_of((await h.mails("ada@example.com"))[-1], "/recovery/finish")
+    await visitor.sign_out()
+    await visitor.sign_in("ada@example.com")
+    assert_redirect(await visitor.enter_code(await h.last_code(phone)), "/account")
+    assert await canceled_by(h) == ["sign_in"]
+    h.clock.advance(DAY + 1)
+    assert (await thief.get(f"/recovery/finish?token={finish}")).status_code == 404

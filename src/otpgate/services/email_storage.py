@@ -38,7 +38,8 @@ class EmailLink:
 
 class RecoveryStatus(StrEnum):
     """``requested`` → (link opened) ``waiting`` → (new number proven) ``completed``;
-    ``canceled`` from either open state; ``expired`` when a link ran out."""
+    ``canceled`` from either open state (a click, or the owner's next sign-in). An open one
+    past its ``expires_at`` is over without a write; ``expired`` is kept for operators."""
 
     REQUESTED = "requested"
     WAITING = "waiting"

@@ -61,6 +61,36 @@ from otpgate.services.storage import UnitOfWork
 GONE = "This link has expired or was already used."
 
 
+async def end_on_sign_in(
+    uow: UnitOfWork, account_id: str, now: datetime, ctx: RequestContext
+) -> None:
+    """A sign-in answered with one of the account's own factors proves the phone (or another
+    factor) is not lost after all: an open recovery ends (``by`` ``sign_in``), so someone who
+    has only the password and the mailbox loses the race to the owner's next sign-in."""
+    recovery = await uow.recoveries.open_for(account_id, now)
+    if recovery is None:
+        return
+    changes: RecoveryChanges = {
+        "status": RecoveryStatus.CANCELED.value,
+        "ended_at": now,
+        "ended_by": "sign_in",
+    }
+    if not await uow.recoveries.move(recovery.id, recovery.status, changes):
+        return
+    await uow.email_links.void_target(recovery.id, now)
+    await uow.challenges.cancel_pending(account_id, Purpose.RECOVER, now)
+    await audit(
+        uow,
+        EventType.RECOVERY_CANCELED,
+        "canceled",
+        at=now,
+        ctx=ctx,
+        account_id=account_id,
+        recovery_id=recovery.id,
+        by="sign_in",
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Requested:
     """What the page says after "I lost my phone": where the link went (masked)."""

@@ -18,6 +18,7 @@ from otpgate.services.deps import Deps
 from otpgate.services.limits import PASSWORD_ACCOUNT, PASSWORD_IP, hit_send_limits, ip_key
 from otpgate.services.mail import MailService
 from otpgate.services.ports import RequestContext
+from otpgate.services.recovery import end_on_sign_in
 from otpgate.services.sessions import IssuedSession, SessionService
 from otpgate.services.storage import UnitOfWork
 
@@ -124,6 +125,7 @@ class SignInService:
             if self.mail is not None
             else None
         )
+        await end_on_sign_in(uow, challenge.account_id, now, request.ctx)
         signed_in = await self.sessions.sign_in(
             uow,
             challenge.account_id,

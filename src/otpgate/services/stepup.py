@@ -18,6 +18,7 @@ from otpgate.domain.actions import ActionType, PendingAction, sms_purpose
 from otpgate.domain.challenges import Challenge, ForAccount, StepUp
 from otpgate.domain.errors import ChangeTooLong, Conflict
 from otpgate.domain.messages import code_message_fits
+from otpgate.domain.phones import mask
 from otpgate.services.actions import Actions, Approving
 from otpgate.services.approvals import Approval, VerifyRequest
 from otpgate.services.audit import audit
@@ -154,7 +155,11 @@ class StepUpService:
             action=action.type.value,
             summary=action.summary,
         )
-        return await self._notify(uow, account_id, action.type, action.summary, now, approval)
+        summary = action.summary
+        if action.type is ActionType.CONFIRM_NEW_PHONE:
+            # Its own words say "confirm"; the notice says what changed.
+            summary = f"Change your mobile number to {mask(action.values()['phone'])}"
+        return await self._notify(uow, account_id, action.type, summary, now, approval)
 
     async def _notify(
         self,
