@@ -73,6 +73,7 @@ def limit_rules(settings: Settings) -> dict[str, str]:
         rules.RESEND_CLAIM: rules.RESEND_CLAIM_LIMITS,
         rules.RECOVERY_ACCOUNT: settings.limit_recovery_account,
         rules.RECOVERY_IP: settings.limit_recovery_ip,
+        rules.EMAIL_LINK_ACCOUNT: settings.limit_email_link_account,
     }
     missing = sorted(set(rules.ALL_RULES) - set(configured))
     if missing:

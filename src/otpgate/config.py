@@ -184,6 +184,7 @@ class Settings(BaseSettings):
     recovery_finish_hours: int = Field(72, ge=1, le=24 * 30)
     limit_recovery_account: str = "3/day"
     limit_recovery_ip: str = "10/day"
+    limit_email_link_account: str = "3/hour;10/day"
 
     # -- delivery (services/delivery.py) ---------------------------------------------------
     # inline: in the serving process (embedded); queue: procrastinate on PostgreSQL, drained

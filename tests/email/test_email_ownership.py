@@ -117,3 +117,13 @@ async def test_a_link_to_an_address_taken_meanwhile_changes_nothing(
     assert "can't be used" in await confirm(visitor, link)
     me = (await h.client.get("/api/v1/me", headers=auth(token))).json()
     assert me["email"] == "ada@example.com"
+
+
+async def test_sending_the_link_again_is_limited(h: Harness, visitor: Visitor) -> None:
+    await visitor.signed_up("ada@example.com")
+    for _ in range(4):
+        await visitor.submit("/account/security", "/account/security/email/resend")
+    # The first link and three more; the fourth press waits.
+    assert len(await h.mails("ada@example.com")) == 4
+    page = (await visitor.get("/account/security")).text
+    assert "Send the link again" in page

@@ -50,6 +50,8 @@ RESEND_CLAIM_LIMITS = "1/15minutes"
 # Recovery requests ("I lost my phone"), per account and per client address.
 RECOVERY_ACCOUNT = "recovery_account"
 RECOVERY_IP = "recovery_ip"
+# "Send the link again" (a confirmation link mailed to the account's new address).
+EMAIL_LINK_ACCOUNT = "email_link_account"
 
 ALL_RULES = (
     PASSWORD_ACCOUNT,
@@ -76,6 +78,7 @@ ALL_RULES = (
     RESEND_CLAIM,
     RECOVERY_ACCOUNT,
     RECOVERY_IP,
+    EMAIL_LINK_ACCOUNT,
 )
 SEND_RULES = (
     SEND_NUMBER,

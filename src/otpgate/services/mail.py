@@ -25,6 +25,7 @@ from otpgate.domain.tokens import new_id
 from otpgate.services.audit import audit
 from otpgate.services.deps import Deps
 from otpgate.services.email_storage import EmailLink, LinkPurpose
+from otpgate.services.limits import EMAIL_LINK_ACCOUNT
 from otpgate.services.outbox import Draft, queue_message
 from otpgate.services.ports import OutgoingMessage, RequestContext
 from otpgate.services.storage import UnitOfWork
@@ -221,6 +222,7 @@ class MailService:
         address = account.pending_email or (None if account.email_verified else account.email)
         if address is None:
             return
+        await self.deps.limiter.hit(EMAIL_LINK_ACCOUNT, account.id)
         async with self.deps.store.transaction() as uow:
             message = await self.confirmation(uow, account.id, address, self.deps.clock.now())
         self.deps.dispatcher.submit(message)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from otpgate.domain.errors import Conflict, NotFound
+from otpgate.domain.errors import Conflict, NotFound, Throttled
 from otpgate.web.pages.common import member_form, open_visit
 
 router = APIRouter(include_in_schema=False)
@@ -48,5 +48,8 @@ async def confirm(request: Request) -> Response:
 @router.post("/account/security/email/resend")
 async def resend(request: Request) -> Response:
     visit, customer, _fields = await member_form(request)
-    await visit.services.mail.resend_confirmation(customer.account)
+    try:
+        await visit.services.mail.resend_confirmation(customer.account)
+    except Throttled:
+        return visit.redirect("/account/security", flash="email_link_wait")
     return visit.redirect("/account/security", flash="email_link_sent")
