@@ -126,3 +126,53 @@ async def test_an_unreachable_server_is_a_temporary_delivery_error() -> None:
         await provider.send(
             "ada@example.com", compose("s", ["t"]).encode(), message_id="m", purpose="notice"
         )
+
+
+async def test_every_notice_goes_through_smtp_and_none_carries_a_code(
+    make_harness: Callable[..., Any], smtp: tuple[Inbox, int]
+) -> None:
+    """new_sign_in, change_applied, factor_changed and each recovery mail, as the SMTP server
+    receives them."""
+    from tests.email.test_notifications import sign_in_from
+
+    inbox, port = smtp
+    h: Harness = await make_harness(
+        mail_provider="smtp", smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False
+    )
+    account, token = await h.signed_in()
+    await h.runtime.dispatcher.drain()
+    [link] = LINK.findall(text_of(inbox.received[0][2]))
+    await h.runtime.services.mail.confirm(link.rsplit("=", 1)[1], RequestContext())
+    codes = [await sign_in_from(h, account["phone"], "Another browser/1")]
+    added = await h.client.post(
+        "/api/v1/me/factors", json={"type": "backup_codes"}, headers=auth(token)
+    )
+    approved = await h.approve(token, added, account["phone"])
+    codes += approved["result"]["codes"]
+    started = await h.start_sign_in()
+    codes.append(await h.last_code(account["phone"]))
+    recovery = h.runtime.services.recovery
+    await recovery.request(started.json()["challenge"]["id"], RequestContext())
+    await h.runtime.dispatcher.drain()
+    asked = text_of(inbox.received[-1][2])
+    start = next(url for url in LINK.findall(asked) if "/recovery/start" in url)
+    cancel = next(url for url in LINK.findall(asked) if "/recovery/cancel" in url)
+    await recovery.start(start.rsplit("=", 1)[1], RequestContext())
+    await recovery.cancel(cancel.rsplit("=", 1)[1], RequestContext())
+    await h.runtime.dispatcher.drain()
+    # (mails handed over together may arrive in either order)
+    assert sorted(message["Subject"] for _, _, message in inbox.received) == sorted(
+        [
+            "Confirm your email address for Shop",
+            "New sign-in to your Shop account",
+            "Your Shop sign-in methods changed",
+            "Recover your Shop account?",
+            "Recovery of your Shop account has started",
+            "Recovery of your Shop account was canceled",
+        ]
+    )
+    for _, rcpts, message in inbox.received:
+        assert rcpts == ["ada@example.com"]
+        body = text_of(message)
+        assert not CODE_LIKE.search(LINK.sub("", body)), body
+        assert not any(code in body for code in codes)
