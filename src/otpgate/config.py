@@ -170,6 +170,8 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
+    # Implicit TLS from the first byte (port 465) instead of STARTTLS.
+    smtp_tls: bool = False
     smtp_timeout_seconds: float = Field(10.0, gt=0, le=120)
     # How long a link that confirms an address stays good (single use).
     email_link_hours: int = Field(24, ge=1, le=168)

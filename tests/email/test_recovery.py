@@ -230,3 +230,18 @@ async def test_the_owners_next_sign_in_ends_a_recovery(
     assert await canceled_by(h) == ["sign_in"]
     h.clock.advance(DAY + 1)
     assert (await thief.get(f"/recovery/finish?token={finish}")).status_code == 404
+
+
+async def test_s32_a_foreign_page_cannot_cancel_or_start(h: Harness, visitor: Visitor) -> None:
+    await owner(h, visitor)
+    asked = await lost_phone(h, visitor)
+    for path in ("/recovery/start", "/recovery/cancel"):
+        token = token_of(asked, path)
+        page = await visitor.get(f"{path}?token={token}")
+        refused = await visitor.post(
+            path,
+            {"csrf_token": token_in(page.text), "token": token},
+            headers={"origin": "https://evil.example"},
+        )
+        assert refused.status_code == 403
+    assert await h.scalar("SELECT status FROM recoveries") == "requested"

@@ -25,6 +25,7 @@ def _smtp(settings: Settings) -> Provider:
         username=settings.smtp_username,
         password=password,
         starttls=settings.smtp_starttls,
+        tls=settings.smtp_tls,
         timeout=settings.smtp_timeout_seconds,
     )
 

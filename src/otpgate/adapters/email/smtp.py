@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid
 
 import aiosmtplib
 
@@ -30,6 +30,7 @@ class SmtpProvider:
         username: str | None = None,
         password: str | None = None,
         starttls: bool = True,
+        tls: bool = False,
         timeout: float = 10.0,
     ) -> None:
         self.host = host
@@ -37,7 +38,9 @@ class SmtpProvider:
         self.sender = header_safe(sender)
         self.username = username
         self.password = password
-        self.starttls = starttls
+        # Implicit TLS (port 465) or STARTTLS (587); never both.
+        self.tls = tls
+        self.starttls = starttls and not tls
         self.timeout = timeout
 
     def build(self, to: str, mail: Mail, message_id: str) -> EmailMessage:
@@ -45,6 +48,7 @@ class SmtpProvider:
         message["From"] = self.sender
         message["To"] = header_safe(to)
         message["Subject"] = mail.subject
+        message["Date"] = formatdate(usegmt=True)
         domain = self.sender.rpartition("@")[2].strip(" >") or None
         # Our id in the Message-ID: a retried send is recognisable as the same mail.
         message["Message-ID"] = make_msgid(idstring=message_id, domain=domain)
@@ -66,6 +70,7 @@ class SmtpProvider:
                 username=self.username,
                 password=self.password,
                 start_tls=self.starttls,
+                use_tls=self.tls,
                 timeout=self.timeout,
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
@@ -79,12 +84,17 @@ class SmtpProvider:
             raise DeliveryError(f"the mail server answered {exc.code}") from exc
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"mail server unreachable ({type(exc).__name__})") from exc
-        return str(message["Message-ID"])
+        # The ledger keeps 100 characters of a provider's id.
+        return str(message["Message-ID"])[:100]
 
     async def check(self) -> str:
         try:
             client = aiosmtplib.SMTP(
-                hostname=self.host, port=self.port, timeout=self.timeout, start_tls=self.starttls
+                hostname=self.host,
+                port=self.port,
+                timeout=self.timeout,
+                start_tls=self.starttls,
+                use_tls=self.tls,
             )
             await client.connect()
             await client.quit()
