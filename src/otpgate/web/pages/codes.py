@@ -35,7 +35,7 @@ from otpgate.domain.errors import (
 )
 from otpgate.domain.factors import FactorType
 from otpgate.domain.phones import mask
-from otpgate.services.approvals import Approval, VerifyRequest
+from otpgate.services.approvals import AccountChanged, Approval, VerifyRequest
 from otpgate.web.pages import other_ways, stepup
 from otpgate.web.pages.common import Visit, open_visit
 from otpgate.web.pages.public import end_previous_session, wait_text
@@ -181,6 +181,11 @@ def _changed(visit: Visit, challenge: Challenge, approval: Approval) -> Response
     origin = stepup.origin_of(challenge)
     if origin is None:
         return visit.redirect("/account")
+    result, action = approval.result, challenge.action
+    asked_email = action is not None and "email" in action.values()
+    if asked_email and isinstance(result, AccountChanged) and result.account.pending_email:
+        # A new email waits for its link (DESIGN §5.7): say so, not "updated".
+        return visit.redirect(origin.path, flash="email_pending")
     return visit.redirect(origin.path, flash=origin.flash)
 
 
