@@ -23,15 +23,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from otpgate.domain.accounts import Account, EventType
+from otpgate.domain.accounts import EventType
 from otpgate.domain.challenges import Challenge, ForAccount, Purpose, Recover, Status
-from otpgate.domain.channels import Channel
 from otpgate.domain.emails import mask_email
 from otpgate.domain.errors import Conflict, InvalidCredentials, NotFound
 from otpgate.domain.factors import FactorKind
-from otpgate.domain.mail import compose
 from otpgate.domain.passwords import MAX_PASSWORD_LENGTH, normalize_password
-from otpgate.domain.phones import mask, parse_mobile
+from otpgate.domain.phones import parse_mobile
 from otpgate.domain.tokens import new_id
 from otpgate.services.approvals import Approval, VerifyRequest
 from otpgate.services.audit import audit
@@ -52,9 +50,9 @@ from otpgate.services.limits import (
     ip_key,
 )
 from otpgate.services.mail import MailService, token_hash
-from otpgate.services.outbox import Draft, queue_message
 from otpgate.services.ports import OutgoingMessage, RequestContext
 from otpgate.services.profile import cancel_pending_codes
+from otpgate.services.recovery_notices import RecoveryNotices
 from otpgate.services.sessions import SessionService
 from otpgate.services.storage import UnitOfWork
 
@@ -114,6 +112,7 @@ class RecoveryService:
         self.issuer = issuer
         self.sessions = sessions
         self.mail = mail
+        self.notices = RecoveryNotices(deps, mail)
 
     @property
     def _config(self) -> tuple[timedelta, timedelta, timedelta]:
@@ -160,7 +159,7 @@ class RecoveryService:
                     expires_at=now + link_life,
                 )
                 await uow.recoveries.add(recovery)
-                messages.append(await self._asked(uow, account, recovery, now))
+                messages.append(await self.notices.asked(uow, account, recovery, now))
                 await audit(
                     uow,
                     EventType.RECOVERY_REQUESTED,
@@ -173,47 +172,6 @@ class RecoveryService:
         for message in messages:
             deps.dispatcher.submit(message)
         return Requested(mask_email(account.email))
-
-    async def _asked(
-        self, uow: UnitOfWork, account: Account, recovery: Recovery, now: datetime
-    ) -> OutgoingMessage:
-        link_life, wait, finish = self._config
-        brand = self.deps.config.brand
-        start = await self.mail.issue_link(
-            uow, account.id, LinkPurpose.START_RECOVERY, now, link_life, target_id=recovery.id
-        )
-        cancel = await self.mail.issue_link(
-            uow,
-            account.id,
-            LinkPurpose.CANCEL_RECOVERY,
-            now,
-            link_life + wait + finish,
-            target_id=recovery.id,
-        )
-        hours = _hours(wait)
-        return await self.mail.send(
-            uow,
-            account.email,
-            compose(
-                f"Recover your {brand} account?",
-                [
-                    f"Someone who knows your {brand} password said they lost their phone and "
-                    "asked to recover your account.",
-                    f"If this was you, open the first link within {_minutes(link_life)} "
-                    f"minutes. For your safety you can finish {hours} hours after that, and "
-                    "we'll tell your current number too.",
-                    "If this wasn't you, cancel, then change your password: someone knows it.",
-                ],
-                [
-                    ("Start recovering my account", self.mail.url("/recovery/start", start)),
-                    ("Cancel, this wasn't me", self.mail.url("/recovery/cancel", cancel)),
-                ],
-            ),
-            now,
-            account_id=account.id,
-            purpose="recovery",
-            lifetime=link_life,
-        )
 
     # -- 2. the wait -------------------------------------------------------------------------
 
@@ -253,7 +211,7 @@ class RecoveryService:
             )
             if not moved:
                 raise NotFound(GONE)
-            messages += await self._started(uow, account, recovery.id, now, ready_at, finish)
+            messages += await self.notices.started(uow, account, recovery.id, now, ready_at, finish)
             await audit(
                 uow,
                 EventType.RECOVERY_STARTED,
@@ -269,77 +227,6 @@ class RecoveryService:
         for message in messages:
             deps.dispatcher.submit(message)
         return started
-
-    async def _started(
-        self,
-        uow: UnitOfWork,
-        account: Account,
-        recovery_id: str,
-        now: datetime,
-        ready_at: datetime,
-        finish: timedelta,
-    ) -> list[OutgoingMessage]:
-        brand = self.deps.config.brand
-        until = ready_at + finish
-        finish_token = await self.mail.issue_link(
-            uow, account.id, LinkPurpose.FINISH_RECOVERY, now, until - now, target_id=recovery_id
-        )
-        cancel_mail = await self.mail.issue_link(
-            uow, account.id, LinkPurpose.CANCEL_RECOVERY, now, until - now, target_id=recovery_id
-        )
-        cancel_text = await self.mail.issue_link(
-            uow,
-            account.id,
-            LinkPurpose.CANCEL_RECOVERY,
-            now,
-            until - now,
-            target_id=recovery_id,
-            channel="sms",
-        )
-        when = _when(ready_at)
-        mail = await self.mail.send(
-            uow,
-            account.email,
-            compose(
-                f"Recovery of your {brand} account has started",
-                [
-                    f"You can finish recovering your {brand} account from {when}, with your "
-                    "password and a new mobile number. We told your current number too.",
-                    "If this wasn't you, cancel now and change your password.",
-                ],
-                [
-                    (
-                        "Finish recovering (from " + when + ")",
-                        self.mail.url("/recovery/finish", finish_token),
-                    ),
-                    ("Cancel, this wasn't me", self.mail.url("/recovery/cancel", cancel_mail)),
-                ],
-            ),
-            now,
-            account_id=account.id,
-            purpose="recovery",
-            lifetime=until - now,
-        )
-        body = (
-            f"Someone asked to recover your {brand} account, as if this phone were lost. "
-            f"If this wasn't you, cancel: {self.mail.url('/recovery/cancel', cancel_text)}"
-        )
-        text = await queue_message(
-            self.deps,
-            uow,
-            Draft(
-                channel=Channel.SMS,
-                to=account.phone,
-                body=body,
-                # The cancel link only cancels, but it is a bearer link: kept sealed.
-                body_redacted=f"Someone asked to recover your {brand} account. (cancel link)",
-                purpose="notice",
-                expires_at=now + timedelta(hours=1),
-                account_id=account.id,
-            ),
-            now,
-        )
-        return [mail, text]
 
     # -- cancel ------------------------------------------------------------------------------
 
@@ -486,57 +373,5 @@ class RecoveryService:
         signed_in = await self.sessions.sign_in(
             uow, account.id, request.ctx, now, remember=False, purpose=challenge.purpose.value
         )
-        messages = await self._recovered(uow, account.id, old, new, now)
+        messages = await self.notices.recovered(uow, account.id, old, new, now)
         return Approval(signed_in=signed_in, messages=tuple(messages))
-
-    async def _recovered(
-        self, uow: UnitOfWork, account_id: str, old: str, new: str, now: datetime
-    ) -> list[OutgoingMessage]:
-        brand = self.deps.config.brand
-        out: list[OutgoingMessage] = []
-        notice = await self.mail.notice(
-            uow,
-            account_id,
-            f"Your {brand} account was recovered",
-            [
-                f"Your {brand} account was recovered with the new mobile number {mask(new)}. "
-                "Every browser was signed out and your other sign-in methods were removed.",
-                "If this wasn't you, contact us right away.",
-            ],
-            now,
-        )
-        if notice is not None:
-            out.append(notice)
-        body = (
-            f"Your {brand} account was recovered and moved to the number {mask(new)}. "
-            "If this wasn't you, contact us right away."
-        )
-        out.append(
-            await queue_message(
-                self.deps,
-                uow,
-                Draft(
-                    channel=Channel.SMS,
-                    to=old,
-                    body=body,
-                    body_redacted=body,
-                    purpose="notice",
-                    expires_at=now + timedelta(hours=1),
-                    account_id=account_id,
-                ),
-                now,
-            )
-        )
-        return out
-
-
-def _hours(delta: timedelta) -> int:
-    return max(1, round(delta.total_seconds() / 3600))
-
-
-def _minutes(delta: timedelta) -> int:
-    return max(1, round(delta.total_seconds() / 60))
-
-
-def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
