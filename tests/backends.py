@@ -19,7 +19,8 @@ from otpgate.adapters.storage.migrate import upgrade
 
 TABLES = (
     "events, messages, devices, sessions, challenges, accounts, api_keys, idempotency_keys, "
-    "signing_keys, number_pauses, webhook_events, oauth_clients, sign_in_returns"
+    "signing_keys, number_pauses, webhook_events, oauth_clients, sign_in_returns, email_links,"
+    " recoveries"
 )
 
 

@@ -52,6 +52,15 @@ class Harness:
         found = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
         return [m for m in found if m["to"] == to]
 
+    async def mails(self, to: str | None = None) -> list[dict[str, Any]]:
+        """Every mail delivered so far through the mail outbox (oldest first)."""
+        await self.runtime.dispatcher.drain()
+        path = self.settings.mail_outbox_path
+        if not path.exists():
+            return []
+        found = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        return [m for m in found if to is None or m["to"] == to]
+
     async def last_code(self, to: str) -> str:
         """The code of the newest text to ``to`` that carries one (notices carry none)."""
         sent = [m for m in await self.messages(to) if CODE_LINE.match(m["body"].splitlines()[-1])]

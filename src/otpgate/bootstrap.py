@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from otpgate.adapters.clock import FileOffsetClock
+from otpgate.adapters.email.registry import build_mail_providers
 from otpgate.adapters.jose import JoserfcEs256
 from otpgate.adapters.metrics import PrometheusMetrics
 from otpgate.adapters.passwords import Argon2Hasher
@@ -30,7 +31,7 @@ from otpgate.domain.clock import Clock, SystemClock
 from otpgate.domain.delivery import Breakers, RetryPolicy, Routes, system_random
 from otpgate.domain.passkeys import relying_party
 from otpgate.services import limits as rules
-from otpgate.services.config import FactorConfig, ServiceConfig
+from otpgate.services.config import FactorConfig, MailConfig, ServiceConfig
 from otpgate.services.container import Services, build_services
 from otpgate.services.delivery import DeliveryEngine, DeliverySettings, InProcessDispatcher, Sleep
 from otpgate.services.delivery.engine import Jitter
@@ -74,6 +75,9 @@ def limit_rules(settings: Settings) -> dict[str, str]:
         rules.VOICE_IP: settings.limit_voice_ip,
         rules.VOICE_GLOBAL: settings.limit_voice_global,
         rules.RESEND_CLAIM: rules.RESEND_CLAIM_LIMITS,
+        rules.RECOVERY_ACCOUNT: settings.limit_recovery_account,
+        rules.RECOVERY_IP: settings.limit_recovery_ip,
+        rules.EMAIL_LINK_ACCOUNT: settings.limit_email_link_account,
     }
     missing = sorted(set(rules.ALL_RULES) - set(configured))
     if missing:
@@ -97,6 +101,15 @@ def service_config(settings: Settings) -> ServiceConfig:
         base_url=settings.base_url,
         signing_key_retention_seconds=settings.signing_key_retention_seconds,
         factors=factor_config(settings),
+        mail=MailConfig(
+            link_seconds=settings.email_link_hours * 3600,
+            notify_new_sign_in=settings.notify_new_sign_in,
+            notify_changes=settings.notify_changes,
+            notify_factor_changes=settings.notify_factor_changes,
+            recovery_wait_seconds=int(settings.recovery_wait_hours * 3600),
+            recovery_link_seconds=settings.recovery_link_minutes * 60,
+            recovery_finish_seconds=settings.recovery_finish_hours * 3600,
+        ),
     )
 
 
@@ -151,7 +164,13 @@ def build_engine(
     # Voice providers come from settings unless a test hands in one of the same name.
     voice = {name: p for name, p in build_voice_providers(settings).items() if name not in by_name}
     by_name.update(voice)
-    routes = {Channel.SMS: sms_routes, Channel.VOICE: Routes(settings.voice_provider_order)}
+    mail = {name: p for name, p in build_mail_providers(settings).items() if name not in by_name}
+    by_name.update(mail)
+    routes = {
+        Channel.SMS: sms_routes,
+        Channel.VOICE: Routes(settings.voice_provider_order),
+        Channel.EMAIL: Routes((settings.mail_provider,)),
+    }
     return DeliveryEngine(
         SqlDeliveryLedger(db, webhooks=settings.events_webhook_url is not None),
         by_name,

@@ -175,6 +175,35 @@ class Settings(BaseSettings):
     limit_voice_ip: str = "5/15minutes;20/day"
     limit_voice_global: str = "20/minute"
 
+    # -- email (docs/email.md): links and notices, never a sign-in code -------------------
+    # mail-outbox: one JSON line per mail in MAIL_OUTBOX (and /dev/mail); smtp: aiosmtplib.
+    mail_provider: Literal["mail-outbox", "smtp"] = "mail-outbox"
+    mail_outbox: Path | None = None
+    # The From header; unset: "<brand> <no-reply@<host of BASE_URL>>".
+    mail_from: str | None = None
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    # Implicit TLS from the first byte (port 465) instead of STARTTLS.
+    smtp_tls: bool = False
+    smtp_timeout_seconds: float = Field(10.0, gt=0, le=120)
+    # How long a link that confirms an address stays good (single use).
+    email_link_hours: int = Field(24, ge=1, le=168)
+    # Notices by email to the confirmed address; each can be turned off.
+    notify_new_sign_in: bool = True
+    notify_changes: bool = True
+    notify_factor_changes: bool = True
+    # Recovery when the phone is lost (docs/email.md): the wait once the emailed link is opened,
+    # how long that first link is good, and how long the customer has to finish after the wait.
+    recovery_wait_hours: float = Field(24.0, ge=1, le=24 * 30)
+    recovery_link_minutes: int = Field(60, ge=5, le=24 * 60)
+    recovery_finish_hours: int = Field(72, ge=1, le=24 * 30)
+    limit_recovery_account: str = "3/day"
+    limit_recovery_ip: str = "10/day"
+    limit_email_link_account: str = "3/hour;10/day"
+
     # -- delivery (services/delivery.py) ---------------------------------------------------
     # inline: in the serving process (embedded); queue: procrastinate on PostgreSQL, drained
     # by ``otpgate worker``. Unset: queue when the database is PostgreSQL, else inline.
@@ -377,6 +406,23 @@ class Settings(BaseSettings):
         if self.voice_providers:
             return self.voice_providers
         return ("voice-outbox",) if self.provider_order == ("outbox",) else ()
+
+    @property
+    def mail_outbox_path(self) -> Path:
+        return self.mail_outbox or self.data_dir / "mail-outbox.jsonl"
+
+    @property
+    def dev_mail_enabled(self) -> bool:
+        """``/dev/mail``: with the mail outbox, on a developer's machine (or as DEV_SMS_PAGE)."""
+        if self.mail_provider != "mail-outbox":
+            return False
+        return self.dev_sms_page if self.dev_sms_page is not None else self.is_loopback
+
+    @property
+    def mail_sender(self) -> str:
+        """The From header (one line whatever the setting holds)."""
+        sender = self.mail_from or f"{self.brand} <no-reply@{self.host}>"
+        return " ".join(sender.replace("\r", " ").replace("\n", " ").split())
 
     @property
     def voice_outbox_path(self) -> Path:

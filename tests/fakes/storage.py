@@ -35,6 +35,7 @@ from tests.fakes.api_storage import (
     MemoryNumberPauses,
     MemorySigningKeys,
 )
+from tests.fakes.email import MemoryEmailLinks, MemoryRecoveries
 from tests.fakes.factors import MemoryFactors, MemoryPasskeys
 from tests.fakes.tables import (
     IntegrityViolation,
@@ -102,7 +103,9 @@ class MemoryAccounts(_Repository):
         if other is not None and other.id != account_id:
             raise Conflict("That email address can't be used.")
         # phone_verified_at is a column no port reads back.
-        values: dict[str, Any] = {k: v for k, v in changes.items() if k != "phone_verified_at"}
+        values: dict[str, Any] = {
+            k: v for k, v in changes.items() if k not in ("phone_verified_at", "email_verified_at")
+        }
         self.t.accounts[account_id] = replace(account, **values)
 
     async def reset_streak(self, account_id: str) -> None:
@@ -441,6 +444,8 @@ class MemoryUnitOfWork:
         self.number_pauses = MemoryNumberPauses(tables)
         self.signing_keys = MemorySigningKeys(tables)
         self.oauth = MemoryOAuth(tables)
+        self.email_links = MemoryEmailLinks(tables)
+        self.recoveries = MemoryRecoveries(tables)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -16,6 +16,7 @@ from otpgate.domain.api_keys import ApiKey
 from otpgate.domain.cards import PaymentMethod
 from otpgate.domain.challenges import Challenge
 from otpgate.services.api_storage import CodePause, IdempotencyRecord, StoredSigningKey
+from otpgate.services.email_storage import EmailLink, Recovery
 from otpgate.services.storage import Ceremony, MessageRecord
 
 V = TypeVar("V")
@@ -119,6 +120,8 @@ class Tables:
     signing_keys: dict[str, StoredSigningKey] = field(default_factory=dict)
     # The OpenID Connect provider's record of how each session signed in (session_auths).
     session_auths: dict[str, Any] = field(default_factory=dict)
+    email_links: dict[str, EmailLink] = field(default_factory=dict)
+    recoveries: dict[str, Recovery] = field(default_factory=dict)
 
     def restore(self, snapshot: Tables) -> None:
         for column in fields(self):

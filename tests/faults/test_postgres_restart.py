@@ -200,8 +200,9 @@ def _every_message_sent_once(running: Stack, twilio: ScriptedTwilio) -> int:
         return rows[0]["n"] == 0
 
     wait_until(settled, 30, "every queued message delivered")
+    # Texts only: Twilio never sees the mails (an account's confirmation link, issue 14).
     messages: list[dict[str, Any]] = running.sql(
-        "SELECT id, status, provider_message_id FROM messages"
+        "SELECT id, status, provider_message_id FROM messages WHERE channel = 'sms'"
     )
     assert {m["status"] for m in messages} == {"sent"}, messages
     sids = [m["provider_message_id"] for m in messages]

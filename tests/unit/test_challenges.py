@@ -72,7 +72,13 @@ def test_only_pending_is_not_terminal() -> None:
 
 def test_status_and_purpose_values_are_stable() -> None:
     assert [s.value for s in Status] == ["pending", "approved", "failed", "expired", "canceled"]
-    assert [p.value for p in Purpose] == ["verify_phone", "sign_in", "step_up", "verify"]
+    assert [p.value for p in Purpose] == [
+        "verify_phone",
+        "sign_in",
+        "step_up",
+        "verify",
+        "recover",
+    ]
 
 
 def test_a_verification_id_is_its_own_kind() -> None:

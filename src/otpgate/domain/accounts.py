@@ -20,6 +20,10 @@ class Account:
     code_fail_streak: int = 0
     code_lockouts: int = 0
     code_locked_until: datetime | None = None
+    # An address gets mail only once proven by a link sent to it (S57); a changed address
+    # waits here until its link is opened.
+    email_verified: bool = False
+    pending_email: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +100,13 @@ class EventType(StrEnum):
     OIDC_LOGOUT = "oidc.logout"
     OIDC_CLIENT_CREATED = "oidc.client_created"
     OIDC_CLIENT_DELETED = "oidc.client_deleted"
+    # Email ownership and recovery (services/mail.py, services/recovery.py).
+    EMAIL_CONFIRMED = "email.confirmed"
+    EMAIL_CHANGE_PENDING = "email.change_pending"
+    RECOVERY_REQUESTED = "recovery.requested"
+    RECOVERY_STARTED = "recovery.started"
+    RECOVERY_CANCELED = "recovery.canceled"
+    RECOVERY_COMPLETED = "recovery.completed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,8 @@ class Purpose(StrEnum):
     SIGN_IN = "sign_in"
     STEP_UP = "step_up"
     VERIFY = "verify"
+    # A recovery's last step: the new number proves itself (services/recovery.py).
+    RECOVER = "recover"
 
 
 class Status(StrEnum):
@@ -136,13 +138,24 @@ class Verification:
     details_sha256: str
 
 
-Intent = ConfirmPhone | SignIn | StepUp | Verification
+@dataclass(frozen=True, slots=True)
+class Recover:
+    """The end of a recovery when the phone is lost: after the wait, the new number proves
+    itself; approving gives the account that number and revokes everything else. The recovery
+    names this challenge (``recoveries.challenge_id``)."""
 
-PURPOSE_OF: dict[type[ConfirmPhone] | type[SignIn] | type[StepUp] | type[Verification], Purpose] = {
+
+Intent = ConfirmPhone | SignIn | StepUp | Verification | Recover
+
+PURPOSE_OF: dict[
+    type[ConfirmPhone] | type[SignIn] | type[StepUp] | type[Verification] | type[Recover],
+    Purpose,
+] = {
     ConfirmPhone: Purpose.VERIFY_PHONE,
     SignIn: Purpose.SIGN_IN,
     StepUp: Purpose.STEP_UP,
     Verification: Purpose.VERIFY,
+    Recover: Purpose.RECOVER,
 }
 
 

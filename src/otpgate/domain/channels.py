@@ -9,3 +9,5 @@ from enum import StrEnum
 class Channel(StrEnum):
     SMS = "sms"
     VOICE = "voice"
+    # Links and notices only: email never carries a code that signs in (N4 3.1.3.1, S8).
+    EMAIL = "email"

@@ -132,7 +132,7 @@ def proves_its_number(challenge: Challenge) -> bool:
     answer it (a sign-up, a number being confirmed, a new number proving itself)."""
     if not isinstance(challenge.subject, ForAccount):
         return True
-    if challenge.purpose is Purpose.VERIFY_PHONE:
+    if challenge.purpose in (Purpose.VERIFY_PHONE, Purpose.RECOVER):
         return True
     action = challenge.action
     return action is not None and action.type is ActionType.CONFIRM_NEW_PHONE

@@ -66,6 +66,7 @@ def scope_claims(
     email: str,
     phone: str,
     phone_verified: bool,
+    email_verified: bool = False,
 ) -> dict[str, Any]:
     """The profile claims the granted ``scopes`` allow (OIDC Core 5.4)."""
     claims: dict[str, Any] = {}
@@ -73,9 +74,8 @@ def scope_claims(
         claims["name"] = name
     if "email" in scopes:
         claims["email"] = email
-        # An address is used only once it is proven; today otpgate proves numbers, not
-        # addresses (the email channel will), so it says so.
-        claims["email_verified"] = False
+        # True once a link mailed to the address was opened (services/mail.py).
+        claims["email_verified"] = email_verified
     if "phone" in scopes:
         claims["phone_number"] = phone
         claims["phone_number_verified"] = phone_verified

@@ -62,6 +62,13 @@ ALLOWED: dict[EventType, tuple[str, ...]] = {
     EventType.OIDC_LOGOUT: ("client_id", "session_id"),
     EventType.OIDC_CLIENT_CREATED: ("client_id", "name"),
     EventType.OIDC_CLIENT_DELETED: ("client_id",),
+    # The address itself is never sent: only that it was proven, or is waiting to be.
+    EventType.EMAIL_CONFIRMED: ("changed",),
+    EventType.EMAIL_CHANGE_PENDING: (),
+    EventType.RECOVERY_REQUESTED: ("recovery_id",),
+    EventType.RECOVERY_STARTED: ("recovery_id", "ready_at"),
+    EventType.RECOVERY_CANCELED: ("recovery_id", "by"),
+    EventType.RECOVERY_COMPLETED: ("recovery_id", "signed_out", "devices", "factors"),
 }
 
 

@@ -49,6 +49,7 @@ from otpgate.services.storage import UnitOfWork
 PURPOSE_TEXT = {
     Purpose.VERIFY_PHONE: "confirm your mobile number",
     Purpose.SIGN_IN: "sign in",
+    Purpose.RECOVER: "confirm your new mobile number",
 }
 
 

@@ -21,6 +21,19 @@ class FactorConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class MailConfig:
+    """Email ownership, notices and recovery (``OTPGATE_NOTIFY_*``, ``OTPGATE_RECOVERY_*``)."""
+
+    link_seconds: int = 24 * 3600
+    notify_new_sign_in: bool = True
+    notify_changes: bool = True
+    notify_factor_changes: bool = True
+    recovery_wait_seconds: int = 24 * 3600
+    recovery_link_seconds: int = 3600
+    recovery_finish_seconds: int = 72 * 3600
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceConfig:
     brand: str = "otpgate"
     host: str = "127.0.0.1"
@@ -39,6 +52,7 @@ class ServiceConfig:
     base_url: str = "http://127.0.0.1:8000"
     signing_key_retention_seconds: int = 86400
     factors: FactorConfig = field(default_factory=FactorConfig)
+    mail: MailConfig = field(default_factory=MailConfig)
 
     @property
     def code_key(self) -> bytes:

@@ -31,6 +31,7 @@ from otpgate.services.factors.passkey import Passkey
 from otpgate.services.factors.sms_code import SmsCode
 from otpgate.services.factors.totp import Totp
 from otpgate.services.factors.voice_code import VoiceCode
+from otpgate.services.mail import MailService
 from otpgate.services.passkey_enrolment import PasskeyEnrolment
 from otpgate.services.payments import AddCard, DeleteCard, PaymentService, UpdateCard
 from otpgate.services.profile import (
@@ -40,6 +41,7 @@ from otpgate.services.profile import (
     ProfileService,
     UpdateProfile,
 )
+from otpgate.services.recovery import RecoveryService
 from otpgate.services.registration import RegistrationService
 from otpgate.services.sessions import SessionService
 from otpgate.services.signin import SignInService
@@ -70,10 +72,13 @@ class Services:
     factors: FactorService
     passkeys: PasskeyEnrolment
     passkey: Passkey
+    mail: MailService
+    recovery: RecoveryService
 
 
 def build_services(deps: Deps) -> Services:
     sessions = SessionService(deps)
+    mail = MailService(deps)
     sms, voice, passkey = SmsCode(deps), VoiceCode(deps), Passkey(deps)
     factors: dict[FactorType, Factor] = {
         FactorType.SMS_CODE: sms,
@@ -89,7 +94,7 @@ def build_services(deps: Deps) -> Services:
         senders[Channel.VOICE] = voice
     issuer = ChallengeIssuer(deps, senders)
     actions: dict[ActionType, ActionHandler] = {
-        ActionType.UPDATE_PROFILE: UpdateProfile(),
+        ActionType.UPDATE_PROFILE: UpdateProfile(mail),
         ActionType.CHANGE_PASSWORD: ChangePassword(sessions),
         ActionType.CHANGE_PHONE: ChangePhone(),
         ActionType.CONFIRM_NEW_PHONE: ConfirmNewPhone(deps),
@@ -103,9 +108,10 @@ def build_services(deps: Deps) -> Services:
         ActionType.REMOVE_FACTOR: RemoveFactor(deps),
     }
     check_actions(actions)
-    stepup = StepUpService(deps, issuer, actions)
-    registration = RegistrationService(deps, issuer, sessions)
-    signin = SignInService(deps, issuer, sessions)
+    stepup = StepUpService(deps, issuer, actions, mail=mail)
+    registration = RegistrationService(deps, issuer, sessions, mail=mail)
+    signin = SignInService(deps, issuer, sessions, mail=mail)
+    recovery = RecoveryService(deps, issuer, sessions, mail)
     signer = TokenSigner(
         deps.store,
         deps.clock,
@@ -118,6 +124,7 @@ def build_services(deps: Deps) -> Services:
         Purpose.SIGN_IN: signin,
         Purpose.STEP_UP: stepup,
         Purpose.VERIFY: VerificationApprover(deps, signer),
+        Purpose.RECOVER: recovery,
     }
     check_purposes(approvals)
     verifier = Verifier(deps, factors, approvals)
@@ -140,4 +147,6 @@ def build_services(deps: Deps) -> Services:
         factors=FactorService(deps, stepup),
         passkeys=PasskeyEnrolment(deps),
         passkey=passkey,
+        mail=mail,
+        recovery=recovery,
     )

@@ -47,6 +47,11 @@ VERIFY_KEY_CHECK = "verify_key_check"
 # are refused before any send cap counts them. Not a setting: one is the only right number.
 RESEND_CLAIM = "resend_claim"
 RESEND_CLAIM_LIMITS = "1/15minutes"
+# Recovery requests ("I lost my phone"), per account and per client address.
+RECOVERY_ACCOUNT = "recovery_account"
+RECOVERY_IP = "recovery_ip"
+# "Send the link again" (a confirmation link mailed to the account's new address).
+EMAIL_LINK_ACCOUNT = "email_link_account"
 
 ALL_RULES = (
     PASSWORD_ACCOUNT,
@@ -71,6 +76,9 @@ ALL_RULES = (
     VOICE_IP,
     VOICE_GLOBAL,
     RESEND_CLAIM,
+    RECOVERY_ACCOUNT,
+    RECOVERY_IP,
+    EMAIL_LINK_ACCOUNT,
 )
 SEND_RULES = (
     SEND_NUMBER,

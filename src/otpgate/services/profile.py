@@ -24,6 +24,7 @@ from otpgate.services.approvals import AccountChanged, Approval, FollowUp, Passw
 from otpgate.services.audit import audit
 from otpgate.services.deps import Deps
 from otpgate.services.limits import PASSWORD_CHANGE
+from otpgate.services.mail import MailService
 from otpgate.services.outbox import Draft, queue_message
 from otpgate.services.ports import OutgoingMessage, RequestContext
 from otpgate.services.principal import Customer
@@ -100,6 +101,14 @@ class ProfileService:
 
 
 class UpdateProfile:
+    """A new name applies at once; a new email waits in ``pending_email`` until the link
+    mailed to it is opened (DESIGN §5.7). Whether the address is taken changes nothing in the
+    answer (no probing for accounts from a session): a taken address simply never gets a
+    link, and a link opened after someone else took it changes nothing."""
+
+    def __init__(self, mail: MailService | None = None) -> None:
+        self.mail = mail
+
     def describe(self, payload: Mapping[str, Any]) -> str:
         # The new values in full and quoted: the code approves exactly these (S24, S41).
         parts = []
@@ -114,17 +123,35 @@ class UpdateProfile:
     ) -> Approval:
         account_id = approving.account_id
         changes: AccountChanges = {}
+        messages: list[OutgoingMessage] = []
         if "name" in payload:
             changes["name"] = payload["name"]
-        if "email" in payload:
+        if "email" in payload and self.mail is None:
             other = await uow.accounts.get_by_email(payload["email"])
             if other is not None and other.id != account_id:
                 raise Conflict("That email address can't be used. Choose another one.")
             changes["email"] = payload["email"]
-        await uow.accounts.update(account_id, changes)
+        elif "email" in payload and self.mail is not None:
+            address = payload["email"]
+            changes["pending_email"] = address
+            other = await uow.accounts.get_by_email(address)
+            if other is None:
+                messages.append(
+                    await self.mail.confirmation(uow, account_id, address, approving.now)
+                )
+            await audit(
+                uow,
+                EventType.EMAIL_CHANGE_PENDING,
+                "pending",
+                at=approving.now,
+                ctx=approving.request.ctx,
+                account_id=account_id,
+            )
+        if changes:
+            await uow.accounts.update(account_id, changes)
         account = await uow.accounts.get(account_id)
         assert account is not None
-        return Approval(result=AccountChanged(account))
+        return Approval(result=AccountChanged(account), messages=tuple(messages))
 
 
 class ChangePassword:

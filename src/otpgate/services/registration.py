@@ -34,7 +34,8 @@ from otpgate.services.audit import audit
 from otpgate.services.challenges import ChallengeIssuer
 from otpgate.services.deps import Deps
 from otpgate.services.limits import REGISTER_IP, hit_send_limits, ip_key
-from otpgate.services.ports import RequestContext
+from otpgate.services.mail import MailService
+from otpgate.services.ports import OutgoingMessage, RequestContext
 from otpgate.services.sessions import SessionService
 from otpgate.services.storage import UnitOfWork
 
@@ -58,10 +59,18 @@ def clean_name(raw: str, field: str = "name") -> str:
 
 
 class RegistrationService:
-    def __init__(self, deps: Deps, issuer: ChallengeIssuer, sessions: SessionService) -> None:
+    def __init__(
+        self,
+        deps: Deps,
+        issuer: ChallengeIssuer,
+        sessions: SessionService,
+        *,
+        mail: MailService | None = None,
+    ) -> None:
         self.deps = deps
         self.issuer = issuer
         self.sessions = sessions
+        self.mail = mail
 
     async def register(
         self, *, name: str, email: str, password: str, phone: str, ctx: RequestContext
@@ -148,7 +157,13 @@ class RegistrationService:
             remember=request.remember_device,
             purpose=challenge.purpose.value,
         )
-        return Approval(signed_in=signed_in)
+        # The number is proven; now the address: a link to it, which alone makes it usable
+        # for mail (S57). Email is never a way to sign in.
+        messages: tuple[OutgoingMessage, ...] = ()
+        account = await uow.accounts.get(account_id)
+        if self.mail is not None and account is not None and not account.email_verified:
+            messages = (await self.mail.confirmation(uow, account_id, account.email, now),)
+        return Approval(signed_in=signed_in, messages=messages)
 
     async def _take_over(self, uow: UnitOfWork, takeover: Takeover, now: datetime) -> str:
         """Give a never-confirmed account the name, number and password just proven."""

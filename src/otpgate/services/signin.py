@@ -28,7 +28,9 @@ from otpgate.services.audit import audit
 from otpgate.services.challenges import ChallengeIssuer
 from otpgate.services.deps import Deps
 from otpgate.services.limits import PASSWORD_ACCOUNT, PASSWORD_IP, hit_send_limits, ip_key
+from otpgate.services.mail import MailService
 from otpgate.services.ports import RequestContext
+from otpgate.services.recovery import end_on_sign_in
 from otpgate.services.sessions import IssuedSession, SessionService, record_sign_in
 from otpgate.services.storage import UnitOfWork
 
@@ -50,10 +52,18 @@ class SignedIn:
 class SignInService:
     """Step one (the password) and what a right sign-in code does (the ``sign_in`` approval)."""
 
-    def __init__(self, deps: Deps, issuer: ChallengeIssuer, sessions: SessionService) -> None:
+    def __init__(
+        self,
+        deps: Deps,
+        issuer: ChallengeIssuer,
+        sessions: SessionService,
+        *,
+        mail: MailService | None = None,
+    ) -> None:
         self.deps = deps
         self.issuer = issuer
         self.sessions = sessions
+        self.mail = mail
 
     async def start(
         self,
@@ -156,6 +166,13 @@ class SignInService:
     ) -> Approval:
         """A right sign-in code: a session (and, when asked, a trusted browser)."""
         assert challenge.account_id is not None and isinstance(challenge.intent, SignIn)
+        # Asked before this sign-in is recorded: was this browser ever signed in here?
+        notice = (
+            await self.mail.new_sign_in(uow, challenge.account_id, request.ctx, now)
+            if self.mail is not None
+            else None
+        )
+        await end_on_sign_in(uow, challenge.account_id, now, request.ctx)
         signed_in = await self.sessions.sign_in(
             uow,
             challenge.account_id,
@@ -165,7 +182,7 @@ class SignInService:
             purpose=challenge.purpose.value,
             factor=request.factor.value,
         )
-        return Approval(signed_in=signed_in)
+        return Approval(signed_in=signed_in, messages=() if notice is None else (notice,))
 
     async def _throttle_key(self, email: str, device_token: str | None) -> str:
         """The owner's trusted browser gets a bucket of its own (S14): wrong passwords typed

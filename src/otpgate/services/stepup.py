@@ -9,6 +9,7 @@ then applies exactly that payload, once, inside the transaction that approves th
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -17,12 +18,14 @@ from otpgate.domain.actions import ActionType, PendingAction, sms_purpose
 from otpgate.domain.challenges import Challenge, ForAccount, Status, StepUp
 from otpgate.domain.errors import ChangeTooLong, Conflict
 from otpgate.domain.messages import code_message_fits
+from otpgate.domain.phones import mask
 from otpgate.services.actions import Actions, Approving
 from otpgate.services.approvals import Approval, VerifyRequest
 from otpgate.services.audit import audit
 from otpgate.services.challenges import ChallengeIssuer
 from otpgate.services.deps import Deps
 from otpgate.services.limits import hit_send_limits
+from otpgate.services.mail import MailService
 from otpgate.services.ports import OutgoingMessage, RequestContext
 from otpgate.services.principal import Customer
 from otpgate.services.storage import UnitOfWork
@@ -31,10 +34,18 @@ from otpgate.services.storage import UnitOfWork
 class StepUpService:
     """Requests step-ups, and approves them (the ``step_up`` purpose's handler)."""
 
-    def __init__(self, deps: Deps, issuer: ChallengeIssuer, actions: Actions) -> None:
+    def __init__(
+        self,
+        deps: Deps,
+        issuer: ChallengeIssuer,
+        actions: Actions,
+        *,
+        mail: MailService | None = None,
+    ) -> None:
         self.deps = deps
         self.issuer = issuer
         self.actions = actions
+        self.mail = mail
 
     def action(self, action_type: ActionType, payload: Mapping[str, Any]) -> PendingAction:
         """The pending action for ``payload``, named in full by its handler.
@@ -167,7 +178,31 @@ class StepUpService:
             action=action.type.value,
             summary=action.summary,
         )
-        return approval
+        summary = action.summary
+        if action.type is ActionType.CONFIRM_NEW_PHONE:
+            # Its own words say "confirm"; the notice says what changed.
+            summary = f"Change your mobile number to {mask(action.values()['phone'])}"
+        return await self._notify(uow, account_id, action.type, summary, now, approval)
+
+    async def _notify(
+        self,
+        uow: UnitOfWork,
+        account_id: str,
+        action_type: ActionType,
+        summary: str,
+        now: datetime,
+        approval: Approval,
+    ) -> Approval:
+        """Email the confirmed address that a change was applied (``change_applied``, or
+        ``factor_changed`` for sign-in methods). A new number's first step changes nothing
+        yet: its notice comes when the new number is proven."""
+        if self.mail is None or approval.follow_up is not None or approval.next_challenge:
+            return approval
+        factor = action_type in (ActionType.ADD_FACTOR, ActionType.REMOVE_FACTOR)
+        notice = await self.mail.change_applied(uow, account_id, summary, now, factor=factor)
+        if notice is None:
+            return approval
+        return replace(approval, messages=(*approval.messages, notice))
 
     async def _follow_up(
         self, uow: UnitOfWork, approving: Approving, approval: Approval

@@ -25,6 +25,7 @@ from otpgate.domain.challenges import Challenge, Purpose, Status
 from otpgate.domain.factors import EnrolledFactor, FactorKind
 from otpgate.domain.policy import StreakRule
 from otpgate.services.api_storage import ApiKeys, IdempotencyKeys, NumberPauses, SigningKeys
+from otpgate.services.email_storage import EmailLinks, Recoveries
 from otpgate.services.oidc.storage import OAuthStore
 from otpgate.services.ports import RequestContext
 
@@ -38,6 +39,9 @@ class AccountChanges(TypedDict, total=False):
     password_hash: str
     phone_verified: bool
     phone_verified_at: datetime
+    email_verified: bool
+    email_verified_at: datetime | None
+    pending_email: str | None
 
 
 class CardChanges(TypedDict, total=False):
@@ -394,6 +398,11 @@ class UnitOfWork(Protocol):
     # The OpenID Connect provider (services/oidc/storage.py).
     @property
     def oauth(self) -> OAuthStore: ...
+    # Email ownership and recovery (services/email_storage.py).
+    @property
+    def email_links(self) -> EmailLinks: ...
+    @property
+    def recoveries(self) -> Recoveries: ...
 
     def savepoint(self) -> AbstractAsyncContextManager[None]:
         """A nested transaction: what runs inside is undone alone if it raises."""

@@ -33,6 +33,9 @@ class ProfileOut(BaseModel):
     phone: str
     phone_verified: bool
     created_at: datetime
+    # DESIGN §5.7: whether ``email`` was proven by a link, and a new address waiting for its.
+    email_verified: bool = False
+    pending_email: str | None = None
 
 
 class AddressOut(BaseModel):
@@ -124,6 +127,8 @@ def profile_out(account: Account) -> ProfileOut:
         phone=mask(account.phone),
         phone_verified=account.phone_verified,
         created_at=account.created_at,
+        email_verified=account.email_verified,
+        pending_email=account.pending_email,
     )
 
 

@@ -33,6 +33,7 @@ class SqlAccounts(Repository):
                     phone=account.phone,
                     password_hash=account.password_hash,
                     phone_verified=account.phone_verified,
+                    email_verified=account.email_verified,
                     created_at=account.created_at,
                     code_fail_streak=0,
                     code_lockouts=0,

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 
@@ -75,6 +76,11 @@ accounts = Table(
     Column("code_fail_streak", Integer, nullable=False, default=0),
     Column("code_lockouts", Integer, nullable=False, default=0),
     Column("code_locked_until", UTCDateTime),
+    # Email ownership (migration 0009): an address is used for mail only once proven by a
+    # link sent to it; a changed address waits in ``pending_email`` until its link is opened.
+    Column("email_verified", Boolean, nullable=False, default=False, server_default=false()),
+    Column("email_verified_at", UTCDateTime),
+    Column("pending_email", String(254)),
 )
 
 challenges = Table(
@@ -151,7 +157,8 @@ messages = Table(
     Column("id", String(40), primary_key=True),
     Column("channel", String(10), nullable=False, default="sms", server_default="sms"),
     Column("challenge_id", String(40), ForeignKey("challenges.id", ondelete="SET NULL")),
-    Column("to", String(20), nullable=False),
+    # An E.164 number, or an email address (migration 0009 widened it).
+    Column("to", String(254), nullable=False),
     Column("body_redacted", Text, nullable=False),
     Column("purpose", String(20), nullable=False),
     Column("status", String(20), nullable=False),
@@ -471,4 +478,40 @@ sign_in_returns = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Column("used_at", UTCDateTime),
     Index(None, "expires_at"),
+)
+
+# Single-use links mailed (or texted) to a customer, stored as the SHA-256 of their token
+# (migration 0009): confirm an address, start, cancel or finish a recovery.
+email_links = Table(
+    "email_links",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("purpose", String(20), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("email", String(254)),
+    Column("target_id", String(40)),
+    Column("channel", String(10)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+    Index(None, "account_id", "purpose"),
+    Index(None, "target_id"),
+)
+
+# Recovery requests when the phone is lost (migration 0009): at most one open per account.
+recoveries = Table(
+    "recoveries",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("ready_at", UTCDateTime),
+    Column("ended_at", UTCDateTime),
+    Column("ended_by", String(20)),
+    Column("challenge_id", String(40)),
+    Index(None, "account_id", "status"),
+    Index(None, "challenge_id"),
 )

@@ -21,6 +21,7 @@ from otpgate.domain.challenges import (
     ForNumber,
     Intent,
     Purpose,
+    Recover,
     SignIn,
     Status,
     StepUp,
@@ -44,6 +45,8 @@ def account(row: Mapping[Any, Any]) -> Account:
         code_fail_streak=row["code_fail_streak"],
         code_lockouts=row["code_lockouts"],
         code_locked_until=row["code_locked_until"],
+        email_verified=bool(row["email_verified"]),
+        pending_email=row["pending_email"],
     )
 
 
@@ -139,6 +142,8 @@ def _intent(row: Mapping[Any, Any]) -> Intent:
             details=row["details"] or "{}",
             details_sha256=row["details_sha256"] or "",
         )
+    if purpose is Purpose.RECOVER:
+        return Recover()
     return ConfirmPhone()
 
 

@@ -13,6 +13,7 @@ from otpgate.adapters.storage.accounts import SqlAccounts
 from otpgate.adapters.storage.api_keys import SqlApiKeys, SqlIdempotencyKeys, SqlNumberPauses
 from otpgate.adapters.storage.audit import SqlAudit
 from otpgate.adapters.storage.challenges import SqlChallenges
+from otpgate.adapters.storage.email import SqlEmailLinks, SqlRecoveries
 from otpgate.adapters.storage.factors import SqlFactors, SqlPasskeys
 from otpgate.adapters.storage.messages import SqlMessages
 from otpgate.adapters.storage.oauth import SqlOAuth
@@ -39,6 +40,8 @@ class SqlUnitOfWork:
         self.factors = SqlFactors(conn)
         self.passkeys = SqlPasskeys(conn)
         self.oauth = SqlOAuth(conn)
+        self.email_links = SqlEmailLinks(conn)
+        self.recoveries = SqlRecoveries(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

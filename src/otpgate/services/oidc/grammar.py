@@ -285,6 +285,7 @@ def user_claims(account: Account, scope: str) -> dict[str, Any]:
             email=account.email,
             phone=account.phone,
             phone_verified=account.phone_verified,
+            email_verified=account.email_verified,
         ),
     }
 

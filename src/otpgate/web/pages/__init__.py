@@ -19,7 +19,9 @@ CSRF refusal handler to an app built by ``otpgate.web.app.create_app``.
     /account/devices    sessions and trusted browsers; POST sign out, forget
     /account/activity   security events (?before=<id> for older ones)
     /signout            POST only
-    /dev/sms            the outbox inbox (outbox provider only, else 404)
+    /dev/sms            the outbox inbox (outbox provider only, else 404); /dev/mail likewise
+    /email/confirm      ?token=: the page that confirms an address (POST applies it)
+    /recovery/...       "I lost my phone" (web/pages/recovery.py)
 
 Every account page needs a live session (else: /signin); every POST checks the origin and a
 token bound to the session. A change that needs a code never happens on its own page: the
@@ -39,10 +41,12 @@ from otpgate.web.pages import (
     codes,
     dev,
     devices,
+    email,
     factors,
     other_ways,
     payments,
     public,
+    recovery,
     returns,
     security,
 )
@@ -70,6 +74,8 @@ def install(app: FastAPI, settings: Settings) -> None:
         payments,
         devices,
         activity,
+        email,
+        recovery,
         dev,
     ):
         app.include_router(module.router)

@@ -51,6 +51,12 @@ EVENT_TEXT: dict[EventType, tuple[str, Tone]] = {
     EventType.FACTOR_CONFIRMED: ("Sign-in method set up", "good"),
     EventType.FACTOR_REMOVED: ("Sign-in method removed", "warning"),
     EventType.PASSKEY_REFUSED: ("A passkey was refused: it may have been copied", "warning"),
+    EventType.EMAIL_CONFIRMED: ("Email address confirmed", "good"),
+    EventType.EMAIL_CHANGE_PENDING: ("New email address waiting for its link", "neutral"),
+    EventType.RECOVERY_REQUESTED: ("Account recovery asked for (phone lost)", "warning"),
+    EventType.RECOVERY_STARTED: ("Account recovery started: waiting period running", "warning"),
+    EventType.RECOVERY_CANCELED: ("Account recovery canceled", "neutral"),
+    EventType.RECOVERY_COMPLETED: ("Account recovered with a new number", "warning"),
 }
 # Which factor answered, for "Code accepted" (the SMS wording stays the default).
 ANSWERED_TEXT = {

@@ -37,7 +37,7 @@ from otpgate.domain.errors import (
 )
 from otpgate.domain.factors import FactorType
 from otpgate.domain.phones import mask
-from otpgate.services.approvals import Approval, VerifyRequest
+from otpgate.services.approvals import AccountChanged, Approval, VerifyRequest
 from otpgate.web.pages import notice, other_ways, returns, stepup
 from otpgate.web.pages.common import Visit, open_visit
 from otpgate.web.pages.public import end_previous_session, wait_text
@@ -121,10 +121,15 @@ async def verify(request: Request) -> Response:
     visit.start_session(signed_in.issued.token, signed_in.issued.session.expires_at)
     if signed_in.device_token is not None:
         visit.trust_device(signed_in.device_token)
-    confirmed = verified.challenge.purpose is Purpose.VERIFY_PHONE
-    return await returns.finish_sign_in(
-        visit, "/account", "confirmed" if confirmed else "signed_in", deep_links=not confirmed
-    )
+    purpose = verified.challenge.purpose
+    if purpose is Purpose.RECOVER:
+        return visit.redirect("/account/security", flash="recovered")
+    confirmed = purpose is Purpose.VERIFY_PHONE
+    flash = "confirmed" if confirmed else "signed_in"
+    if purpose is Purpose.SIGN_IN and factor is FactorType.BACKUP_CODE:
+        # Signed in without the phone: the account page offers a new number at once (issue 14).
+        flash = "backup_code_used"
+    return await returns.finish_sign_in(visit, "/account", flash, deep_links=not confirmed)
 
 
 @router.post("/verify/resend")
@@ -235,6 +240,11 @@ def _changed(visit: Visit, challenge: Challenge, approval: Approval) -> Response
     origin = stepup.origin_of(challenge)
     if origin is None:
         return visit.redirect("/account")
+    result, action = approval.result, challenge.action
+    asked_email = action is not None and "email" in action.values()
+    if asked_email and isinstance(result, AccountChanged) and result.account.pending_email:
+        # A new email waits for its link (DESIGN §5.7): say so, not "updated".
+        return visit.redirect(origin.path, flash="email_pending")
     return visit.redirect(origin.path, flash=origin.flash)
 
 
@@ -323,6 +333,13 @@ def _wording(challenge: Challenge) -> dict[str, str | None]:
     action = stepup.action_of(challenge)
     if challenge.purpose is Purpose.VERIFY_PHONE:
         return {"eyebrow": "Confirm your mobile number", "lead": None, "change": None}
+    if challenge.purpose is Purpose.RECOVER:
+        return {
+            "eyebrow": "Recover your account · last step",
+            "change": None,
+            "lead": "This proves the new number is yours. Once it is accepted, every other "
+            "browser is signed out and your other sign-in methods are removed.",
+        }
     if action is None:
         return {"eyebrow": "Sign in · step 2 of 2", "lead": None, "change": None}
     if action is ActionType.CHANGE_PHONE:

@@ -59,6 +59,13 @@ FLASHES = {
     "passkey_added": "Your passkey is set up. Next time, you can use it instead of a code.",
     "factor_removed": "That sign-in method is removed.",
     "setup_over": "That setup is over. Start again to add the sign-in method.",
+    "email_link_sent": "We sent the link again. It works once.",
+    "email_link_wait": "We sent several links already. Look for them, or try again later.",
+    "backup_code_used": "You signed in with a backup code. Lost your phone? Change your mobile "
+    "number or add another sign-in method in Login & security.",
+    "email_pending": "Saved. Open the link we sent to your new email address to finish.",
+    "recovered": "Your account is recovered: your new number is confirmed. Every other "
+    "browser was signed out and your other sign-in methods removed.",
 }
 
 

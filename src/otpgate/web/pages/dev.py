@@ -17,12 +17,14 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
+from otpgate.adapters.email.outbox import MailOutboxProvider
 from otpgate.adapters.sms.outbox import OutboxProvider
 from otpgate.web.pages.common import open_visit
 from otpgate.web.security import is_loopback_peer
 
 router = APIRouter(include_in_schema=False)
 
+LINK = re.compile(r"https?://[^\s<>\"]+")
 CODE_LINE = re.compile(r"^@\S+ #(\d+)$")
 SPOKEN_CODE = re.compile(r"is: ((?:\d\. )+)")
 
@@ -80,4 +82,44 @@ async def dev_sms(request: Request) -> Response:
         messages=[to_message(item) for item in raw],
         calls=[to_message(item) for item in calls],
         path=str(settings.outbox_path),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Mail:
+    to: str
+    subject: str
+    text: str
+    links: tuple[str, ...]
+    sent_at: datetime | None
+
+
+def to_mail(raw: dict[str, Any], base_url: str) -> Mail:
+    text = str(raw.get("text", ""))
+    try:
+        sent_at = datetime.fromisoformat(str(raw.get("created_at")))
+    except ValueError:
+        sent_at = None
+    # Only our own links are offered as links (a mail names nothing else, but be sure).
+    links = tuple(url for url in LINK.findall(text) if url.startswith(base_url + "/"))
+    return Mail(
+        to=str(raw.get("to", "")),
+        subject=str(raw.get("subject", "")),
+        text=text,
+        links=links,
+        sent_at=sent_at,
+    )
+
+
+@router.get("/dev/mail")
+async def dev_mail(request: Request) -> Response:
+    if not dev_pages_allowed(request, request.app.state.runtime.settings.dev_mail_enabled):
+        raise HTTPException(status_code=404)
+    visit = await open_visit(request)
+    settings = visit.settings
+    raw = await asyncio.to_thread(MailOutboxProvider(settings.mail_outbox_path).read)
+    return visit.render(
+        "dev_mail.html",
+        mails=[to_mail(item, settings.base_url) for item in raw],
+        path=str(settings.mail_outbox_path),
     )

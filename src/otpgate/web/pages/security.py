@@ -173,4 +173,6 @@ async def _page(
         }
         | {"passkey": visit.services.factors.offers(FactorKind.PASSKEY)},
         can_renew_codes=visit.services.factors.offers(FactorKind.BACKUP_CODES),
+        email_verified=account.email_verified,
+        pending_email=account.pending_email,
     )
