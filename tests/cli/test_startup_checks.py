@@ -26,7 +26,12 @@ UNREACHABLE = "postgresql://otpgate:hunter2-db-password@127.0.0.1:1/otpgate"
 
 @pytest.mark.parametrize(
     "url",
-    ["mysql://root@localhost/shop", "not a url", "postgresql://u:pw@db:port/x", "sqlite://host/x.db"],
+    [
+        "mysql://root@localhost/shop",
+        "not a url",
+        "postgresql://u:pw@db:port/x",
+        "sqlite://host/x.db",
+    ],
 )
 def test_a_malformed_or_unsupported_database_url_is_one_line(tmp_path: Path, url: str) -> None:
     for command in ("serve", "doctor"):
