@@ -1,4 +1,5 @@
-"""The ``otpgate`` command: serve, worker, db upgrade, sms test, doctor, api-keys, keys."""
+"""The ``otpgate`` command: serve, worker, db upgrade, sms test, doctor, accounts, api-keys,
+keys."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
+from otpgate.cli_accounts import accounts_app
 from otpgate.cli_doctor import doctor, safe_url
 from otpgate.cli_keys import api_keys_app, keys_app
 from otpgate.config import Settings, describe_error, load_settings
@@ -21,6 +23,7 @@ sms_app = typer.Typer(no_args_is_help=True, help="SMS delivery")
 app.add_typer(sms_app, name="sms")
 app.add_typer(api_keys_app, name="api-keys")
 app.add_typer(keys_app, name="keys")
+app.add_typer(accounts_app, name="accounts")
 app.command()(doctor)
 
 

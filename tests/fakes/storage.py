@@ -99,6 +99,10 @@ class MemoryAccounts(_Repository):
         values: dict[str, Any] = {k: v for k, v in changes.items() if k != "phone_verified_at"}
         self.t.accounts[account_id] = replace(account, **values)
 
+    async def find_by_phone(self, phone: str) -> list[Account]:
+        found = [a for a in self.t.accounts.values() if a.phone == phone]
+        return sorted(found, key=lambda a: a.created_at)
+
     async def reset_streak(self, account_id: str) -> None:
         if (account := self.t.accounts.get(account_id)) is not None:
             self.t.accounts[account_id] = replace(

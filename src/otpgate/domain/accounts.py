@@ -20,6 +20,8 @@ class Account:
     code_fail_streak: int = 0
     code_lockouts: int = 0
     code_locked_until: datetime | None = None
+    # Set by an operator (``otpgate accounts disable``): no sign-in, no code, no session.
+    disabled_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,11 @@ class EventType(StrEnum):
     FACTOR_CONFIRMED = "factor.confirmed"
     FACTOR_REMOVED = "factor.removed"
     PASSKEY_REFUSED = "passkey.refused"
+    # What an operator did from the CLI (``otpgate accounts ...``); details name the action.
+    ACCOUNT_UNLOCKED = "account.unlocked"
+    ACCOUNT_SIGNED_OUT = "account.signed_out"
+    ACCOUNT_DISABLED = "account.disabled"
+    ACCOUNT_ENABLED = "account.enabled"
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,6 +54,11 @@ ALLOWED: dict[EventType, tuple[str, ...]] = {
     EventType.FACTOR_CONFIRMED: ("factor_id", "factor_kind", "label"),
     EventType.FACTOR_REMOVED: ("factor_id", "factor_kind", "label"),
     EventType.PASSKEY_REFUSED: ("challenge_id", "factor_id", "reason"),
+    # An operator's ``otpgate accounts ...``: which action, and what it ended.
+    EventType.ACCOUNT_UNLOCKED: ("by", "action", "code_pause_lifted"),
+    EventType.ACCOUNT_SIGNED_OUT: ("by", "action", "sessions", "devices"),
+    EventType.ACCOUNT_DISABLED: ("by", "action", "sessions", "devices"),
+    EventType.ACCOUNT_ENABLED: ("by", "action"),
 }
 
 

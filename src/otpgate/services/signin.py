@@ -8,7 +8,7 @@ from datetime import datetime
 from otpgate.domain.accounts import Account, EventType
 from otpgate.domain.challenges import Challenge, ConfirmPhone, ForAccount, Intent, SignIn
 from otpgate.domain.emails import normalize_email, throttle_key
-from otpgate.domain.errors import CodeLockout, InvalidCredentials, InvalidInput
+from otpgate.domain.errors import AccountDisabled, CodeLockout, InvalidCredentials, InvalidInput
 from otpgate.domain.passwords import MAX_PASSWORD_LENGTH, normalize_password
 from otpgate.domain.policy import seconds_until
 from otpgate.services.approvals import Approval, VerifyRequest
@@ -75,6 +75,9 @@ class SignInService:
         if not await deps.hasher.verify(account.password_hash, candidate):
             await self._password_failed(account.id, ctx)
             raise InvalidCredentials()
+        if account.disabled_at is not None:
+            # Only the right password learns it (a guess gets invalid_credentials above).
+            raise AccountDisabled()
         if deps.hasher.needs_rehash(account.password_hash):
             new_hash = await deps.hasher.hash(candidate)
             async with deps.store.transaction() as uow:

@@ -75,6 +75,8 @@ accounts = Table(
     Column("code_fail_streak", Integer, nullable=False, default=0),
     Column("code_lockouts", Integer, nullable=False, default=0),
     Column("code_locked_until", UTCDateTime),
+    # Migration 0010: an operator's ``otpgate accounts disable``.
+    Column("disabled_at", UTCDateTime),
 )
 
 challenges = Table(

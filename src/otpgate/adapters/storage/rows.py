@@ -44,6 +44,7 @@ def account(row: Mapping[Any, Any]) -> Account:
         code_fail_streak=row["code_fail_streak"],
         code_lockouts=row["code_lockouts"],
         code_locked_until=row["code_locked_until"],
+        disabled_at=row["disabled_at"],
     )
 
 

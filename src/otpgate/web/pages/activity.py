@@ -51,6 +51,11 @@ EVENT_TEXT: dict[EventType, tuple[str, Tone]] = {
     EventType.FACTOR_CONFIRMED: ("Sign-in method set up", "good"),
     EventType.FACTOR_REMOVED: ("Sign-in method removed", "warning"),
     EventType.PASSKEY_REFUSED: ("A passkey was refused: it may have been copied", "warning"),
+    # What customer support did for the account.
+    EventType.ACCOUNT_UNLOCKED: ("Pauses lifted by customer support", "neutral"),
+    EventType.ACCOUNT_SIGNED_OUT: ("Signed out everywhere by customer support", "warning"),
+    EventType.ACCOUNT_DISABLED: ("Account disabled by customer support", "warning"),
+    EventType.ACCOUNT_ENABLED: ("Account enabled by customer support", "good"),
 }
 # Which factor answered, for "Code accepted" (the SMS wording stays the default).
 ANSWERED_TEXT = {
