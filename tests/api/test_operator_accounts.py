@@ -44,9 +44,7 @@ async def test_a_disabled_account_cannot_sign_in_verify_or_keep_its_session(h: H
     await operator(h).enable(account["account_id"])
     again = await h.start_sign_in()
     assert again.status_code == 202
-    verified = await h.verify(
-        again.json()["challenge"]["id"], await h.last_code(account["phone"])
-    )
+    verified = await h.verify(again.json()["challenge"]["id"], await h.last_code(account["phone"]))
     assert verified.status_code == 200
 
     events = await h.rows(

@@ -17,7 +17,7 @@ def cli(h: Harness, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[s
     extra = {"OTPGATE_DATABASE_URL": h.settings.database_url, "OTPGATE_SECRET_KEY": TEST_SECRET}
     if h.settings.redis_url:
         extra["OTPGATE_REDIS_URL"] = h.settings.redis_url
-    return subprocess.run(  # noqa: ASYNC221 - the test waits for the command on purpose
+    return subprocess.run(
         [OTPGATE, "accounts", *args],
         env=env(tmp_path, **extra),
         capture_output=True,
@@ -76,9 +76,7 @@ async def test_find_show_sign_out_disable_enable(h: Harness, tmp_path: Path) -> 
         ("account.enabled", "ok"),
         ("account.unlocked", "ok"),
     ]
-    for event, action in zip(
-        events[1:], ("sign-out", "disable", "enable", "unlock"), strict=True
-    ):
+    for event, action in zip(events[1:], ("sign-out", "disable", "enable", "unlock"), strict=True):
         assert f"accounts {action}" in str(event["details"])
 
 
