@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Awaitable, Callable
 
@@ -13,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from otpgate.adapters.metrics import PrometheusMetrics
 from otpgate.adapters.storage.errors import storage_unavailable
+from otpgate.web.context import ERROR_DOCS, ERRORS_PATH, REQUEST_ID, request_id_from
 
 log = structlog.get_logger("otpgate.http")
 ErrorHandler = Callable[[Request, Exception], Awaitable[Response]]
@@ -27,17 +27,22 @@ CACHEABLE_PREFIXES = ("/static/",)
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp, *, https: bool, metrics: PrometheusMetrics) -> None:
+    def __init__(
+        self, app: ASGIApp, *, https: bool, metrics: PrometheusMetrics, base_url: str = ""
+    ) -> None:
         self.app = app
         self.https = https
         self.metrics = metrics
+        self.error_docs = base_url.rstrip("/") + ERRORS_PATH
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        request_id = secrets.token_hex(8)
+        request_id = request_id_from(_header(scope, b"x-request-id"))
+        id_token = REQUEST_ID.set(request_id)
+        docs_token = ERROR_DOCS.set(self.error_docs)
         started = time.perf_counter()
         status_holder = {"status": 500}
         structlog.contextvars.bind_contextvars(request_id=request_id)
@@ -87,6 +92,15 @@ class SecurityHeaders:
                 ms=round(elapsed * 1000, 1),
             )
             structlog.contextvars.clear_contextvars()
+            REQUEST_ID.reset(id_token)
+            ERROR_DOCS.reset(docs_token)
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return bytes(value)
+    return None
 
 
 class CatchAll:

@@ -13,6 +13,7 @@ from starlette.routing import Match
 
 from otpgate.adapters.storage.errors import storage_unavailable
 from otpgate.domain import errors as e
+from otpgate.web.context import REQUEST_ID, problem_type
 
 PROBLEM_JSON = "application/problem+json"
 # These paths always answer in JSON; every other path is a page, and when the pages are
@@ -76,13 +77,15 @@ def problem(
     **extra: Any,
 ) -> JSONResponse:
     body = {
-        "type": f"urn:otpgate:problem:{code}",
+        "type": problem_type(code),
         "title": title,
         "status": status,
         "detail": detail,
         "code": code,
         **extra,
     }
+    if (request_id := REQUEST_ID.get()) is not None:
+        body["request_id"] = request_id
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
