@@ -140,9 +140,8 @@ class BodySizeLimit:
 async def _send_413(send: Send) -> None:
     from otpgate.web.problems import problem
 
-    body = bytes(
-        problem(413, "payload_too_large", "Request too large", "The request body is too large.").body
-    )
+    detail = "The request body is too large."
+    body = bytes(problem(413, "payload_too_large", "Request too large", detail).body)
     await send(
         {
             "type": "http.response.start",
