@@ -203,7 +203,8 @@ def _status(cls: type[e.OtpgateError]) -> int:
 def error_codes() -> dict[str, tuple[int, str]]:
     """Every code otpgate can answer -> (HTTP status, title)."""
     codes: dict[str, tuple[int, str]] = {}
-    for cls in [e.OtpgateError, *_subclasses(e.OtpgateError)]:
+    classes: list[type[e.OtpgateError]] = [e.OtpgateError, *_subclasses(e.OtpgateError)]
+    for cls in classes:
         codes.setdefault(cls.code, (_status(cls), cls.title))
     for status, (code, title) in HTTP_CODES.items():
         codes.setdefault(code, (status, title))
