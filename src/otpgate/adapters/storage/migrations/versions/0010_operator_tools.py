@@ -1,4 +1,5 @@
-"""operator tools: accounts.disabled_at (``otpgate accounts disable|enable``)
+"""operator tools: accounts.disabled_at (``otpgate accounts disable|enable``); idempotency_keys.
+result (the customer API's Idempotency-Key: the other id a replayed answer names)
 
 Revision ID: 0010
 Revises: 0007
@@ -22,8 +23,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("result", sa.String(length=40), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
+        batch_op.drop_column("result")
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.drop_column("disabled_at")
