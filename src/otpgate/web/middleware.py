@@ -11,6 +11,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from otpgate.adapters.metrics import PrometheusMetrics
+from otpgate.adapters.ratelimit import LIMIT_STATES, LimitState
 from otpgate.adapters.storage.errors import storage_unavailable
 from otpgate.web.context import ERROR_DOCS, ERRORS_PATH, REQUEST_ID, request_id_from
 
@@ -43,6 +44,8 @@ class SecurityHeaders:
         request_id = request_id_from(_header(scope, b"x-request-id"))
         id_token = REQUEST_ID.set(request_id)
         docs_token = ERROR_DOCS.set(self.error_docs)
+        limits: list[LimitState] = []
+        limits_token = LIMIT_STATES.set(limits)
         started = time.perf_counter()
         status_holder = {"status": 500}
         structlog.contextvars.bind_contextvars(request_id=request_id)
@@ -69,6 +72,10 @@ class SecurityHeaders:
                     add(b"cache-control", "no-store")
                 if self.https:
                     add(b"strict-transport-security", "max-age=31536000; includeSubDomains")
+                if limits:
+                    policy, state = rate_limit_headers(limits)
+                    add(b"ratelimit-policy", policy)
+                    add(b"ratelimit", state)
                 message["headers"] = headers
             await send(message)
 
@@ -93,7 +100,20 @@ class SecurityHeaders:
             )
             structlog.contextvars.clear_contextvars()
             REQUEST_ID.reset(id_token)
+            LIMIT_STATES.reset(limits_token)
             ERROR_DOCS.reset(docs_token)
+
+
+def rate_limit_headers(states: list[LimitState]) -> tuple[str, str]:
+    """``RateLimit-Policy`` and ``RateLimit`` (IETF httpapi draft) for the limit that binds
+    this request: the one that refused it, else the one with the least room left. They name
+    the rule, never what it counted."""
+    binding = min(states, key=lambda s: (s.remaining, -s.reset))
+    name = binding.rule
+    return (
+        f'"{name}";q={binding.limit};w={binding.window}',
+        f'"{name}";r={binding.remaining};t={binding.reset}',
+    )
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:

@@ -96,6 +96,8 @@ def from_error(exc: e.OtpgateError) -> JSONResponse:
     if isinstance(exc, e.Throttled):
         headers["Retry-After"] = str(exc.retry_after)
         extra["retry_after"] = exc.retry_after
+    if isinstance(exc, e.RateLimited) and exc.rule:
+        extra["limit"] = exc.rule  # which limit, never what it counted (a number, an email)
     if isinstance(exc, e.NotAuthenticated | e.InvalidCredentials):
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, e.InvalidCode):

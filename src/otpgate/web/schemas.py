@@ -220,6 +220,9 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = Field(None, description="Invalid input: one per field")
     retry_after: int | None = Field(None, description="429: seconds until a retry may work")
     attempts_remaining: int | None = Field(None, description="Wrong code: tries left")
+    limit: str | None = Field(
+        None, description="rate_limited: the rule that refused (e.g. send_number), never its key"
+    )
     request_id: str | None = Field(
         None, description="The same as the X-Request-Id header: quote it to support"
     )
