@@ -190,7 +190,7 @@ class VerifiedOut(BaseModel):
 
 
 class EventOut(BaseModel):
-    id: int
+    id: str = Field(description="Opaque (`act_...`); ids sort as the events happened")
     type: str
     outcome: str
     ip: str | None
@@ -201,7 +201,9 @@ class EventOut(BaseModel):
 
 class EventsOut(BaseModel):
     events: list[EventOut]
-    next_before: int | None
+    has_more: bool = False
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page")
+    next_before: int | None = Field(None, description="Deprecated: use `next_cursor`")
 
 
 class FieldError(BaseModel):
