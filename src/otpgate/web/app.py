@@ -21,6 +21,7 @@ from otpgate.services.delivery.engine import Jitter
 from otpgate.web import error_docs, ops, problems, wellknown
 from otpgate.web.api import hooks
 from otpgate.web.api import router as api_router
+from otpgate.web.docs_ui import install_docs
 from otpgate.web.middleware import CatchAll, SecurityHeaders
 from otpgate.web.openapi import install_openapi
 from otpgate.web.pages import install as install_pages
@@ -68,8 +69,11 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from local assets by install_docs, never a CDN
+        redoc_url=None,
     )
     install_openapi(app)
+    install_docs(app)
     app.state.runtime = runtime
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     app.add_exception_handler(OtpgateError, problems.otpgate_error_handler)
