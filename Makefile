@@ -2,37 +2,50 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-stamp
+# `make run` installs only what running needs; the test tools come with `make test`/`check`.
+RUN_STAMP := $(VENV)/.run-stamp
+DEV_STAMP := $(VENV)/.dev-stamp
+PIP := $(PY) -m pip --disable-pip-version-check
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test check lint format bench screenshots clean
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	touch $(STAMP)
+$(PY):
+	@echo "make: creating $(VENV) (Python's venv)"
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
 
-run: $(STAMP)
+$(RUN_STAMP): pyproject.toml | $(PY)
+	@echo "make: installing otpgate and what it needs to run into $(VENV)"
+	@echo "make: (the first time this takes about two minutes; each package is listed as it comes)"
+	$(PIP) install --progress-bar on -e .
+	touch $(RUN_STAMP)
+
+$(DEV_STAMP): pyproject.toml $(RUN_STAMP)
+	@echo "make: installing the test and lint tools (pytest, Playwright, ruff, mypy, ...)"
+	$(PIP) install --progress-bar on -e '.[dev]'
+	touch $(DEV_STAMP)
+
+run: $(RUN_STAMP)
 	$(VENV)/bin/otpgate serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) check
+test: $(DEV_STAMP) check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-check: $(STAMP)
+check: $(DEV_STAMP)
 	$(VENV)/bin/ruff check src tests bench examples
 	$(VENV)/bin/ruff format --check src tests bench examples
 	$(VENV)/bin/mypy src/otpgate
 
-format: $(STAMP)
+format: $(DEV_STAMP)
 	$(VENV)/bin/ruff check --fix src tests bench examples
 	$(VENV)/bin/ruff format src tests bench examples
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(PY) -m bench
 
-screenshots: $(STAMP)
+screenshots: $(DEV_STAMP)
 	$(PY) -m tests.browser.screenshots docs/screenshots
 
 clean:

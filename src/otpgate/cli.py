@@ -76,6 +76,10 @@ def serve(
 
         typer.echo(f"otpgate: the database could not be prepared ({reason_of(exc)})", err=True)
         raise typer.Exit(2) from None
+    from otpgate.banner import banner
+
+    for line in banner(settings, host=host, port=port, workers=workers):
+        typer.echo(line, err=True)
     warn_dev_pages(settings, host)
     uvicorn.run(
         "otpgate.web.app:app_from_env",

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from otpgate import __version__
 from tests.backends import (
     create_empty_postgres_database,
     drop_postgres_database,
@@ -142,3 +143,36 @@ def test_serve_refuses_a_postgres_schema_never_upgraded(tmp_path: Path) -> None:
         assert not database["ok"] and "run `otpgate db upgrade`" in database["detail"]
     finally:
         drop_postgres_database(server, url)
+
+
+def test_start_up_says_what_it_runs_on_in_one_screen(tmp_path: Path) -> None:
+    """Point 19: version, database kind, Redis, SMS providers and delivery, data directory,
+    base URL; never a password; loud when the development pages show codes. (192.0.2.1 is a
+    documentation address: the server can't bind it and stops right away.)"""
+    result = run(
+        tmp_path,
+        "serve",
+        "--host",
+        "192.0.2.1",
+        "--port",
+        "8999",
+        OTPGATE_DATABASE_URL=UNREACHABLE,
+        OTPGATE_SECRET_KEY=SECRET,
+        OTPGATE_REDIS_URL="redis://:hunter3-redis-password@127.0.0.1:1/2",
+        OTPGATE_DEV_SMS_PAGE="true",
+        OTPGATE_DELIVERY="inline",
+    )
+    output = result.stderr
+    assert "hunter2-db-password" not in output and "hunter3-redis-password" not in output
+    assert output.splitlines()[1] == f"otpgate {__version__}"  # after the database warning
+    for line in (
+        "  database       PostgreSQL otpgate@127.0.0.1:1/otpgate",
+        "  redis          Redis at 127.0.0.1:1/2 (rate limits shared by every process)",
+        "  SMS providers  outbox (outbox file ",
+        "  delivery       inline",
+        f"  data directory {(tmp_path / 'var').resolve()}",
+        "  base URL       http://127.0.0.1:8000",
+        "  !!! WARNING: DEVELOPMENT PAGES ARE ON: /dev/sms shows EVERY CODE SENT !!!",
+    ):
+        assert any(got.startswith(line) for got in output.splitlines()), line
+    assert "Traceback" not in output
