@@ -27,8 +27,9 @@ $(DEV_STAMP): pyproject.toml $(RUN_STAMP)
 	$(PIP) install --progress-bar on -e '.[dev]'
 	touch $(DEV_STAMP)
 
+# Logs for a person at the terminal (set OTPGATE_LOG_FORMAT=json to see what production logs).
 run: $(RUN_STAMP)
-	$(VENV)/bin/otpgate serve --host $(HOST) --port $(PORT)
+	OTPGATE_LOG_FORMAT=$${OTPGATE_LOG_FORMAT:-console} $(VENV)/bin/otpgate serve --host $(HOST) --port $(PORT)
 
 test: $(DEV_STAMP) check
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -27,27 +27,52 @@ def describe_redis(settings: Settings) -> str:
     return f"Redis at {url.host}{port}/{url.database or 0} (rate limits shared by every process)"
 
 
-def banner(settings: Settings, *, host: str, port: int, workers: int) -> list[str]:
-    """The start-up lines, the last ones loud warnings when something must not go live."""
+def facts(settings: Settings, *, host: str, port: int, workers: int) -> dict[str, str]:
+    """What the server runs on, by name (the JSON log's ``starting`` record has these)."""
     sms = ", ".join(settings.provider_order)
     if settings.sms_routes:
         sms += f"; routes {settings.sms_routes}"
     if "outbox" in settings.provider_order:
         sms += f" (outbox file {settings.outbox_path})"
-    voice = ", ".join(settings.voice_provider_order) or "off"
-    lines = [
-        f"otpgate {__version__}",
-        f"  database       {describe_database(settings)}",
-        f"  redis          {describe_redis(settings)}",
-        f"  SMS providers  {sms}",
-        f"  voice calls    {voice}",
-        f"  delivery       {settings.delivery_mode}"
-        + (" (drained by `otpgate worker`)" if settings.delivery_mode == "queue" else ""),
-        f"  data directory {settings.data_dir.resolve()}",
-        f"  base URL       {settings.base_url}",
-        f"  listening on   http://{host}:{port} ({workers} worker process"
-        + ("es)" if workers > 1 else ")"),
-    ]
+    delivery: str = settings.delivery_mode
+    if delivery == "queue":
+        delivery += " (drained by `otpgate worker`)"
+    plural = "es" if workers > 1 else ""
+    return {
+        "version": __version__,
+        "database": describe_database(settings),
+        "redis": describe_redis(settings),
+        "sms_providers": sms,
+        "voice_calls": ", ".join(settings.voice_provider_order) or "off",
+        "delivery": delivery,
+        "data_directory": str(settings.data_dir.resolve()),
+        "base_url": settings.base_url,
+        "listening_on": f"http://{host}:{port} ({workers} worker process{plural})",
+    }
+
+
+LABELS = {
+    "database": "database",
+    "redis": "redis",
+    "sms_providers": "SMS providers",
+    "voice_calls": "voice calls",
+    "delivery": "delivery",
+    "data_directory": "data directory",
+    "base_url": "base URL",
+    "listening_on": "listening on",
+}
+DEV_PAGES_WARNING = (
+    "DEVELOPMENT PAGES ARE ON: /dev/sms shows EVERY CODE SENT (to callers on this machine "
+    "only). Never run a public server like this: set OTPGATE_DEV_SMS_PAGE=false or configure "
+    "a real SMS provider."
+)
+
+
+def banner(settings: Settings, *, host: str, port: int, workers: int) -> list[str]:
+    """The start-up screen, ending in loud warnings when something must not go live."""
+    known = facts(settings, host=host, port=port, workers=workers)
+    lines = [f"otpgate {known.pop('version')}"]
+    lines += [f"  {LABELS[name]:<15}{value}" for name, value in known.items()]
     if settings.dev_inbox_enabled:
         lines += [
             "",

@@ -76,10 +76,7 @@ def serve(
 
         typer.echo(f"otpgate: the database could not be prepared ({reason_of(exc)})", err=True)
         raise typer.Exit(2) from None
-    from otpgate.banner import banner
-
-    for line in banner(settings, host=host, port=port, workers=workers):
-        typer.echo(line, err=True)
+    announce(settings, host, port, workers)
     warn_dev_pages(settings, host)
     uvicorn.run(
         "otpgate.web.app:app_from_env",
@@ -92,6 +89,23 @@ def serve(
         server_header=False,
         log_config=None,
     )
+
+
+def announce(settings: Settings, host: str, port: int, workers: int) -> None:
+    """The start-up screen on a console log; one ``starting`` record (and a warning) in the
+    JSON log, which must stay one JSON object per line."""
+    import structlog
+
+    from otpgate.banner import DEV_PAGES_WARNING, banner, facts
+
+    if settings.log_format == "console":
+        for line in banner(settings, host=host, port=port, workers=workers):
+            typer.echo(line, err=True)
+        return
+    log = structlog.get_logger("otpgate")
+    log.info("starting", **facts(settings, host=host, port=port, workers=workers))
+    if settings.dev_inbox_enabled:
+        log.warning(DEV_PAGES_WARNING)
 
 
 def check_postgres_schema(settings: Settings) -> None:

@@ -161,6 +161,7 @@ def test_start_up_says_what_it_runs_on_in_one_screen(tmp_path: Path) -> None:
         OTPGATE_REDIS_URL="redis://:hunter3-redis-password@127.0.0.1:1/2",
         OTPGATE_DEV_SMS_PAGE="true",
         OTPGATE_DELIVERY="inline",
+        OTPGATE_LOG_FORMAT="console",
     )
     output = result.stderr
     assert "hunter2-db-password" not in output and "hunter3-redis-password" not in output
@@ -176,3 +177,27 @@ def test_start_up_says_what_it_runs_on_in_one_screen(tmp_path: Path) -> None:
     ):
         assert any(got.startswith(line) for got in output.splitlines()), line
     assert "Traceback" not in output
+
+
+def test_start_up_is_one_json_record_in_the_json_log(tmp_path: Path) -> None:
+    result = run(
+        tmp_path,
+        "serve",
+        "--host",
+        "192.0.2.1",
+        "--port",
+        "8999",
+        OTPGATE_DEV_SMS_PAGE="true",
+        OTPGATE_LOG_FORMAT="json",
+        OTPGATE_LOG_LEVEL="info",
+    )
+    records = [
+        json.loads(line)
+        for line in (result.stdout + result.stderr).splitlines()
+        if line.startswith("{")
+    ]
+    [starting] = [r for r in records if r["event"] == "starting"]
+    assert starting["version"] == __version__
+    assert starting["database"].startswith("SQLite at ")
+    assert starting["base_url"] == "http://127.0.0.1:8000"
+    assert any("EVERY CODE SENT" in r["event"] and r["level"] == "warning" for r in records)

@@ -12,6 +12,9 @@ import secrets
 from contextvars import ContextVar
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("otpgate_request_id", default=None)
+# What the request log line says about the caller once it is known (the account id), filled
+# in by whoever authenticates it; the middleware sets a fresh dict per request.
+REQUEST_FACTS: ContextVar[dict[str, str] | None] = ContextVar("otpgate_facts", default=None)
 ERROR_DOCS: ContextVar[str] = ContextVar("otpgate_error_docs", default="/docs/errors")
 ERRORS_PATH = "/docs/errors"
 # A caller's own id is kept when it is short and plain (letters, digits, . _ : -): anything
@@ -29,6 +32,13 @@ def request_id_from(header: bytes | None) -> str:
         if _SANE_ID.fullmatch(given):
             return given
     return secrets.token_hex(8)
+
+
+def note_account(account_id: str) -> None:
+    """Name the signed-in account in this request's log line."""
+    facts = REQUEST_FACTS.get()
+    if facts is not None:
+        facts["account_id"] = account_id
 
 
 def problem_type(code: str) -> str:

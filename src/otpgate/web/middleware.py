@@ -8,12 +8,20 @@ from collections.abc import Awaitable, Callable
 import structlog
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from otpgate.adapters.metrics import PrometheusMetrics
 from otpgate.adapters.ratelimit import LIMIT_STATES, LimitState
 from otpgate.adapters.storage.errors import storage_unavailable
-from otpgate.web.context import ERROR_DOCS, ERRORS_PATH, REQUEST_ID, request_id_from
+from otpgate.web.context import (
+    ERROR_DOCS,
+    ERRORS_PATH,
+    REQUEST_FACTS,
+    REQUEST_ID,
+    request_id_from,
+)
+from otpgate.web.security import client_ip
 
 log = structlog.get_logger("otpgate.http")
 ErrorHandler = Callable[[Request, Exception], Awaitable[Response]]
@@ -46,6 +54,8 @@ class SecurityHeaders:
         docs_token = ERROR_DOCS.set(self.error_docs)
         limits: list[LimitState] = []
         limits_token = LIMIT_STATES.set(limits)
+        facts: dict[str, str] = {}
+        facts_token = REQUEST_FACTS.set(facts)
         started = time.perf_counter()
         status_holder = {"status": 500}
         structlog.contextvars.bind_contextvars(request_id=request_id)
@@ -83,8 +93,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send_with_headers)
         finally:
             elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            route_path = getattr(route, "path", "unmatched")
+            route_path = route_label(scope)
             status = status_holder["status"]
             self.metrics.request_seconds.labels(
                 route=route_path, method=scope.get("method", ""), status=f"{status // 100}xx"
@@ -97,11 +106,42 @@ class SecurityHeaders:
                 route=route_path,
                 status=status,
                 ms=round(elapsed * 1000, 1),
+                ip=_client(scope),
+                account_id=facts.get("account_id"),
+                request_id=request_id,
             )
             structlog.contextvars.clear_contextvars()
             REQUEST_ID.reset(id_token)
             LIMIT_STATES.reset(limits_token)
+            REQUEST_FACTS.reset(facts_token)
             ERROR_DOCS.reset(docs_token)
+
+
+def route_label(scope: Scope) -> str:
+    """The route template a request took, for metrics and logs: FastAPI's route, else the
+    mount or plain route that serves the path (``/static/{path}``, ``/openapi.json``), else
+    ``unmatched`` (a 404)."""
+    route = scope.get("route")
+    if route is not None and getattr(route, "path", None):
+        return str(route.path)
+    app = scope.get("app")
+    path: str = scope.get("path", "")
+    for candidate in getattr(getattr(app, "router", None), "routes", ()):
+        if isinstance(candidate, Mount):
+            if path.startswith(candidate.path + "/"):
+                return candidate.path + "/{path}"
+        elif getattr(candidate, "path", None) == path:
+            return path
+    return "unmatched"
+
+
+def _client(scope: Scope) -> str:
+    peer = scope.get("client")
+    app = scope.get("app")
+    trusted = getattr(getattr(app, "state", None), "trusted_proxies", ())
+    forwarded = _header(scope, b"x-forwarded-for")
+    hops = forwarded.decode("latin-1") if forwarded else None
+    return client_ip(peer[0] if peer else None, hops, trusted)
 
 
 def rate_limit_headers(states: list[LimitState]) -> tuple[str, str]:
