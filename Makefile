@@ -43,8 +43,16 @@ format: $(DEV_STAMP)
 	$(VENV)/bin/ruff check --fix src tests bench examples
 	$(VENV)/bin/ruff format src tests bench examples
 
-bench: $(DEV_STAMP)
-	$(PY) -m bench
+BENCH_STAMP := $(VENV)/.bench-stamp
+$(BENCH_STAMP): $(DEV_STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	command -v wrk >/dev/null && command -v haproxy >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk haproxy)
+	touch $(BENCH_STAMP)
+
+# Load tests stay out of `make test`: otpgate beside a bare twin, on PostgreSQL + Redis.
+bench: $(BENCH_STAMP)
+	$(PY) -m bench $(BENCH_ARGS)
 
 screenshots: $(DEV_STAMP)
 	$(PY) -m tests.browser.screenshots docs/screenshots

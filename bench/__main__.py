@@ -1,113 +1,196 @@
-"""Latency of the hot paths, in process (no network): the code check and the password step.
+"""``make bench``: otpgate beside a bare twin, on PostgreSQL + Redis, in one run on this machine.
 
-    python -m bench [--backend sqlite|postgres] [--n 200]
+    python -m bench [--seconds 15] [--connections 64] [--quick]
 
-PostgreSQL uses OTPGATE_TEST_DATABASE_URL's server (a throwaway database is created). The
-code check should stay within a small multiple of one row read-and-update; the password step
-is dominated by Argon2id by design.
+For 1 and 2 uvicorn workers it starts ``otpgate serve`` and the twin (``bench/twin.py``, the
+least each endpoint must do, same uvicorn flags), seeds accounts, challenges and sessions
+through otpgate's own services, and for every case resets the state, warms up, and drives
+the twin and then otpgate with wrk (``-t2 -c64``) from a second process. It then measures two
+app nodes behind HAProxy, the Argon2id limit of this machine, and the round trips per request
+(``bench/roundtrips.py``), and prints the table beside the targets of issue 10; JSON and a PNG
+chart go to ``bench/results/``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import statistics
+import json
+import shutil
 import tempfile
 import time
+from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-import httpx
-from tests import backends
-from tests.harness import Harness
+import asyncpg
+import redis
+from tests.texts import wrong_code
 
+from bench import argon, infra, load, report, roundtrips, seed, servers
+from bench.load import Request
+from otpgate.bootstrap import Runtime
 from otpgate.config import Settings
-from otpgate.domain.clock import ManualClock
-from otpgate.web.app import create_app
+
+ROOT = Path(__file__).resolve().parent
+SETTINGS: dict[str, Any] = {
+    **roundtrips.BENCH_SETTINGS,
+    "code_failure_streak_limit": 100,
+    "delivery": "queue",
+}
 
 
-def report(name: str, samples: list[float]) -> None:
-    samples.sort()
-    p50 = statistics.median(samples) * 1000
-    p95 = samples[int(len(samples) * 0.95) - 1] * 1000
-    rate = len(samples) / sum(samples)
-    print(f"{name:<28} n={len(samples):<5} p50={p50:7.2f} ms  p95={p95:7.2f} ms  {rate:8.1f}/s")
+def env_of(values: dict[str, Any]) -> dict[str, str]:
+    env = infra.environment_without_otpgate()
+    env.update({f"OTPGATE_{name.upper()}": str(value) for name, value in values.items()})
+    return env
 
 
-def prepare(backend: str) -> tuple[Settings, str | None]:
-    """Migrate a fresh database (outside any event loop: Alembic runs its own)."""
-    tmp = Path(tempfile.mkdtemp(prefix="otpgate-bench-"))
-    values: dict[str, object] = {
-        "data_dir": tmp,
-        "secret_key": "bench-secret-key-bench-secret-key-0123456789",
-        "limit_password_account": "100000/minute",
-        "limit_password_ip": "100000/minute",
-        "limit_send_number": "100000/minute",
-        "limit_send_ip": "100000/minute",
-        "limit_send_account": "100000/minute",
-        "limit_send_prefix": "100000/minute",
-        "limit_send_country": "100000/minute",
-        "limit_send_global": "100000/minute",
-        "limit_register_ip": "100000/minute",
-        "limit_verify_ip": "100000/minute",
-        "log_level": "warning",
-    }
-    server = backends.postgres_server_url()
-    db_url = None
-    if backend == "postgres":
-        if server is None:
-            raise SystemExit("set OTPGATE_TEST_DATABASE_URL for the PostgreSQL benchmark")
-        db_url = backends.create_postgres_database(server)
-        values["database_url"] = db_url
-        values["redis_url"] = backends.redis_url()
-    else:
-        template = backends.make_sqlite_template(tmp)
-        values["database_url"] = backends.sqlite_copy(template, tmp).replace("+aiosqlite", "")
-    return Settings(**values), db_url  # type: ignore[arg-type]
-
-
-async def run(backend: str, settings: Settings, n: int) -> None:
-    app = create_app(settings, clock=ManualClock())
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench")
-    h = Harness(app=app, client=client, clock=app.state.runtime.clock, settings=settings)
+async def seeded(settings: Settings, sizes: dict[str, int]) -> dict[str, Any]:
+    runtime = Runtime.build(settings)
     try:
-        await h.registered_account("bench@example.com", "+14155550199")
-        password_times: list[float] = []
-        verify_times: list[float] = []
-        for _ in range(n):
-            started = time.perf_counter()
-            response = await h.start_sign_in("bench@example.com")
-            password_times.append(time.perf_counter() - started)
-            challenge_id = response.json()["challenge"]["id"]
-            code = await h.last_code("+14155550199")
-            started = time.perf_counter()
-            verified = await h.verify(challenge_id, code)
-            verify_times.append(time.perf_counter() - started)
-            assert verified.status_code == 200
-        print(f"backend: {backend}")
-        report("POST /sessions (password)", password_times)
-        report("POST /challenges/verify", verify_times)
+        start, data = 0, {}
+        for name in ("wrong", "right", "resend"):
+            accounts = await seed.accounts(runtime, sizes[name], start=start)
+            start += sizes[name]
+            data[name] = await seed.challenges(runtime, accounts)
+        me = await seed.accounts(runtime, sizes["me"], start=start)
+        data["tokens"] = await seed.sessions(runtime, me)
+        data["signin"] = [f"bench{n}@example.com" for n in range(start, start + sizes["me"])]
+        await runtime.dispatcher.drain()
     finally:
-        await client.aclose()
-        await app.state.runtime.aclose()
+        await runtime.aclose()
+    return data
+
+
+def requests_for(data: dict[str, Any], prefix: str) -> dict[str, list[Request]]:
+    """The request lists per case; ``prefix`` is "/api/v1" (otpgate) or "/twin"."""
+    out = {
+        "code check (wrong)": [
+            Request("POST", f"{prefix}/challenges/{s.challenge_id}/verify",
+                    json.dumps({"code": wrong_code(s.code)}))
+            for s in data["wrong"]
+        ],
+        "code check (right)": [
+            Request("POST", f"{prefix}/challenges/{s.challenge_id}/verify",
+                    json.dumps({"code": s.code}))
+            for s in data["right"]
+        ],
+        "GET /me": [Request("GET", f"{prefix}/me", "", f"Bearer {t}") for t in data["tokens"]],
+        "resend": [
+            Request("POST", f"{prefix}/challenges/{s.challenge_id}/resend")
+            for s in data["resend"]
+        ],
+    }  # fmt: skip
+    if prefix == "/api/v1":
+        out["sign-in (password + SMS)"] = [
+            Request("POST", "/api/v1/sessions",
+                    json.dumps({"email": email, "password": seed.PASSWORD}))
+            for email in data["signin"]
+        ]  # fmt: skip
+    return out
+
+
+async def reset(dsn: str, redis_url: str, data: dict[str, Any]) -> None:
+    """Every seeded challenge pending again with its code, no streaks, no counts, no jobs."""
+    ids = [s.challenge_id for name in ("wrong", "right", "resend") for s in data[name]]
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(
+            "UPDATE challenges SET status = 'pending', attempts = 0, sends = 1, ended_at = NULL,"
+            " created_at = now(), last_sent_at = now() - interval '1 minute',"
+            " expires_at = now() + interval '10 minutes' WHERE id = ANY($1)",
+            ids,
+        )
+        await conn.execute(
+            "UPDATE accounts SET code_fail_streak = 0, code_lockouts = 0, code_locked_until = NULL"
+        )
+        await conn.execute("DELETE FROM procrastinate_jobs")
+        await conn.execute("DELETE FROM messages WHERE status = 'queued'")
+    finally:
+        await conn.close()
+    redis.Redis.from_url(redis_url).flushdb()
+
+
+def measure(
+    url: str, requests: list[Request], args: argparse.Namespace, before: Any
+) -> load.Result:
+    before()
+    load.run(url, requests, seconds=2, connections=args.connections)  # warm-up
+    time.sleep(1)  # let the server finish the warm-up's last requests before the reset
+    before()
+    result = load.run(url, requests, seconds=args.seconds, connections=args.connections)
+    time.sleep(1)
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--backend", choices=("sqlite", "postgres"), default=None)
-    parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--quick", action="store_true", help="5 s runs, fewer rows seeded")
+    parser.add_argument("--out", type=Path, default=ROOT / "results")
     args = parser.parse_args()
-    chosen = [args.backend] if args.backend else ["sqlite"]
-    if args.backend is None and os.environ.get("OTPGATE_TEST_DATABASE_URL"):
-        chosen.append("postgres")
-    for backend in chosen:
-        settings, db_url = prepare(backend)
-        try:
-            asyncio.run(run(backend, settings, args.n))
-        finally:
-            server = backends.postgres_server_url()
-            if db_url and server:
-                backends.drop_postgres_database(server, db_url)
+    for tool in ("wrk", "haproxy"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"bench: needs Debian's {tool} (apt-get install -y wrk haproxy)")
+    if args.quick:
+        args.seconds = 5.0
+    scale = 1 if args.quick else 3
+    sizes = {"wrong": 800 * scale, "right": 2500 * scale, "resend": 800 * scale, "me": 200}
+    results: dict[str, Any] = {"started": datetime.now(UTC).isoformat(), "cases": {}}
+    with infra.postgres_database() as db_url, infra.own_redis() as redis_url:
+        dsn = "postgresql://" + db_url.split("://", 1)[1]
+        values = {
+            **SETTINGS,
+            "database_url": dsn,
+            "redis_url": redis_url,
+            "data_dir": tempfile.mkdtemp(prefix="otpgate-bench-"),
+        }
+        data = asyncio.run(seeded(Settings(**values), sizes))
+
+        def before() -> None:
+            asyncio.run(reset(dsn, redis_url, data))
+
+        ours, twins = requests_for(data, "/api/v1"), requests_for(data, "/twin")
+        for workers in (1, 2):
+            with (
+                servers.otpgate(env_of(values), workers) as app,
+                servers.twin(dsn, workers) as twin,
+            ):
+                for case, requests in ours.items():
+                    row = results["cases"].setdefault(case, {})
+                    if case in twins:
+                        twin_result = measure(twin.url, twins[case], args, before)
+                        row[f"twin_{workers}w"] = asdict(twin_result) | {"rate": twin_result.rate}
+                    result = measure(app.url, requests, args, before)
+                    row[f"otpgate_{workers}w"] = asdict(result) | {"rate": result.rate}
+                    print(f"{case:<28} {workers}w  otpgate {result.rate:8.1f}/s", flush=True)
+                results[f"rss_{workers}w"] = app.rss_mib()
+        results["nodes"] = nodes(values, ours, args, before)
+    results["argon2_limit"] = argon.limit(seconds=3.0)
+    results["round_trips"] = roundtrips.measure(30)
+    args.out.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (args.out / f"bench-{stamp}.json").write_text(json.dumps(results, indent=2))
+    report.chart(results, args.out / f"bench-{stamp}.png")
+    print(report.table(results))
+
+
+def nodes(
+    values: dict[str, Any], ours: dict[str, list[Request]], args: argparse.Namespace, before: Any
+) -> dict[str, Any]:
+    """Req/s through HAProxy with one app node, then two (one worker each)."""
+    out: dict[str, Any] = {}
+    env = env_of(values)
+    with servers.otpgate(env, 1) as first, servers.otpgate(env, 1) as second:
+        for count, backends in ((1, [first.url]), (2, [first.url, second.url])):
+            with servers.haproxy(backends) as balancer:
+                for case in ("GET /me", "code check (wrong)"):
+                    result = measure(balancer.url, ours[case], args, before)
+                    out.setdefault(case, {})[f"{count}_nodes"] = result.rate
+    return out
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from tests.texts import wrong_code
 from bench import infra, seed
 from bench.pgproxy import CountingProxy, RedisCountingProxy
 from otpgate.config import Settings
+from otpgate.logs import configure_logging
 from otpgate.web.app import create_app
 
 SECRET = "bench-secret-key-bench-secret-key-0123456789"
@@ -63,32 +64,32 @@ def measure(n: int) -> dict[str, dict[str, float]]:
 
 
 async def _measure(db_url: str, redis_url: str, n: int) -> dict[str, dict[str, float]]:
-    if True:
-        upstream = urlsplit(db_url)
-        proxy = CountingProxy(upstream.hostname or "127.0.0.1", upstream.port or 5432)
-        await proxy.start()
-        redis_upstream = urlsplit(redis_url)
-        redis_proxy = RedisCountingProxy("127.0.0.1", redis_upstream.port or 6379)
-        await redis_proxy.start()
-        settings = Settings(
-            data_dir=Path(tempfile.mkdtemp(prefix="otpgate-bench-")),
-            database_url=via_proxy(db_url, proxy.port).replace("+asyncpg", ""),
-            redis_url=f"redis://127.0.0.1:{redis_proxy.port}/0",
-            **BENCH_SETTINGS,
-        )
-        app = create_app(settings)
-        runtime = app.state.runtime
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app, client=("198.51.100.7", 5000)),
-            base_url="http://bench",
-        )
-        try:
-            return await _cases(runtime, client, proxy, redis_proxy, n)
-        finally:
-            await client.aclose()
-            await runtime.aclose()
-            await proxy.stop()
-            await redis_proxy.stop()
+    configure_logging("warning")  # the measured requests, not their log lines
+    upstream = urlsplit(db_url)
+    proxy = CountingProxy(upstream.hostname or "127.0.0.1", upstream.port or 5432)
+    await proxy.start()
+    redis_upstream = urlsplit(redis_url)
+    redis_proxy = RedisCountingProxy("127.0.0.1", redis_upstream.port or 6379)
+    await redis_proxy.start()
+    settings = Settings(
+        data_dir=Path(tempfile.mkdtemp(prefix="otpgate-bench-")),
+        database_url=via_proxy(db_url, proxy.port).replace("+asyncpg", ""),
+        redis_url=f"redis://127.0.0.1:{redis_proxy.port}/0",
+        **BENCH_SETTINGS,
+    )
+    app = create_app(settings)
+    runtime = app.state.runtime
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=("198.51.100.7", 5000)),
+        base_url="http://bench",
+    )
+    try:
+        return await _cases(runtime, client, proxy, redis_proxy, n, db_url)
+    finally:
+        await client.aclose()
+        await runtime.aclose()
+        await proxy.stop()
+        await redis_proxy.stop()
 
 
 async def _cases(
@@ -97,17 +98,16 @@ async def _cases(
     proxy: CountingProxy,
     redis_proxy: CountingProxy,
     n: int,
+    db_url: str,
 ) -> dict[str, dict[str, float]]:
-    accounts = await seed.accounts(runtime, 3 * n)
-    wrong_ones = await seed.challenges(runtime, accounts[:n])
-    right_ones = await seed.challenges(runtime, accounts[n : 2 * n])
-    tokens = await seed.sessions(runtime, accounts[2 * n :])
-    resend_ones = await seed.challenges(runtime, accounts[2 * n :])
+    # One extra wrong-code challenge warms the pools (Redis' per-connection CLIENT SETINFO and
+    # the script load are not what a request costs).
+    accounts = await seed.accounts(runtime, 3 * n + 1)
+    wrong_ones = await seed.challenges(runtime, accounts[: n + 1])
+    right_ones = await seed.challenges(runtime, accounts[n + 1 : 2 * n + 1])
+    tokens = await seed.sessions(runtime, accounts[2 * n + 1 :])
+    resend_ones = await seed.challenges(runtime, accounts[2 * n + 1 :])
     await runtime.dispatcher.drain()
-    it = iter(range(10**9))
-
-    def each(items: list[Any]) -> Any:
-        return items[next(it) % len(items)]
 
     cases: dict[str, Callable[[int], Awaitable[httpx.Response]]] = {
         "code check (wrong)": lambda i: client.post(
@@ -124,26 +124,45 @@ async def _cases(
         "resend": lambda i: client.post(f"/api/v1/challenges/{resend_ones[i].challenge_id}/resend"),
         "sign-in (password + SMS)": lambda i: client.post(
             "/api/v1/sessions",
-            json={"email": f"bench{2 * n + i}@example.com", "password": seed.PASSWORD},
+            json={"email": f"bench{2 * n + 1 + i}@example.com", "password": seed.PASSWORD},
         ),
     }
-    del each
+    await cases["code check (wrong)"](n)
+    await cases["GET /me"](0)
     results: dict[str, dict[str, float]] = {}
     for name, call in cases.items():
         statuses: dict[int, int] = {}
         proxy.reset()
         redis_proxy.reset()
+        wal_before = await wal_position(db_url)
         for i in range(n):
             response = await call(i)
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             await runtime.dispatcher.drain()
+        wal_bytes = await wal_position(db_url) - wal_before
         redis_calls = redis_proxy.round_trips
         results[name] = {
             "postgres": proxy.round_trips / n,
             "redis": redis_calls / n,
+            # The whole cluster's WAL: only meaningful on a server nobody else writes to.
+            "wal_bytes": wal_bytes / n,
             "statuses": statuses,  # type: ignore[dict-item]
         }
     return results
+
+
+async def wal_position(db_url: str) -> int:
+    """The server's WAL insert position in bytes (PostgreSQL's pg_current_wal_insert_lsn)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(db_url.replace("+asyncpg", ""))
+    try:
+        value: int = await conn.fetchval(
+            "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint"
+        )
+        return value
+    finally:
+        await conn.close()
 
 
 def main() -> None:
@@ -153,7 +172,9 @@ def main() -> None:
     results = measure(args.n)
     for name, row in results.items():
         pg, rd = row["postgres"], row["redis"]
-        print(f"{name:<28} postgres {pg:5.1f}  redis {rd:4.1f}  {row['statuses']}")
+        wal = row["wal_bytes"]
+        statuses = row["statuses"]
+        print(f"{name:<28} postgres {pg:5.1f}  redis {rd:4.1f}  WAL {wal:7.0f} B  {statuses}")
     print(json.dumps(results))
 
 

@@ -8,15 +8,14 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from otpgate.adapters.clock import FileOffsetClock
-from otpgate.adapters.events_webhook import StandardWebhookSender
 from otpgate.adapters.jose import JoserfcEs256
 from otpgate.adapters.metrics import PrometheusMetrics
 from otpgate.adapters.passwords import Argon2Hasher
-from otpgate.adapters.queue import QueueDispatcher, make_queue_app
 from otpgate.adapters.ratelimit import LimitsRateLimiter
 from otpgate.adapters.sealing import FACTOR_LABEL, LABEL, AesGcmSealer
 from otpgate.adapters.sms.registry import build_providers
@@ -38,6 +37,10 @@ from otpgate.services.delivery.engine import Jitter
 from otpgate.services.deps import Deps
 from otpgate.services.ports import Provider
 from otpgate.services.pumping import WatchedLimiter
+
+if TYPE_CHECKING:
+    # procrastinate and psycopg load only in queue mode (~27 MB a process otherwise).
+    from otpgate.adapters.queue import QueueDispatcher
 from otpgate.services.webhooks import EventRelay, RelaySettings
 
 Providers = Sequence[Provider] | Mapping[str, Provider]
@@ -55,8 +58,9 @@ def limit_rules(settings: Settings) -> dict[str, str]:
         rules.SEND_PREFIX: settings.limit_send_prefix,
         rules.SEND_COUNTRY: settings.limit_send_country,
         rules.SEND_GLOBAL: settings.limit_send_global,
-        # Unproven numbers get budgets of the same size, counted apart (see services/limits).
-        rules.SEND_NUMBER_NEW: settings.limit_send_number,
+        # Unproven numbers get budgets counted apart (see services/limits); per number, a
+        # smaller one: anyone can type a victim's number into a sign-up form.
+        rules.SEND_NUMBER_NEW: settings.limit_send_number_new,
         rules.SEND_PREFIX_NEW: settings.limit_send_prefix,
         rules.SEND_COUNTRY_NEW: settings.limit_send_country,
         rules.SEND_GLOBAL_NEW: settings.limit_send_global,
@@ -174,6 +178,8 @@ def build_relay(
     """The event webhooks' relay, when ``OTPGATE_EVENTS_WEBHOOK_URL`` is set."""
     if settings.events_webhook_url is None or settings.events_webhook_secret is None:
         return None
+    from otpgate.adapters.events_webhook import StandardWebhookSender  # only when configured
+
     sender = StandardWebhookSender(
         settings.events_webhook_url,
         settings.events_webhook_secret.get_secret_value(),
@@ -247,6 +253,8 @@ class Runtime:
         delivery = build_engine(settings, engine, clock, metrics, providers, jitter)
         dispatcher: InProcessDispatcher | QueueDispatcher
         if settings.delivery_mode == "queue":
+            from otpgate.adapters.queue import QueueDispatcher, make_queue_app
+
             dispatcher = QueueDispatcher(
                 make_queue_app(settings.queue_conninfo, sweep_seconds=settings.sms_sweep_seconds),
                 conninfo=settings.queue_conninfo,

@@ -90,9 +90,18 @@ class Settings(BaseSettings):
     limit_password_account: str = "5/30seconds;10/15minutes;20/hour"
     limit_password_change: str = "5/15minutes;10/hour"
     limit_password_ip: str = "20/minute;100/hour;500/day"
-    limit_send_number: str = "5/15minutes;10/day"
-    limit_send_ip: str = "10/15minutes;30/day"
-    limit_send_account: str = "10/hour;20/day"
+    # Send caps are sized so ordinary upkeep never meets them (issue 15): a signed-in customer
+    # signing in and making a dozen changes in an hour, or a household or office behind one
+    # NAT address doing the same at once. Pumping is held by the caps an attacker cannot
+    # multiply: per unproven number, per prefix, per country and the global ceiling.
+    # A confirmed number, reached after its account's password or within its session.
+    limit_send_number: str = "15/15minutes;30/hour;60/day"
+    # A number nobody has proven (sign-up, a new mobile number): anyone can type a victim's.
+    limit_send_number_new: str = "5/15minutes;10/day"
+    # Per client address: counts a whole household or office, so it only stops one machine
+    # from texting many numbers; per account: a busy hour is about a dozen texts.
+    limit_send_ip: str = "60/15minutes;200/hour;500/day"
+    limit_send_account: str = "30/hour;60/day"
     limit_send_prefix: str = "50/hour"
     limit_send_country: str = "500/hour"
     # Every SMS from this installation: the spend circuit breaker against SMS pumping.

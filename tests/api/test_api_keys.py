@@ -109,7 +109,7 @@ async def test_per_key_limits_count_on_top_of_the_send_limits(make_harness: Any)
 async def test_api_sends_to_a_number_draw_on_the_unproven_budgets(make_harness: Any) -> None:
     """The pumping defences apply to API traffic as to sign-ups: a `to` number is unproven, so
     its sends count in the `*_new` caps, and never in a customer's own sign-in budget."""
-    h: Harness = await make_harness(limit_send_number="2/hour")
+    h: Harness = await make_harness(limit_send_number_new="2/hour")
     key = await api_key(h)
     account = await h.registered_account()  # its registration code: one unproven send
     number = account["phone"]

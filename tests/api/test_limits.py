@@ -67,13 +67,19 @@ async def test_forwarded_for_is_ignored_from_untrusted_peers(h: Harness) -> None
     assert event["ip"] == "203.0.113.7"
 
 
-async def test_sends_per_number_are_capped_and_nothing_is_sent_over_the_cap(h: Harness) -> None:
+async def test_sends_per_number_are_capped_and_nothing_is_sent_over_the_cap(
+    make_harness: Any,
+) -> None:
+    h: Harness = await make_harness(limit_password_account="100/minute")  # not under test
     account = await h.registered_account()  # counted in the budget of unproven numbers
-    for _ in range(5):  # sign-in sends 1..5 to the confirmed number
+    for _ in range(15):  # sign-in sends 1..15 to the confirmed number (15 per 15 minutes)
         assert (await h.start_sign_in()).status_code == 202
     before = len(await h.messages(account["phone"]))
-    assert before == 6
-    assert_throttled(await h.start_sign_in())
+    assert before == 16
+    refused = await h.start_sign_in()
+    assert_throttled(refused)
+    [event] = await h.rows("SELECT * FROM events WHERE type = 'rate_limited'")
+    assert "'rule': 'send_number'" in repr(event) or '"rule": "send_number"' in repr(event)
     assert len(await h.messages(account["phone"])) == before
 
 

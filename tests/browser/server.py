@@ -144,6 +144,12 @@ class Server:
             self._log = None
         self._tmp.cleanup()
 
+    def kill(self) -> None:
+        """SIGKILL: no graceful shutdown, the requests it holds are cut (a crashed node)."""
+        assert self._process is not None
+        self._process.kill()
+        self._process.wait()
+
     def log(self) -> str:
         path = self.dir / "server.log"
         return path.read_text(errors="replace") if path.exists() else ""

@@ -70,7 +70,7 @@ async def test_a_spike_to_one_prefix_trips_the_prefix_limit(make_harness: BuildH
 
 
 async def test_a_number_limit_event_masks_the_number(make_harness: BuildHarness) -> None:
-    h: Harness = await make_harness(limit_send_number="1/hour")
+    h: Harness = await make_harness(limit_send_number_new="1/hour")
     assert (await _register(h, 0, "+14155552601")).status_code == 202
     assert_throttled(await _register(h, 1, "+14155552601"))
 

@@ -31,6 +31,7 @@ from otpgate.services.container import Services, build_services
 from otpgate.services.deps import Deps
 from otpgate.services.limits import ALL_RULES
 from otpgate.services.ports import Dispatcher, OutgoingMessage, Sealer
+from otpgate.services.signing import Jose
 from tests.fakes.storage import MemoryStore
 
 CODE_LINE = re.compile(r"^@[^ ]+ #(\d+)$")
@@ -178,6 +179,7 @@ def make_services(
     store: MemoryStore | None = None,
     forward: Dispatcher | None = None,
     sealer: Sealer | None = None,
+    jose: Jose | None = None,
     **config: Any,
 ) -> tuple[Services, Fakes]:
     """The real use cases on fakes: ``build_services`` with every port in memory.
@@ -204,5 +206,6 @@ def make_services(
         config=ServiceConfig(**config),
         metrics=fakes.metrics,
         sealer=sealer,
+        jose=jose,
     )
     return build_services(deps), fakes

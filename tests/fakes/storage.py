@@ -29,6 +29,12 @@ from otpgate.domain.errors import Conflict
 from otpgate.domain.policy import StreakRule
 from otpgate.services.ports import RequestContext
 from otpgate.services.storage import AccountChanges, CardChanges, Claim, MessageRecord
+from tests.fakes.api_storage import (
+    MemoryApiKeys,
+    MemoryIdempotencyKeys,
+    MemoryNumberPauses,
+    MemorySigningKeys,
+)
 from tests.fakes.factors import MemoryFactors, MemoryPasskeys
 from tests.fakes.tables import (
     IntegrityViolation,
@@ -423,6 +429,10 @@ class MemoryUnitOfWork:
         self.wallet = MemoryWallet(tables)
         self.factors = MemoryFactors(tables)
         self.passkeys = MemoryPasskeys(tables)
+        self.api_keys = MemoryApiKeys(tables)
+        self.idempotency = MemoryIdempotencyKeys(tables)
+        self.number_pauses = MemoryNumberPauses(tables)
+        self.signing_keys = MemorySigningKeys(tables)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -12,8 +12,10 @@ from typing import Any, Generic, TypeVar
 
 from otpgate.domain.accounts import Account, Device, SecurityEvent, Session
 from otpgate.domain.addresses import Address
+from otpgate.domain.api_keys import ApiKey
 from otpgate.domain.cards import PaymentMethod
 from otpgate.domain.challenges import Challenge
+from otpgate.services.api_storage import CodePause, IdempotencyRecord, StoredSigningKey
 from otpgate.services.storage import Ceremony, MessageRecord
 
 V = TypeVar("V")
@@ -111,6 +113,10 @@ class Tables:
     factors: dict[str, StoredFactor] = field(default_factory=dict)
     backup_codes: list[StoredCode] = field(default_factory=list)
     ceremonies: dict[str, Ceremony] = field(default_factory=dict)
+    api_keys: dict[str, tuple[ApiKey, str]] = field(default_factory=dict)  # id: (key, hash)
+    idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
+    number_pauses: dict[str, CodePause] = field(default_factory=dict)
+    signing_keys: dict[str, StoredSigningKey] = field(default_factory=dict)
 
     def restore(self, snapshot: Tables) -> None:
         for column in fields(self):

@@ -58,6 +58,13 @@ class Visitor:
     async def enter_code(self, code: str, **extra: str) -> httpx.Response:
         return await self.submit("/verify", "/verify", code=code, **extra)
 
+    async def shown(self, response: httpx.Response) -> httpx.Response:
+        """Follow a code form's answer back to the code page (post/redirect/get): what the
+        browser shows after the POST."""
+        assert response.status_code == 303, response.text
+        assert response.headers["location"].startswith("/verify"), response.headers
+        return await self.client.get(response.headers["location"])
+
     async def sign_in(self, email: str, password: str = PASSWORD) -> httpx.Response:
         return await self.submit("/signin", "/signin", email=email, password=password)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from otpgate.domain.tokens import token_hash
+from otpgate.web.pages.devices import browser_name
 from tests.harness import Harness
 from tests.pages.conftest import Visitor, alerts, token_in
 from tests.pages.steps import (
@@ -95,20 +97,21 @@ async def test_a_wrong_code_counts_down_and_changes_nothing(h: Harness, visitor:
     phone = await visitor.signed_up("ada@example.com")
     await visitor.submit("/account/addresses/new", "/account/addresses", **ADDRESS)
     code = await h.last_code(phone)
-    refused = await visitor.enter_code(wrong_code(code))
-    assert refused.status_code == 400
+    refused = await visitor.shown(await visitor.enter_code(wrong_code(code)))
+    assert refused.status_code == 200
     assert alerts(refused.text) == ["That code is not right. 4 tries left."]
     assert 'to ship to "Ada Lovelace, 1 Main St' in heading(refused.text)
     assert await h.scalar("SELECT count(*) FROM addresses") == 0
     for _ in range(3):
         await visitor.enter_code(wrong_code(code))
-    ended = await visitor.enter_code(wrong_code(code))
+    ended = await visitor.shown(await visitor.enter_code(wrong_code(code)))
     assert ended.status_code == 410
     text = text_of(ended.text)
     assert "Too many wrong codes" in text and "Nothing was changed" in text
-    assert 'href="/account/addresses">Start again' in ended.text
+    assert 'href="/account/addresses">Back to Your addresses' in ended.text
+    assert 'action="/verify/new"' in ended.text and "Send a new code" in text
     assert await h.scalar("SELECT count(*) FROM addresses") == 0
-    assert_redirect(await visitor.get("/verify"), "/account")
+    assert (await visitor.get("/verify")).status_code == 410  # a reload says the same
 
 
 async def test_label_and_instructions_apply_at_once_the_rest_needs_a_code(
@@ -364,8 +367,8 @@ async def test_a_new_mobile_number_needs_the_old_then_the_new(h: Harness, visito
 
     stale = await h.last_code(old)
     if stale != await h.last_code(new):
-        refused = await visitor.enter_code(stale)
-        assert refused.status_code == 400
+        refused = await visitor.shown(await visitor.enter_code(stale))
+        assert "That code is not right." in text_of(refused.text)
     landed = await approve(visitor, new, "/account/security")
     assert "Your mobile number is changed. Codes now go to the new number." in landed
     assert "+1 ••• ••• ••99" in landed
@@ -378,8 +381,8 @@ async def test_resend_works_for_a_change_code(h: Harness, visitor: Visitor) -> N
     phone = await visitor.signed_up("ada@example.com")
     await visitor.submit("/account/addresses/new", "/account/addresses", **ADDRESS)
     sends = len(await h.messages(phone))
-    early = await visitor.submit("/verify", "/verify/resend")
-    assert early.status_code == 429
+    early = await visitor.shown(await visitor.submit("/verify", "/verify/resend"))
+    assert "A new code was just sent. You can ask for another in" in text_of(early.text)
     h.clock.advance(31)
     resent = await visitor.submit("/verify", "/verify/resend")
     assert_redirect(resent, "/verify")
@@ -400,14 +403,18 @@ async def test_an_expired_change_code_offers_to_start_again_there(
     code = await h.last_code(phone)
     token = await visitor.token("/verify")
     h.clock.advance(h.settings.code_ttl_seconds + 1)
-    expired = await visitor.post("/verify", {"csrf_token": token, "code": code})
+    answered = await visitor.post("/verify", {"csrf_token": token, "code": code})
+    expired = await visitor.shown(answered)
     assert expired.status_code == 410
     text = text_of(expired.text)
     assert "This code has expired" in text and "Nothing was changed" in text
-    assert 'href="/account/payments">Start again' in expired.text
+    assert 'href="/account/payments">Back to Your payments' in expired.text
     assert await h.scalar("SELECT count(*) FROM payment_methods") == 0
     activity = text_of((await visitor.get("/account/activity")).text)
-    assert "Change requested, code sent Add Visa ending 4242" in activity
+    # One row for the change, saying how it ended; its steps underneath (issue 15, point 9).
+    assert "Change expired unused, nothing changed Add Visa ending 4242" in activity
+    assert "What happened : 3 steps Code sent by text message" in activity
+    assert "Change requested, code sent ·" in activity
 
 
 async def test_a_change_overtaken_meanwhile_is_refused_cleanly(
@@ -501,3 +508,46 @@ async def test_devices_sign_out_one_all_others_and_forget(
     activity = text_of((await visitor.get("/account/activity")).text)
     assert "Signed out everywhere else" in activity
     assert "Trusted browser forgotten" in activity
+
+
+async def test_activity_is_one_row_per_change_with_times_for_the_browser(
+    h: Harness, visitor: Visitor
+) -> None:
+    """Issue 15, point 9: requested, code sent and applied are one row; every time carries
+    its UTC moment for app.js to show in the browser's zone."""
+    phone = await visitor.signed_up("ada@example.com")
+    await add_address(visitor, phone)
+    page = (await visitor.get("/account/activity")).text
+    rows = re.findall(
+        r'<li class="activity__item[^"]*">(.*?)</li>\s*(?=<li class="activity__item|</ol>)',
+        page,
+        re.S,
+    )
+    made = [text_of(row) for row in rows if "Change made" in row]
+    assert len(made) == 1
+    assert made[0].startswith('Change made Ship to "Ada Lovelace, 1 Main St')
+    assert "Change requested, code sent" in made[0] and "Code accepted" in made[0]
+    assert not any(text_of(row).startswith("Code sent by text message") for row in rows)
+    moment = r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ" data-local="datetime">'
+    assert re.search(moment, page)
+    assert "<script>" not in page  # times are localised by the static app.js (CSP)
+
+
+def test_devices_are_named_by_browser_and_system() -> None:
+    android = (
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/124.0.0.0 Mobile Safari/537.36"
+    )
+    iphone = (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
+    )
+    mac = (
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/124.0.0.0 Safari/537.36 Edg/124.0.0.0"
+    )
+    assert browser_name(android) == "Chrome on Android"
+    assert browser_name(iphone) == "Safari on iPhone"
+    assert browser_name(mac) == "Edge on macOS"
+    assert browser_name("python-httpx/0.27.0") == "Unknown browser"
+    assert browser_name(None) == "Unknown browser"

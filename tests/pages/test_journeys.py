@@ -6,6 +6,7 @@ import re
 
 from tests.harness import Harness
 from tests.pages.conftest import Visitor, alerts
+from tests.pages.steps import assert_redirect
 from tests.texts import text_of, wrong_code
 
 WRONG = "Your email or password is incorrect"
@@ -83,18 +84,21 @@ async def test_wrong_codes_count_down_then_end_the_challenge(h: Harness, visitor
     await visitor.register("ada@example.com", phone)
     code = await h.last_code(phone)
     wrong = wrong_code(code)
-    first = await visitor.enter_code(wrong)
-    assert first.status_code == 400
+    answered = await visitor.enter_code(wrong)
+    assert_redirect(answered, "/verify")  # post/redirect/get
+    first = await visitor.shown(answered)
     assert alerts(first.text) == ["That code is not right. 4 tries left."]
     assert 'aria-invalid="true"' in first.text
-    again = await visitor.get("/verify")
-    assert "4 tries left." in again.text
+    again = await visitor.get("/verify")  # a reload: said once, and no try spent
+    assert "4 tries left." in again.text and alerts(again.text) == []
+    assert await h.scalar("SELECT attempts FROM challenges") == 1
     for _ in range(3):
         await visitor.enter_code(wrong)
-    last = await visitor.enter_code(wrong)
+    last = await visitor.shown(await visitor.enter_code(wrong))
     assert last.status_code == 410
     assert "Too many wrong codes" in text_of(last.text)
-    assert 'href="/signin">Start again' in last.text
+    # Confirming a number: no new code here (signing in sends one), so start again.
+    assert 'href="/signin">Start again' in last.text and "/verify/new" not in last.text
     # The right code no longer helps, and the page forgot the challenge.
     after = await visitor.get("/verify")
     assert after.status_code == 303 and after.headers["location"] == "/signin"
@@ -106,7 +110,8 @@ async def test_an_expired_code_offers_to_start_again(h: Harness, visitor: Visito
     code = await h.last_code(phone)
     token = await visitor.token("/verify")
     h.clock.advance(h.settings.code_ttl_seconds + 1)
-    expired = await visitor.post("/verify", {"csrf_token": token, "code": code})
+    answered = await visitor.post("/verify", {"csrf_token": token, "code": code})
+    expired = await visitor.shown(answered)
     assert expired.status_code == 410
     text = text_of(expired.text)
     assert "This code has expired" in text
@@ -132,8 +137,9 @@ async def test_resend_waits_for_the_cooldown_and_voids_the_old_code(
     assert re.search(r"<button[^>]*data-resend[^>]*disabled", page.text)
     assert "You can ask for a new code in 30 seconds" in text_of(page.text)
 
-    early = await visitor.submit("/verify", "/verify/resend")
-    assert early.status_code == 429
+    early = await visitor.shown(await visitor.submit("/verify", "/verify/resend"))
+    assert "You can ask for another in" in text_of(early.text)
+    assert re.search(r"<button[^>]*data-resend[^>]*disabled", early.text)
     assert len(await h.messages(phone)) == 1
 
     h.clock.advance(31)
@@ -147,8 +153,7 @@ async def test_resend_waits_for_the_cooldown_and_voids_the_old_code(
     assert len(await h.messages(phone)) == 2
 
     if new != old:
-        stale = await visitor.enter_code(old)
-        assert stale.status_code == 400
+        stale = await visitor.shown(await visitor.enter_code(old))
         assert alerts(stale.text) == ["That code is not right. 4 tries left."]
     done = await visitor.enter_code(new)
     assert done.headers["location"] == "/account"

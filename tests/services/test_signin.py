@@ -119,3 +119,23 @@ async def test_signing_out_revokes_the_session(world: World) -> None:
     assert [e.account_id for e in world.events(EventType.SESSION_SIGNED_OUT)] == [
         customer.account.id
     ]
+
+
+async def test_a_new_code_after_an_ended_one_needs_the_same_recent_password_step(
+    world: World,
+) -> None:
+    """Issue 15 point 3 ("Send a new code"): only for a sign-in code that ended, opened at
+    most two challenge lives ago; a pending one, or an old one, asks for the password."""
+    await world.signed_up()
+    started = await world.sign_in()
+    assert isinstance(started, CodeRequired)
+    with pytest.raises(NotAuthenticated):  # still pending: resend it instead
+        await world.services.signin.again(world.stored(started.challenge), CTX)
+    world.clock.advance(301)
+    renewed = await world.services.signin.again(world.stored(started.challenge), CTX)
+    assert (renewed.purpose, renewed.status) == (Purpose.SIGN_IN, Status.PENDING)
+    assert renewed.id != started.challenge.id
+    assert world.fakes.dispatcher.last().challenge_id == renewed.id
+    world.clock.advance(1800)
+    with pytest.raises(NotAuthenticated):  # the password step is too old now
+        await world.services.signin.again(world.stored(started.challenge), CTX)

@@ -19,7 +19,7 @@ from tests.fakes.storage import MemoryStore
 
 ALL_TABLES = (
     "message_attempts, events, messages, devices, sessions, challenges, payment_methods, "
-    "addresses, accounts"
+    "addresses, accounts, api_keys, idempotency_keys, number_pauses, signing_keys"
 )
 
 

@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
+import ctypes.util
 import os
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+
+
+def _return_big_buffers_to_the_system() -> None:
+    """Each Argon2id call mallocs its whole memory cost (19 MiB) and frees it again. glibc
+    raises its mmap threshold after the first such free, so later buffers come from the heap
+    and stay resident: +19 MiB per hashing thread, for good. A fixed threshold keeps every
+    buffer of 1 MiB and more mmapped, so it goes back to the system when the hash is done."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(name).mallopt(M_MMAP_THRESHOLD, 1024 * 1024)
 
 
 class Argon2Hasher:
@@ -21,6 +38,7 @@ class Argon2Hasher:
     def __init__(
         self, *, time_cost: int = 2, memory_kib: int = 19456, parallelism: int = 1
     ) -> None:
+        _return_big_buffers_to_the_system()
         self._hasher = PasswordHasher(
             time_cost=time_cost,
             memory_cost=memory_kib,

@@ -180,6 +180,48 @@ def validate_address(values: Mapping[str, Any]) -> AddressFields:
     return address
 
 
+def address_errors(values: Mapping[str, Any]) -> dict[str, str]:
+    """Every field's problem at once (a form shows them together); empty when
+    ``validate_address`` would accept ``values``. The same rules, each field on its own."""
+    errors: dict[str, str] = {}
+    text: dict[str, str] = {}
+    for name in LIMITS:
+        try:
+            text[name] = _text(values, name)
+        except InvalidInput as exc:
+            errors[name] = exc.detail
+    country = text.get("country", "").upper()
+    if "country" not in errors:
+        if not country:
+            errors["country"] = "Choose a country."
+        elif country not in COUNTRIES:
+            errors["country"] = "Choose a country from the list."  # a form: no standard names
+    for name, message in (
+        ("full_name", "Enter the recipient's name."),
+        ("line1", "Enter the street address."),
+        ("city", "Enter the town or city."),
+    ):
+        if name not in errors and not text.get(name):
+            errors[name] = message
+    if "country" in errors:
+        return errors
+    if country in REGION_REQUIRED and "region" not in errors and not text.get("region"):
+        errors["region"] = "Enter the state, province or region."
+    postal = text.get("postal_code", "").upper()
+    if country not in NO_POSTAL_CODE and "postal_code" not in errors:
+        pattern = POSTAL_PATTERNS.get(country)
+        if not postal:
+            errors["postal_code"] = "Enter the postal code."
+        elif pattern and not re.fullmatch(pattern, postal):
+            errors["postal_code"] = f"That is not a valid postal code for {country}."
+    if text.get("phone") and "phone" not in errors:
+        try:
+            _phone(text["phone"], country)
+        except InvalidInput as exc:
+            errors["phone"] = exc.detail
+    return errors
+
+
 def _phone(raw: str, country: str) -> str:
     try:
         number = phonenumbers.parse(raw, country)

@@ -8,8 +8,6 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from zxcvbn import zxcvbn
-
 from otpgate.domain.errors import InvalidInput
 
 MIN_PASSWORD_LENGTH = 8
@@ -42,6 +40,9 @@ def check_password(password: str, *, context: Sequence[str] = (), field: str = "
     words = [w.casefold() for w in context if w and len(w) >= 3]
     if _mostly_context(folded, words):
         raise InvalidInput(field, "Don't build your password from your name, email or our name.")
+    # Loaded on the first password checked: its dictionaries cost every process ~14 MB.
+    from zxcvbn import zxcvbn
+
     result = zxcvbn(normalized[:ZXCVBN_MAX], user_inputs=words)
     if result["score"] < MIN_STRENGTH_SCORE:
         feedback = result.get("feedback") or {}

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from otpgate.domain.accounts import Account, EventType
-from otpgate.domain.challenges import Challenge, ConfirmPhone, ForAccount, Intent, SignIn
+from otpgate.domain.challenges import (
+    Challenge,
+    ConfirmPhone,
+    ForAccount,
+    Intent,
+    SignIn,
+    Status,
+)
 from otpgate.domain.emails import normalize_email, throttle_key
-from otpgate.domain.errors import AccountDisabled, CodeLockout, InvalidCredentials, InvalidInput
+from otpgate.domain.errors import (
+    AccountDisabled,
+    CodeLockout,
+    InvalidCredentials,
+    InvalidInput,
+    NotAuthenticated,
+)
 from otpgate.domain.passwords import MAX_PASSWORD_LENGTH, normalize_password
 from otpgate.domain.policy import seconds_until
 from otpgate.services.approvals import Approval, VerifyRequest
@@ -106,6 +119,40 @@ class SignInService:
                 )
                 return SignedIn(issued)
         return CodeRequired(await self._send(account, SignIn(remember_device), ctx))
+
+    async def again(self, challenge: Challenge, ctx: RequestContext) -> Challenge:
+        """A new sign-in code after ``challenge`` ended (expired, too many wrong codes, or
+        replaced) without a session: the same password step, a new challenge.
+
+        Only for a sign-in challenge that can take no more codes and was opened at most two
+        challenge lives ago (30 minutes by default); later the password is asked again.
+        Every limit holds: the send caps count the text, and a paused account is refused
+        (``CodeLockout``), so the wrong-code streak across challenges still pauses it (S12:
+        a new challenge has its own 5 tries, S10, but never a fresh streak).
+        """
+        deps = self.deps
+        now = deps.clock.now()
+        policy = deps.config.policy
+        ended = (
+            challenge.effective_status(now) in (Status.EXPIRED, Status.FAILED, Status.CANCELED)
+            or challenge.attempts >= challenge.max_attempts
+        ) and challenge.effective_status(now) is not Status.APPROVED
+        window = timedelta(seconds=2 * policy.challenge_max_life_seconds)
+        if (
+            not isinstance(challenge.intent, SignIn)
+            or challenge.account_id is None
+            or not ended
+            or now - challenge.created_at > window
+        ):
+            raise NotAuthenticated("Sign in again to get a new code.")
+        async with deps.store.autocommit() as uow:
+            account = await uow.accounts.get(challenge.account_id)
+        if account is None or not account.phone_verified:
+            raise NotAuthenticated("Sign in again to get a new code.")
+        if account.code_locked_until and account.code_locked_until > now:
+            wait = seconds_until(account.code_locked_until, now)
+            raise CodeLockout(wait, "Too many wrong codes on this account. Try again later.")
+        return await self._send(account, challenge.intent, ctx)
 
     async def approve(
         self, uow: UnitOfWork, challenge: Challenge, now: datetime, request: VerifyRequest

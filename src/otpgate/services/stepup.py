@@ -14,7 +14,7 @@ from typing import Any
 
 from otpgate.domain.accounts import EventType
 from otpgate.domain.actions import ActionType, PendingAction, sms_purpose
-from otpgate.domain.challenges import Challenge, ForAccount, StepUp
+from otpgate.domain.challenges import Challenge, ForAccount, Status, StepUp
 from otpgate.domain.errors import ChangeTooLong, Conflict
 from otpgate.domain.messages import code_message_fits
 from otpgate.services.actions import Actions, Approving
@@ -71,6 +71,29 @@ class StepUpService:
             )
         deps.dispatcher.submit(message)
         return challenge
+
+    async def again(
+        self, customer: Customer, challenge: Challenge, ctx: RequestContext
+    ) -> Challenge:
+        """The same change asked for again after its code ended (expired, too many wrong
+        codes, replaced): a new challenge holding exactly the values the old one held, for
+        the session that asked, counted by every send cap like the first request."""
+        now = self.deps.clock.now()
+        action = challenge.action
+        state = challenge.effective_status(now)
+        ended = state in (Status.EXPIRED, Status.FAILED, Status.CANCELED) or (
+            state is Status.PENDING and challenge.attempts >= challenge.max_attempts
+        )
+        if (
+            action is None
+            or not ended
+            or challenge.account_id != customer.account.id
+            or challenge.session_id != customer.session.id
+            or not action.intact(customer.account.id, customer.session.id)
+            or action.type is ActionType.CONFIRM_NEW_PHONE  # its first step is asked again
+        ):
+            raise Conflict("This change can't be asked for again. Start it again.")
+        return await self.request(customer, action.type, action.values(), ctx)
 
     async def open(
         self,

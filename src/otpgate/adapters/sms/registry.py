@@ -12,9 +12,6 @@ from pydantic import SecretStr
 
 from otpgate.adapters.sms.base import Provider
 from otpgate.adapters.sms.outbox import OutboxProvider
-from otpgate.adapters.sms.sns import SnsProvider
-from otpgate.adapters.sms.twilio import TwilioProvider
-from otpgate.adapters.sms.webhook import WebhookProvider
 from otpgate.config import Settings
 
 __all__ = ["PROVIDERS", "ProviderFactory", "build_provider", "build_providers"]
@@ -22,13 +19,13 @@ __all__ = ["PROVIDERS", "ProviderFactory", "build_provider", "build_providers"]
 ProviderFactory = Callable[[Settings], Provider]
 
 
-def _required(value: str | None, setting: str, provider: str) -> str:
+def required_setting(value: str | None, setting: str, provider: str) -> str:
     if not value:
         raise ValueError(f"OTPGATE_{setting} is required for the {provider} provider")
     return value
 
 
-def _secret(value: SecretStr | None) -> str | None:
+def secret_value(value: SecretStr | None) -> str | None:
     return value.get_secret_value() if value is not None else None
 
 
@@ -37,9 +34,9 @@ def _outbox(settings: Settings) -> Provider:
 
 
 def _twilio(settings: Settings) -> Provider:
-    account_sid = _required(settings.twilio_account_sid, "TWILIO_ACCOUNT_SID", "twilio")
-    auth_token = _secret(settings.twilio_auth_token)
-    key_sid, key_secret = settings.twilio_api_key_sid, _secret(settings.twilio_api_key_secret)
+    account_sid = required_setting(settings.twilio_account_sid, "TWILIO_ACCOUNT_SID", "twilio")
+    auth_token = secret_value(settings.twilio_auth_token)
+    key_sid, key_secret = settings.twilio_api_key_sid, secret_value(settings.twilio_api_key_secret)
     if bool(key_sid) != bool(key_secret):
         raise ValueError(
             "OTPGATE_TWILIO_API_KEY_SID and OTPGATE_TWILIO_API_KEY_SECRET go together "
@@ -55,6 +52,9 @@ def _twilio(settings: Settings) -> Provider:
             "OTPGATE_TWILIO_FROM or OTPGATE_TWILIO_MESSAGING_SERVICE_SID is required "
             "for the twilio provider"
         )
+    # Vendor SDKs load only where their provider is configured (boto3 alone is ~35 MB).
+    from otpgate.adapters.sms.twilio import TwilioProvider
+
     return TwilioProvider(
         account_sid=account_sid,
         auth_token=auth_token,
@@ -69,6 +69,8 @@ def _twilio(settings: Settings) -> Provider:
 
 
 def _sns(settings: Settings) -> Provider:
+    from otpgate.adapters.sms.sns import SnsProvider
+
     return SnsProvider(
         region=settings.sns_region,
         endpoint_url=settings.sns_endpoint_url,
@@ -78,8 +80,10 @@ def _sns(settings: Settings) -> Provider:
 
 
 def _webhook(settings: Settings) -> Provider:
-    url = _required(settings.webhook_url, "WEBHOOK_URL", "webhook")
-    secret = _required(_secret(settings.webhook_secret), "WEBHOOK_SECRET", "webhook")
+    url = required_setting(settings.webhook_url, "WEBHOOK_URL", "webhook")
+    secret = required_setting(secret_value(settings.webhook_secret), "WEBHOOK_SECRET", "webhook")
+    from otpgate.adapters.sms.webhook import WebhookProvider
+
     return WebhookProvider(url, secret.encode(), timeout=settings.sms_send_timeout_seconds)
 
 

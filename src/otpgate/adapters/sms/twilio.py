@@ -54,11 +54,11 @@ PERMANENT_ERROR_CODES = frozenset(
 # Twilio reads TWILIO_EDGE / TWILIO_REGION from os.environ when ``environment`` is empty and
 # then rewrites the host (which would silently bypass ``api_base``). Our settings are the only
 # source of configuration, so hand the SDK an environment that sets neither.
-_NO_ENVIRONMENT = {"TWILIO_EDGE": "", "TWILIO_REGION": ""}
+NO_ENVIRONMENT = {"TWILIO_EDGE": "", "TWILIO_REGION": ""}
 
 
 @contextmanager
-def _twilio_errors(permanent: frozenset[int] = PERMANENT_ERROR_CODES) -> Iterator[None]:
+def twilio_errors(permanent: frozenset[int] = PERMANENT_ERROR_CODES) -> Iterator[None]:
     """Turn SDK and transport failures into our delivery errors (``permanent``: the error
     codes that blame the number; the voice provider passes its own).
 
@@ -118,14 +118,14 @@ class TwilioProvider:
             password,
             account_sid=account_sid,
             http_client=self._http,
-            environment=_NO_ENVIRONMENT,
+            environment=NO_ENVIRONMENT,
         )
         # The SDK has no base-URL option; the ``api`` domain keeps its root in ``base_url``
         # and builds every Messages/Accounts URL from it, so pointing it elsewhere is enough.
         self._client.api.base_url = self.api_base
 
     async def send(self, to: str, body: str, *, message_id: str, purpose: str) -> str:
-        with _twilio_errors():
+        with twilio_errors():
             async with asyncio.timeout(self._deadline):
                 sid = await asyncio.to_thread(self._create, to, body)
         # A 201 without a sid would be odd; the SMS is on its way, so don't report a failure
@@ -146,7 +146,7 @@ class TwilioProvider:
     async def find(self, to: str, body: str) -> str | None:
         """The sid of a recent message to ``to`` whose body is exactly ``body``, if Twilio has
         one. The body holds a one-time code, so a match is that very message."""
-        with _twilio_errors():
+        with twilio_errors():
             async with asyncio.timeout(self._deadline):
                 return await asyncio.to_thread(self._find, to, body)
 
@@ -162,7 +162,7 @@ class TwilioProvider:
     async def check(self) -> str:
         # Fetching the account proves the credentials and the URL without sending anything.
         try:
-            with _twilio_errors():
+            with twilio_errors():
                 async with asyncio.timeout(self._deadline):
                     status = await asyncio.to_thread(self._account_status)
         except DeliveryError as exc:

@@ -10,7 +10,7 @@ from sqlalchemy import insert, select, update
 
 from otpgate.adapters.storage import rows
 from otpgate.adapters.storage.base import Repository
-from otpgate.adapters.storage.claims import claim_in_steps, claim_on_postgres
+from otpgate.adapters.storage.claims import claim_in_steps, claim_on_postgres, claim_with_driver
 from otpgate.adapters.storage.models import challenges, messages
 from otpgate.domain.challenges import Challenge, Purpose, Status
 from otpgate.domain.policy import StreakRule
@@ -72,6 +72,10 @@ class SqlChallenges(Repository):
         # Counting the attempt before the comparison, atomically: no request can compare a
         # code without first spending one of the challenge's attempts (kratos' order), and
         # none can skip the account's pause (see claims.py).
+        if self.driver is not None:
+            return await claim_with_driver(
+                self.driver, challenge_id, now, session_id, api_key_id, streak
+            )
         claim = claim_on_postgres if self.conn.dialect.name == "postgresql" else claim_in_steps
         return await claim(self.conn, challenge_id, now, session_id, api_key_id, streak)
 

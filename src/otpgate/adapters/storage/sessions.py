@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select, update
 
@@ -15,6 +16,15 @@ from otpgate.domain.accounts import Account, Device, Session
 LISTED = 100  # a list page never holds more than this
 ACCOUNT_NAMES = tuple(column.name for column in accounts.c)
 ACCOUNT_COLUMNS = tuple(column.label(f"acct_{column.name}") for column in accounts.c)
+CUSTOMER_QUERY = select(sessions, *ACCOUNT_COLUMNS).join(
+    accounts, accounts.c.id == sessions.c.account_id
+)
+# Built once from the table's own column names (no input in it).
+_ACCOUNT_LIST = ", ".join(f"a.{name} AS acct_{name}" for name in ACCOUNT_NAMES)
+DRIVER_CUSTOMER_SQL = (
+    f"SELECT s.*, {_ACCOUNT_LIST} FROM sessions s JOIN accounts a ON a.id = s.account_id"  # noqa: S608
+    " WHERE s.token_hash = $1"
+)
 
 
 class SqlSessions(Repository):
@@ -42,12 +52,14 @@ class SqlSessions(Repository):
         return rows.session(row) if row else None
 
     async def customer_by_token_hash(self, token_hash: str) -> tuple[Session, Account] | None:
-        result = await self.conn.execute(
-            select(sessions, *ACCOUNT_COLUMNS)
-            .join(accounts, accounts.c.id == sessions.c.account_id)
-            .where(sessions.c.token_hash == token_hash)
-        )
-        row = result.mappings().first()
+        if self.driver is not None:
+            # Every signed-in request starts here: straight on asyncpg when autocommitting.
+            row: Any = await self.driver.fetchrow(DRIVER_CUSTOMER_SQL, token_hash)
+        else:
+            result = await self.conn.execute(
+                CUSTOMER_QUERY.where(sessions.c.token_hash == token_hash)
+            )
+            row = result.mappings().first()
         if row is None:
             return None
         account = rows.account({name: row[f"acct_{name}"] for name in ACCOUNT_NAMES})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -22,13 +23,13 @@ from otpgate.adapters.storage.wallet import SqlWallet
 class SqlUnitOfWork:
     """Implements ``services.storage.UnitOfWork`` on one open transaction."""
 
-    def __init__(self, conn: AsyncConnection, webhooks: bool = False) -> None:
+    def __init__(self, conn: AsyncConnection, webhooks: bool = False, driver: Any = None) -> None:
         self.conn = conn
         self.accounts = SqlAccounts(conn)
-        self.challenges = SqlChallenges(conn)
-        self.sessions = SqlSessions(conn)
+        self.challenges = SqlChallenges(conn, driver)
+        self.sessions = SqlSessions(conn, driver)
         self.messages = SqlMessages(conn)
-        self.audit = SqlAudit(conn, webhooks, buffered=True)
+        self.audit = SqlAudit(conn, webhooks, buffered=True, driver=driver)
         self.wallet = SqlWallet(conn)
         self.api_keys = SqlApiKeys(conn)
         self.idempotency = SqlIdempotencyKeys(conn)
@@ -79,7 +80,10 @@ class SqlStore:
             return
         async with self.engine.connect() as conn:
             autocommitting = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            uow = SqlUnitOfWork(autocommitting, self.webhooks)
+            # With no transaction to keep in step, the hottest statements (the claim, the
+            # customer lookup, the events) may go to asyncpg itself.
+            raw = await autocommitting.get_raw_connection()
+            uow = SqlUnitOfWork(autocommitting, self.webhooks, raw.driver_connection)
             yield uow
             await uow.audit.flush()
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from otpgate.adapters.sms.base import Provider
-from otpgate.adapters.sms.registry import _required, _secret
+from otpgate.adapters.sms.registry import required_setting, secret_value
 from otpgate.adapters.voice.outbox import VoiceOutboxProvider
-from otpgate.adapters.voice.twilio import TwilioVoiceProvider
 from otpgate.config import Settings
 
 __all__ = ["VOICE_PROVIDERS", "build_voice_provider", "build_voice_providers"]
@@ -19,14 +18,18 @@ def _outbox(settings: Settings) -> Provider:
 
 
 def _twilio(settings: Settings) -> Provider:
-    account_sid = _required(settings.twilio_account_sid, "TWILIO_ACCOUNT_SID", "twilio-voice")
+    account_sid = required_setting(
+        settings.twilio_account_sid, "TWILIO_ACCOUNT_SID", "twilio-voice"
+    )
     caller = settings.twilio_voice_from or settings.twilio_from
+    from otpgate.adapters.voice.twilio import TwilioVoiceProvider  # the SDK only if used
+
     return TwilioVoiceProvider(
         account_sid=account_sid,
-        auth_token=_secret(settings.twilio_auth_token),
+        auth_token=secret_value(settings.twilio_auth_token),
         api_key_sid=settings.twilio_api_key_sid,
-        api_key_secret=_secret(settings.twilio_api_key_secret),
-        from_=_required(caller, "TWILIO_VOICE_FROM (or TWILIO_FROM)", "twilio-voice"),
+        api_key_secret=secret_value(settings.twilio_api_key_secret),
+        from_=required_setting(caller, "TWILIO_VOICE_FROM (or TWILIO_FROM)", "twilio-voice"),
         api_base=settings.twilio_api_base,
         timeout=settings.sms_send_timeout_seconds,
     )

@@ -16,7 +16,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from twilio.twiml.voice_response import VoiceResponse
 
-from otpgate.adapters.sms.twilio import _NO_ENVIRONMENT, DEFAULT_API_BASE, _twilio_errors
+from otpgate.adapters.sms.twilio import DEFAULT_API_BASE, NO_ENVIRONMENT, twilio_errors
 from otpgate.domain.errors import DeliveryError
 
 __all__ = ["PERMANENT_CALL_ERRORS", "TwilioVoiceProvider", "twiml"]
@@ -73,12 +73,12 @@ class TwilioVoiceProvider:
             password,
             account_sid=account_sid,
             http_client=self._http,
-            environment=_NO_ENVIRONMENT,
+            environment=NO_ENVIRONMENT,
         )
         self._client.api.base_url = api_base.rstrip("/")
 
     async def send(self, to: str, body: str, *, message_id: str, purpose: str) -> str:
-        with _twilio_errors(PERMANENT_CALL_ERRORS):
+        with twilio_errors(PERMANENT_CALL_ERRORS):
             async with asyncio.timeout(2 * self._timeout):
                 sid = await asyncio.to_thread(self._create, to, body)
         return sid or message_id
@@ -91,7 +91,7 @@ class TwilioVoiceProvider:
 
     async def check(self) -> str:
         try:
-            with _twilio_errors(PERMANENT_CALL_ERRORS):
+            with twilio_errors(PERMANENT_CALL_ERRORS):
                 async with asyncio.timeout(2 * self._timeout):
                     status = await asyncio.to_thread(self._account_status)
         except DeliveryError as exc:

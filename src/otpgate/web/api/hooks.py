@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from twilio.request_validator import RequestValidator
 
 from otpgate.config import TWILIO_STATUS_PATH
 from otpgate.web import problems
@@ -28,6 +27,8 @@ async def twilio_status(request: Request, runtime: RuntimeDep) -> Response:
     form = await request.form()
     params = {key: value for key, value in form.items() if isinstance(value, str)}
     signature = request.headers.get("x-twilio-signature", "")
+    from twilio.request_validator import RequestValidator  # the SDK only where callbacks are on
+
     validator = RequestValidator(token.get_secret_value())
     if not signature or not validator.validate(url, params, signature):
         return _refused(403, "forbidden", "Not allowed", "The callback signature is not valid.")

@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from otpgate.domain.phones import mask
 from otpgate.web.pages import csrf
-from otpgate.web.pages.activity import describe_all
+from otpgate.web.pages.activity import rows_of
 from otpgate.web.pages.common import member, open_visit
 
 router = APIRouter(include_in_schema=False)
@@ -26,7 +26,7 @@ async def account(request: Request) -> Response:
         name=profile.name,
         email=profile.email,
         phone=mask(profile.phone),
-        activity=describe_all(events),
+        activity=rows_of(events),
     )
 
 

@@ -82,6 +82,69 @@ class Activity:
     ip: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the activity list: a change (or a sign-in) with the steps it took, the
+    code sent, asked for, refused, accepted, applied, shown on demand; or a lone event."""
+
+    head: Activity
+    steps: tuple[Activity, ...] = ()
+
+
+# A change's outcome, strongest first: the line says how it ended.
+OUTCOMES: tuple[tuple[EventType, str, Tone], ...] = (
+    (EventType.STEP_UP_APPLIED, "Change made", "good"),
+    (EventType.STEP_UP_REFUSED, "Change refused, nothing changed", "warning"),
+    (EventType.CHALLENGE_FAILED, "Too many wrong codes, nothing changed", "warning"),
+    (EventType.CHALLENGE_EXPIRED, "Change expired unused, nothing changed", "neutral"),
+    (EventType.CODE_FAILED, "Wrong code entered for a change", "warning"),
+)
+PENDING_CHANGE: tuple[str, Tone] = ("Change requested, waiting for its code", "neutral")
+
+
+def rows_of(events: Sequence[SecurityEvent]) -> list[Row]:
+    """Events (newest first) as rows: those of one challenge together, at the place of its
+    newest event, in the order they happened underneath."""
+    described = describe_all(events)
+    groups: dict[str, list[tuple[SecurityEvent, Activity]]] = {}
+    order: list[str | int] = []
+    for index, (event, activity) in enumerate(zip(events, described, strict=True)):
+        key = event.details.get("challenge_id")
+        if isinstance(key, str):
+            if key not in groups:
+                groups[key] = []
+                order.append(key)
+            groups[key].append((event, activity))
+        else:
+            order.append(index)
+    rows: list[Row] = []
+    for key in order:
+        if isinstance(key, int):
+            rows.append(Row(described[key]))
+            continue
+        members = groups[key]
+        if len(members) == 1:
+            rows.append(Row(members[0][1]))
+            continue
+        rows.append(Row(_head(members), tuple(a for _, a in reversed(members))))
+    return rows
+
+
+def _head(members: list[tuple[SecurityEvent, Activity]]) -> Activity:
+    """The line for a challenge's events: for a change, how it ended; else its newest
+    event, or its most worrying one."""
+    newest = members[0][1]
+    types = {event.type for event, _ in members}
+    detail = next((a.detail for _, a in members if a.detail), None)
+    if EventType.STEP_UP_REQUESTED in types or any(
+        e.details.get("purpose") == Purpose.STEP_UP.value for e, _ in members
+    ):
+        text, tone = next(((t, tone) for ty, t, tone in OUTCOMES if ty in types), PENDING_CHANGE)
+        return Activity(text=text, detail=detail, tone=tone, at=newest.at, ip=newest.ip)
+    worst = next((a for _, a in members if a.tone == "warning"), newest)
+    return Activity(text=worst.text, detail=detail, tone=worst.tone, at=newest.at, ip=newest.ip)
+
+
 def describe_all(events: Sequence[SecurityEvent]) -> list[Activity]:
     """The events in words. Step-up events name their change; the request event names it
     for the later events of the same challenge (a refusal or an expiry) that don't."""
@@ -143,7 +206,7 @@ async def activity(request: Request, before: int | None = None) -> Response:
     return visit.render(
         "activity.html",
         section="activity",
-        activity=describe_all(shown),
+        activity=rows_of(shown),
         older=older,
         paged=before is not None,
     )

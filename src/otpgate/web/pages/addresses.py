@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
-from otpgate.domain.addresses import LIMITS, Address
+from otpgate.domain.addresses import LIMITS, Address, address_errors
 from otpgate.domain.errors import OtpgateError
 from otpgate.domain.phones import country_of
 from otpgate.services.principal import Customer
@@ -40,12 +40,21 @@ ADDRESS_ID = re.compile(r"^adr_[A-Za-z0-9_-]{1,60}$")
 @router.get("/account/addresses")
 async def addresses_page(request: Request) -> Response:
     visit, auth = await member(request)
+    return await _list(visit, auth)
+
+
+async def _list(visit: Visit, auth: Customer, refused: OtpgateError | None = None) -> Response:
+    """The list; after a refused "Make default" or "Remove", why, above it (a limit says
+    when it ends), inside the account's own layout."""
     found = await visit.services.addresses.list(auth)
+    errors, status = refusal(refused, (), visit.now()) if refused else ({}, 200)
     return visit.render(
         "addresses.html",
+        status=status,
         section="addresses",
         addresses=[_view(address) for address in found],
         strict=visit.services.addresses.strict,
+        error=errors.get("form"),
     )
 
 
@@ -62,10 +71,12 @@ async def add_address(request: Request) -> Response:
     visit, auth, fields = await member_form(request)
     values = _values(fields)
     is_default = fields.get("is_default") == "1"
+    if errors := address_errors(values):  # every field's problem at once
+        return _form(visit, None, values, errors, is_default=is_default, status=422)
     try:
         challenge = await visit.services.addresses.add(auth, visit.ctx, values, is_default)
     except OtpgateError as exc:
-        errors, status = refusal(exc, FIELDS)
+        errors, status = refusal(exc, FIELDS, visit.now())
         return _form(visit, None, values, errors, is_default=is_default, status=status)
     return ask_for_code(visit, challenge)
 
@@ -82,10 +93,12 @@ async def update_address(request: Request, address_id: str) -> Response:
     visit, auth, fields = await member_form(request)
     before = await _find(visit, auth, address_id)
     values = _values(fields)
+    if errors := address_errors(values):
+        return _form(visit, before, values, errors, status=422)
     try:
         outcome = await visit.services.addresses.update(auth, visit.ctx, address_id, values, None)
     except OtpgateError as exc:
-        errors, status = refusal(exc, FIELDS)
+        errors, status = refusal(exc, FIELDS, visit.now())
         return _form(visit, before, values, errors, status=status)
     if isinstance(outcome, Address):
         # Only the label or the delivery instructions changed: applied at once, no code.
@@ -98,7 +111,10 @@ async def update_address(request: Request, address_id: str) -> Response:
 async def make_default(request: Request, address_id: str) -> Response:
     visit, auth, _fields = await member_form(request)
     await _find(visit, auth, address_id)
-    outcome = await visit.services.addresses.update(auth, visit.ctx, address_id, {}, True)
+    try:
+        outcome = await visit.services.addresses.update(auth, visit.ctx, address_id, {}, True)
+    except OtpgateError as exc:
+        return await _list(visit, auth, exc)
     if isinstance(outcome, Address):
         return visit.redirect(ADDRESSES, flash="unchanged")
     return ask_for_code(visit, outcome)
@@ -108,7 +124,10 @@ async def make_default(request: Request, address_id: str) -> Response:
 async def delete_address(request: Request, address_id: str) -> Response:
     visit, auth, _fields = await member_form(request)
     await _find(visit, auth, address_id)
-    challenge = await visit.services.addresses.delete(auth, visit.ctx, address_id)
+    try:
+        challenge = await visit.services.addresses.delete(auth, visit.ctx, address_id)
+    except OtpgateError as exc:
+        return await _list(visit, auth, exc)
     return ask_for_code(visit, challenge)
 
 

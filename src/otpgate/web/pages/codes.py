@@ -8,6 +8,7 @@ code is for (S24), and afterwards returns to the account page the change came fr
 from __future__ import annotations
 
 import math
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -18,6 +19,7 @@ from otpgate.domain.channels import Channel
 from otpgate.domain.durations import duration_text
 from otpgate.domain.errors import (
     ChallengeCanceled,
+    ChallengeError,
     ChallengeExpired,
     ChallengeFailed,
     ChallengeNotFound,
@@ -36,19 +38,15 @@ from otpgate.domain.errors import (
 from otpgate.domain.factors import FactorType
 from otpgate.domain.phones import mask
 from otpgate.services.approvals import Approval, VerifyRequest
-from otpgate.web.pages import other_ways, stepup
+from otpgate.web.pages import notice, other_ways, stepup
 from otpgate.web.pages.common import Visit, open_visit
 from otpgate.web.pages.public import end_previous_session, wait_text
+from otpgate.web.pages.times import at, ends_at
 from otpgate.web.problems import status_for
 
 router = APIRouter(include_in_schema=False)
 
 MAX_CODE_INPUT = 32
-ENDED = {
-    ChallengeExpired: Status.EXPIRED,
-    ChallengeFailed: Status.FAILED,
-    ChallengeCanceled: Status.CANCELED,
-}
 
 
 @router.get("/verify")
@@ -57,8 +55,20 @@ async def code_page(request: Request) -> Response:
     challenge = await _current(visit)
     if challenge is None:
         return visit.redirect(_home(visit))
+    said = notice.take(visit.pages.cookies, request, visit.keys, challenge.id)
     # "Try another way": ``?with=totp`` asks for another of the account's factors.
-    return await _page(visit, challenge, factor=other_ways.factor_of(request.query_params))
+    response = await _page(
+        visit,
+        challenge,
+        factor=other_ways.factor_of(request.query_params),
+        code_error=said.code_text() if said else None,
+        resend_error=said.resend_text() if said else None,
+        resend_until=said.until() if said else None,
+        remember=said.remember if said else False,
+    )
+    if visit.pages.cookies.get(request, notice.NOTICE) is not None:
+        visit.pages.cookies.clear(response, notice.NOTICE)  # said once
+    return response
 
 
 @router.post("/verify")
@@ -83,13 +93,13 @@ async def verify(request: Request) -> Response:
             )
         )
     except (InvalidCode, InvalidInput, Throttled) as exc:
-        error = wait_text(exc) if isinstance(exc, Throttled) else exc.detail
-        status = 429 if isinstance(exc, Throttled) else 400
-        return await _again(
-            visit, challenge_id, status, code_error=error, remember=remember, factor=factor
-        )
-    except (ChallengeExpired, ChallengeFailed, ChallengeCanceled) as exc:
-        return await _finished(visit, ENDED[type(exc)])
+        # Post/redirect/get: a reload of the page that says so never sends the code again.
+        text = wait_text(exc, visit.now()) if isinstance(exc, Throttled) else exc.detail
+        error, html = notice.words(text)
+        said = notice.Notice(challenge_id, code_error=error, code_html=html, remember=remember)
+        return _back(visit, factor, said)
+    except (ChallengeExpired, ChallengeFailed, ChallengeCanceled):
+        return _back(visit, factor)  # the code page now says it ended, and offers a new code
     except EmailUnavailable as exc:
         visit.remember_challenge(None)
         return visit.render("email_unavailable.html", status=409, message=exc.detail)
@@ -139,20 +149,68 @@ async def _resend(request: Request, channel: Channel) -> Response:
             visit.auth.session.id if visit.auth else None,
             channel=channel,
         )
-    except (ResendTooSoon, ResendLimitReached) as exc:
-        return await _again(visit, challenge_id, 429, resend_error=exc.detail)
-    except Throttled as exc:
-        return await _again(visit, challenge_id, 429, resend_error=wait_text(exc))
-    except (ChallengeExpired, ChallengeFailed, ChallengeCanceled) as exc:
-        return await _finished(visit, ENDED[type(exc)])
-    except (ChallengeUsed, NotFound, NotAuthenticated):
+    except (ResendTooSoon, ResendLimitReached, Throttled, ChallengeError) as exc:
+        if isinstance(exc, (ChallengeExpired, ChallengeFailed, ChallengeCanceled)):
+            return _back(visit, FactorType.SMS_CODE)
+        if isinstance(exc, ChallengeUsed):
+            visit.remember_challenge(None)
+            return visit.redirect(_home(visit))
+        said = _resend_notice(visit, challenge_id, exc)
+        factor = FactorType.VOICE_CODE if channel is Channel.VOICE else FactorType.SMS_CODE
+        return _back(visit, factor, said)
+    except (NotFound, NotAuthenticated):
         visit.remember_challenge(None)
         return visit.redirect(_home(visit))
     except OtpgateError as exc:
-        return await _again(visit, challenge_id, status_for(exc), resend_error=exc.detail)
+        said = _resend_notice(visit, challenge_id, exc)
+        return _back(visit, FactorType.SMS_CODE, said)
     if channel is Channel.VOICE:
         return visit.redirect("/verify?with=voice_code", flash="calling")
     return visit.redirect("/verify", flash="resent")
+
+
+@router.post("/verify/new")
+async def new_code(request: Request) -> Response:
+    """ "Send a new code" on a code that ended: a new challenge after the same password
+    step (sign-in), or for the same change (step-up), within every limit."""
+    visit = await open_visit(request)
+    await visit.guard(session=visit.auth is not None)
+    challenge = await _current(visit)
+    if challenge is None:
+        return visit.redirect(_home(visit))
+    try:
+        if visit.auth is not None and challenge.purpose is Purpose.STEP_UP:
+            renewed = await visit.services.stepup.again(visit.auth, challenge, visit.ctx)
+        else:
+            renewed = await visit.services.signin.again(challenge, visit.ctx)
+    except Throttled as exc:
+        return _back(visit, FactorType.SMS_CODE, _resend_notice(visit, challenge.id, exc))
+    except (NotAuthenticated, Conflict, NotFound):
+        origin = stepup.origin_of(challenge)
+        visit.remember_challenge(None)
+        return visit.redirect(origin.path if origin else "/signin")
+    visit.remember_challenge(renewed.id)
+    return visit.redirect("/verify", flash="new_code")
+
+
+def _resend_notice(visit: Visit, challenge_id: str, exc: OtpgateError) -> notice.Notice:
+    """Why no new code was sent; a limit also keeps the buttons off until it ends."""
+    if isinstance(exc, Throttled):
+        error, html = notice.words(wait_text(exc, visit.now()))
+        until = ends_at(visit.now(), exc.retry_after)
+        return notice.Notice(
+            challenge_id, resend_error=error, resend_html=html, resend_until=int(until.timestamp())
+        )
+    return notice.Notice(challenge_id, resend_error=exc.detail)
+
+
+def _back(visit: Visit, factor: FactorType, said: notice.Notice | None = None) -> Response:
+    """To the code page (GET), with what the POST had to say."""
+    path = "/verify" if factor is FactorType.SMS_CODE else f"/verify?with={factor.value}"
+    response = visit.redirect(path)
+    if said is not None:
+        notice.put(visit.pages.cookies, response, visit.keys[0], said)
+    return response
 
 
 def _home(visit: Visit) -> str:
@@ -205,37 +263,13 @@ async def _current(visit: Visit) -> Challenge | None:
         return None
 
 
-async def _again(
-    visit: Visit,
-    challenge_id: str,
-    status: int,
-    *,
-    code_error: str | None = None,
-    resend_error: str | None = None,
-    remember: bool = False,
-    factor: FactorType = FactorType.SMS_CODE,
-) -> Response:
-    challenge = await _current(visit)
-    if challenge is None or challenge.id != challenge_id:
-        return visit.redirect(_home(visit))
-    return await _page(
-        visit,
-        challenge,
-        status=status,
-        code_error=code_error,
-        resend_error=resend_error,
-        remember=remember,
-        factor=factor,
-    )
-
-
 async def _page(
     visit: Visit,
     challenge: Challenge,
     *,
-    status: int = 200,
     code_error: str | None = None,
     resend_error: str | None = None,
+    resend_until: datetime | None = None,
     remember: bool = False,
     factor: FactorType = FactorType.SMS_CODE,
 ) -> Response:
@@ -248,16 +282,19 @@ async def _page(
         visit.remember_challenge(None)
         return visit.redirect(origin.path if origin else _home(visit))
     if state is not Status.PENDING:
-        return _ended(visit, state, challenge)
+        return _ended(visit, state, challenge, resend_error)
     policy = visit.settings.policy
     available_at = challenge.resend_available_at(policy)
     resend_wait = None
     if available_at is not None:
+        # A limit that refused a new code keeps the buttons off until it ends, too.
+        if resend_until is not None and resend_until > available_at:
+            available_at = resend_until
         resend_wait = max(0, math.ceil((available_at - now).total_seconds()))
+    expires_seconds = max(0, math.ceil((challenge.expires_at - now).total_seconds()))
     ways = await other_ways.ways(visit, challenge, factor)
     return visit.render(
         ways.template,
-        status=status,
         ways=ways,
         destination=mask(challenge.destination),
         purpose=challenge.purpose.value,
@@ -267,8 +304,11 @@ async def _page(
         code_length=policy.code_length,
         attempts_remaining=challenge.attempts_remaining,
         max_attempts=challenge.max_attempts,
-        expires_in=duration_text(math.ceil((challenge.expires_at - now).total_seconds())),
+        expires_in=duration_text(expires_seconds),
+        expires_seconds=expires_seconds,
         resend_wait=resend_wait,
+        # A wait longer than a countdown is said as the time it ends.
+        resend_at=at(now, resend_wait) if resend_wait and resend_wait >= 90 else None,
         code_error=code_error,
         resend_error=resend_error,
         remember=remember,
@@ -304,21 +344,37 @@ def _wording(challenge: Challenge) -> dict[str, str | None]:
     }
 
 
-async def _finished(visit: Visit, state: Status) -> Response:
-    return _ended(visit, state, await _current(visit))
-
-
-def _ended(visit: Visit, state: Status, challenge: Challenge | None) -> Response:
-    """A challenge that can take no more codes: say why and offer to start again."""
-    visit.remember_challenge(None)
+def _ended(visit: Visit, state: Status, challenge: Challenge, error: str | None = None) -> Response:
+    """A challenge that can take no more codes: say why, and offer a new code where the
+    same password step (sign-in) or the same change (step-up) may ask for one; else start
+    again. A renewable challenge stays named by the cookie, so a reload says the same."""
     origin = stepup.origin_of(challenge)
+    renewable = _renewable(visit, challenge)
+    if not renewable:
+        visit.remember_challenge(None)
     return visit.render(
         "code_ended.html",
         status=410,
         state=state.value,
-        confirming=challenge is not None and challenge.purpose is Purpose.VERIFY_PHONE,
+        confirming=challenge.purpose is Purpose.VERIFY_PHONE,
         step_up=origin is not None,
         again=origin.path if origin else "/signin",
         again_label=origin.label if origin else None,
         ttl=duration_text(visit.settings.code_ttl_seconds),
+        renewable=renewable,
+        error=error,
     )
+
+
+def _renewable(visit: Visit, challenge: Challenge) -> bool:
+    """Whether "Send a new code" is offered (the services decide again when it is used)."""
+    if challenge.purpose is Purpose.SIGN_IN:
+        window = timedelta(seconds=2 * visit.settings.challenge_max_life_seconds)
+        return visit.auth is None and visit.now() - challenge.created_at <= window
+    if challenge.purpose is Purpose.STEP_UP:
+        return (
+            visit.auth is not None
+            and challenge.session_id == visit.auth.session.id
+            and stepup.action_of(challenge) is not ActionType.CONFIRM_NEW_PHONE
+        )
+    return False

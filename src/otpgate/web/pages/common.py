@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -23,6 +24,7 @@ from otpgate.web.context import note_account
 from otpgate.web.deps import context_of, runtime_of
 from otpgate.web.pages import cookies, csrf
 from otpgate.web.pages.cookies import Cookies, PreSession
+from otpgate.web.pages.times import time_tag
 from otpgate.web.security import is_loopback_peer
 
 HERE = Path(__file__).resolve().parent
@@ -33,6 +35,7 @@ MAX_FORM_FIELDS = 20
 # Flash messages travel as a key, never as text: a cookie can't inject words into a page.
 FLASHES = {
     "resent": "We sent a new code. The previous code no longer works.",
+    "new_code": "We sent a new code.",
     "calling": "We're calling you now with a new code. The code we texted no longer works.",
     "signed_out": "You have signed out.",
     "signed_in": "You are signed in.",
@@ -81,6 +84,7 @@ class Pages:
             undefined=jinja2.StrictUndefined,
         )
         env.filters["when"] = format_when
+        env.filters["local"] = local_time
         assets = {
             path.name: f"/static/{path.name}?v={_digest(path)}"
             for path in sorted(STATIC_DIR.iterdir())
@@ -100,6 +104,14 @@ def format_when(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return moment.strftime("%-d %b %Y, %H:%M UTC")
+
+
+def local_time(moment: datetime | None) -> Markup:
+    """``<time>`` with the exact UTC moment, its text "25 Nov 2026, 19:40 UTC" until app.js
+    shows it in the browser's own time zone."""
+    if moment is None:
+        return Markup("")
+    return time_tag(moment, format_when(moment))
 
 
 def _digest(path: Path) -> str:

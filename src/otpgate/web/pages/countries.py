@@ -1,24 +1,20 @@
-"""Country names for the address forms, from the data libphonenumber already ships.
+"""Country names for the address forms.
 
 The codes a form may offer are the domain's (``domain.addresses.COUNTRIES``); the English
-names come from ``phonenumbers.geodata.locale``, where ``"*xx"`` points at another entry.
+names are libphonenumber's, kept in ``country_names.py`` (importing its locale data costs
+every worker ~100 MB).
 """
 
 from __future__ import annotations
 
 from functools import cache
 
-from phonenumbers.geodata.locale import LOCALE_DATA
-
 from otpgate.domain.addresses import COUNTRIES
+from otpgate.web.pages.country_names import NAMES
 
 
 def country_name(code: str) -> str:
-    names = LOCALE_DATA.get(code, {})
-    name = names.get("en", "")
-    if name.startswith("*"):
-        name = names.get(name[1:], "")
-    return name or code
+    return NAMES.get(code, code)
 
 
 @cache

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import contextlib
 import re
+from functools import lru_cache
 
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
+from ua_parser import parse as ua_parse
 
 from otpgate.domain.errors import NotFound
 from otpgate.web.pages.common import member, member_form
@@ -20,40 +22,44 @@ DEVICES = "/account/devices"
 SESSION_ID = re.compile(r"^se_[A-Za-z0-9_-]{1,60}$")
 DEVICE_ID = re.compile(r"^dv_[A-Za-z0-9_-]{1,60}$")
 
-# First match wins: Edge and Opera also say "Chrome", Chrome also says "Safari".
-BROWSERS = (
-    ("Edg/", "Edge"),
-    ("OPR/", "Opera"),
-    ("Firefox/", "Firefox"),
-    ("Chrome/", "Chrome"),
-    ("Chromium/", "Chromium"),
-    ("Safari/", "Safari"),
-)
-SYSTEMS = (
-    ("Windows", "Windows"),
-    ("Android", "Android"),
-    ("iPhone", "iPhone"),
-    ("iPad", "iPad"),
-    ("Mac OS X", "macOS"),
-    ("CrOS", "ChromeOS"),
-    ("Linux", "Linux"),
-)
+# ua-parser's names, as a customer knows their browser and system.
+BROWSER_NAMES = {
+    "Chrome Mobile": "Chrome",
+    "Chrome Mobile iOS": "Chrome",
+    "Chrome Mobile WebView": "Chrome",
+    "HeadlessChrome": "Chrome",
+    "Mobile Safari": "Safari",
+    "Mobile Safari UI/WKWebView": "Safari",
+    "Firefox Mobile": "Firefox",
+    "Firefox iOS": "Firefox",
+    "Edge Mobile": "Edge",
+    "Opera Mobile": "Opera",
+}
+SYSTEM_NAMES = {"Mac OS X": "macOS", "Chrome OS": "ChromeOS"}
+# On iOS the device says more than the system ("Safari on iPhone").
+IOS_DEVICES = ("iPhone", "iPad")
 
 
+@lru_cache(maxsize=1024)
 def browser_name(user_agent: str | None) -> str:
-    """ "Chrome on Linux" from a User-Agent: enough to recognise one's own browsers.
-
-    A rough reading on purpose: the full string is shown beside it for anyone who wants more.
-    """
+    """ "Chrome on Android" from a User-Agent (ua-parser): how a customer knows a browser."""
     if not user_agent:
         return "Unknown browser"
-    browser = next((name for token, name in BROWSERS if token in user_agent), None)
-    system = next((name for token, name in SYSTEMS if token in user_agent), None)
-    if browser and system:
-        return f"{browser} on {system}"
-    if browser or system:
-        return browser or f"A browser on {system}"
-    return user_agent.split(" ", 1)[0][:40] or "Unknown browser"
+    parsed = ua_parse(user_agent[:1000])
+    agent = parsed.user_agent.family if parsed.user_agent else None
+    system = parsed.os.family if parsed.os else None
+    device = parsed.device.family if parsed.device else None
+    browser = BROWSER_NAMES.get(agent or "", agent) if agent and agent != "Other" else None
+    where = SYSTEM_NAMES.get(system or "", system) if system and system != "Other" else None
+    if where == "iOS" and device in IOS_DEVICES:
+        where = device
+    if browser and where:
+        return f"{browser} on {where}"
+    if browser:
+        return browser
+    if where:
+        return f"A browser on {where}"
+    return "Unknown browser"
 
 
 @router.get("/account/devices")

@@ -7,13 +7,17 @@ fixed page: an error page must never become a second error.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import structlog
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from otpgate.web.middleware import CSP
+from otpgate.web.pages import cookies
 from otpgate.web.pages.common import Pages
 from otpgate.web.pages.csrf import CsrfRefused, refused
+from otpgate.web.pages.times import at
 
 log = structlog.get_logger("otpgate.web.pages")
 
@@ -34,6 +38,10 @@ FRIENDLY: dict[int, tuple[str, str]] = {
         "This page can't be used that way. Go back and use the page's own buttons.",
     ),
     413: ("That was too much to send", "Go back, shorten what you typed and try again."),
+    429: (
+        "Please wait a little",
+        "There were too many tries in a short time, so we've paused this for your security.",
+    ),
     500: (
         "Something went wrong",
         "Something went wrong on our side. Nothing was changed; please try again.",
@@ -71,6 +79,12 @@ def render_error(
     pages: Pages | None = getattr(request.app.state, "pages", None)
     try:
         assert pages is not None
+        if status == 429:
+            # A limit that no page caught: in the site's layout, in plain words, with the
+            # time it ends (never "429 Too many requests").
+            return HTMLResponse(
+                _limited(request, pages, all_headers), status_code=429, headers=all_headers
+            )
         html = pages.env.get_template("error.html").render(
             brand=pages.settings.brand,
             asset=pages.assets.get,
@@ -84,6 +98,29 @@ def render_error(
         log.exception("error_page_failed", status=status)
         html = FALLBACK
     return HTMLResponse(html, status_code=status, headers=all_headers)
+
+
+def _limited(request: Request, pages: Pages, headers: dict[str, str]) -> str:
+    """The limit page. No database is read: a session cookie only decides whether the
+    account navigation is shown (its links check the session themselves)."""
+    title, detail = FRIENDLY[429]
+    runtime = getattr(request.app.state, "runtime", None)
+    now = runtime.clock.now() if runtime is not None else datetime.now(UTC)
+    try:
+        retry_after = max(1, int(headers.get("Retry-After", "60")))
+    except ValueError:
+        retry_after = 60
+    signed_in = pages.cookies.get(request, cookies.SESSION) is not None
+    return pages.env.get_template("limited.html").render(
+        brand=pages.settings.brand,
+        asset=pages.assets.get,
+        signed_in=signed_in,
+        section=None,
+        flash=None,
+        title=title,
+        detail=detail,
+        until=at(now, retry_after),
+    )
 
 
 async def csrf_refused_handler(request: Request, exc: Exception) -> Response:

@@ -14,8 +14,16 @@ from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
 from otpgate.domain.addresses import Address
-from otpgate.domain.cards import PaymentMethod
+from otpgate.domain.cards import (
+    MAX_NAME_ON_CARD,
+    PaymentMethod,
+    check_expiry,
+    clean_number,
+    detect_brand,
+    luhn_valid,
+)
 from otpgate.domain.errors import InvalidInput, OtpgateError
+from otpgate.domain.text import clean_line
 from otpgate.services.principal import Customer
 from otpgate.web.pages.common import Visit, member, member_form
 from otpgate.web.pages.stepup import PAYMENTS, ask_for_code, refusal
@@ -31,12 +39,20 @@ YEARS_AHEAD = 20
 @router.get("/account/payments")
 async def payments_page(request: Request) -> Response:
     visit, auth = await member(request)
+    return await _list(visit, auth)
+
+
+async def _list(visit: Visit, auth: Customer, refused: OtpgateError | None = None) -> Response:
+    """The list; after a refused "Make default" or "Remove", why, above it."""
     cards = await visit.services.payments.list(auth)
     addresses = {a.id: a for a in await visit.services.addresses.list(auth)}
+    errors, status = refusal(refused, (), visit.now()) if refused else ({}, 200)
     return visit.render(
         "payments.html",
+        status=status,
         section="payments",
         cards=[_view(card, addresses, visit.now()) for card in cards],
+        error=errors.get("form"),
     )
 
 
@@ -55,11 +71,15 @@ async def add_card(request: Request) -> Response:
     # Everything but the number may be shown again; the number goes to the service only.
     values = {name: fields.get(name, "")[:100] for name in FIELDS if name != "number"}
     is_default = fields.get("is_default") == "1"
+    number = fields.get("number", "")[:MAX_NUMBER_INPUT]
+    if errors := card_errors(number, values, visit.now()):  # every field's problem at once
+        addresses = await visit.services.addresses.list(auth)
+        return _form(visit, None, addresses, values, errors, is_default=is_default, status=422)
     try:
         challenge = await visit.services.payments.add(
             auth,
             visit.ctx,
-            number=fields.get("number", "")[:MAX_NUMBER_INPUT],
+            number=number,
             exp_month=_number(values["exp_month"], "exp_month", "Choose the expiry month."),
             exp_year=_number(values["exp_year"], "exp_year", "Choose the expiry year."),
             name_on_card=values["name_on_card"],
@@ -67,7 +87,7 @@ async def add_card(request: Request) -> Response:
             is_default=is_default,
         )
     except OtpgateError as exc:
-        errors, status = refusal(exc, FIELDS)
+        errors, status = refusal(exc, FIELDS, visit.now())
         addresses = await visit.services.addresses.list(auth)
         return _form(visit, None, addresses, values, errors, is_default=is_default, status=status)
     return ask_for_code(visit, challenge)
@@ -91,6 +111,9 @@ async def update_card(request: Request, card_id: str) -> Response:
     card = await _find(visit, auth, card_id)
     values = {name: fields.get(name, "")[:100] for name in FIELDS if name != "number"}
     billing = values["billing_address_id"] or None
+    if errors := card_errors(None, values, visit.now()):
+        addresses = await visit.services.addresses.list(auth)
+        return _form(visit, card, addresses, values, errors, status=422)
     try:
         challenge = await visit.services.payments.update(
             auth,
@@ -103,7 +126,7 @@ async def update_card(request: Request, card_id: str) -> Response:
             is_default=None,
         )
     except OtpgateError as exc:
-        errors, status = refusal(exc, FIELDS)
+        errors, status = refusal(exc, FIELDS, visit.now())
         addresses = await visit.services.addresses.list(auth)
         return _form(visit, card, addresses, values, errors, status=status)
     return ask_for_code(visit, challenge)
@@ -115,16 +138,19 @@ async def make_default(request: Request, card_id: str) -> Response:
     card = await _find(visit, auth, card_id)
     if card.is_default:
         return visit.redirect(PAYMENTS, flash="unchanged")
-    challenge = await visit.services.payments.update(
-        auth,
-        visit.ctx,
-        card.id,
-        exp_month=None,
-        exp_year=None,
-        billing_address_id=None,
-        clear_billing_address=False,
-        is_default=True,
-    )
+    try:
+        challenge = await visit.services.payments.update(
+            auth,
+            visit.ctx,
+            card.id,
+            exp_month=None,
+            exp_year=None,
+            billing_address_id=None,
+            clear_billing_address=False,
+            is_default=True,
+        )
+    except OtpgateError as exc:
+        return await _list(visit, auth, exc)
     return ask_for_code(visit, challenge)
 
 
@@ -132,7 +158,11 @@ async def make_default(request: Request, card_id: str) -> Response:
 async def delete_card(request: Request, card_id: str) -> Response:
     visit, auth, _fields = await member_form(request)
     card = await _find(visit, auth, card_id)
-    return ask_for_code(visit, await visit.services.payments.delete(auth, visit.ctx, card.id))
+    try:
+        challenge = await visit.services.payments.delete(auth, visit.ctx, card.id)
+    except OtpgateError as exc:
+        return await _list(visit, auth, exc)
+    return ask_for_code(visit, challenge)
 
 
 async def _find(visit: Visit, auth: Customer, card_id: str) -> PaymentMethod:
@@ -142,6 +172,44 @@ async def _find(visit: Visit, auth: Customer, card_id: str) -> PaymentMethod:
             if card.id == card_id:
                 return card
     raise HTTPException(status_code=404)
+
+
+def card_errors(number: str | None, values: Mapping[str, str], now: datetime) -> dict[str, str]:
+    """Every field's problem at once, by the rules the service applies (``read_card``);
+    ``number`` None: editing a card, whose number and name stay as they are."""
+    errors: dict[str, str] = {}
+    if number is not None:
+        try:
+            digits = clean_number(number)
+            if not luhn_valid(digits):
+                errors["number"] = "That card number is not valid; check the digits."
+            elif detect_brand(digits) is None:
+                errors["number"] = "We don't accept this kind of card."
+        except InvalidInput as exc:
+            errors["number"] = exc.detail
+        try:
+            typed = values.get("name_on_card", "")
+            if not clean_line(typed, "name_on_card", limit=MAX_NAME_ON_CARD):
+                errors["name_on_card"] = "Enter the name as it appears on the card."
+        except InvalidInput as exc:
+            errors["name_on_card"] = exc.detail
+    month = year = None
+    for field, missing in (
+        ("exp_month", "Choose the expiry month."),
+        ("exp_year", "Choose the expiry year."),
+    ):
+        try:
+            parsed = _number(values.get(field, ""), field, missing)
+        except InvalidInput as exc:
+            errors[field] = exc.detail
+            continue
+        month, year = (parsed, year) if field == "exp_month" else (month, parsed)
+    if month is not None and year is not None:
+        try:
+            check_expiry(month, year, now)
+        except InvalidInput as exc:
+            errors[exc.field or "exp_year"] = exc.detail
+    return errors
 
 
 def _number(raw: str, field: str, missing: str) -> int:

@@ -3,31 +3,72 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from fastapi import APIRouter, Request
+from markupsafe import Markup
 from starlette.responses import Response
 
 from otpgate.domain.durations import duration_text
 from otpgate.domain.emails import normalize_email
-from otpgate.domain.errors import InvalidCredentials, InvalidInput, OtpgateError, Throttled
-from otpgate.domain.passwords import MIN_PASSWORD_LENGTH
-from otpgate.domain.phones import parse_mobile
+from otpgate.domain.errors import (
+    CodeLockout,
+    InvalidCredentials,
+    InvalidInput,
+    OtpgateError,
+    RateLimited,
+    ResendTooSoon,
+    Throttled,
+)
+from otpgate.domain.passwords import MIN_PASSWORD_LENGTH, check_password
 from otpgate.services.registration import clean_name
 from otpgate.services.signin import SignedIn
 from otpgate.web.pages.common import Visit, open_visit
+from otpgate.web.pages.phone_entry import country_choices, default_country, mobile_as_typed
+from otpgate.web.pages.times import at
 from otpgate.web.problems import status_for
 
 router = APIRouter(include_in_schema=False)
 
 WRONG_CREDENTIALS = "Your email or password is incorrect"
 REGISTER_FIELDS = ("name", "email", "phone", "password")
+# The mobile number's country (a list), besides the fields the service reads.
+PHONE_COUNTRY = "phone_country"
 
 
-def wait_text(exc: Throttled) -> str:
-    """A throttling error as a sentence that says how long to wait."""
-    if exc.code in ("rate_limited", "throttled"):
-        return f"Too many attempts. Please try again in {duration_text(exc.retry_after)}."
-    return exc.detail
+# A limit's name -> what happened in plain words, and the start of when it ends.
+LIMIT_WORDS = {
+    "send": (
+        "We've sent a lot of codes in a short time, so we can't send another one yet.",
+        "You can ask for a new code at",
+    ),
+    "voice": (
+        "We've called a lot in a short time, so we can't call again yet.",
+        "You can ask for a call at",
+    ),
+    "password": ("There were too many password tries.", "You can try again at"),
+    "register": ("Many accounts were made from this connection.", "You can make one at"),
+    "verify": ("Many codes were entered from this connection.", "You can try again at"),
+}
+OTHER_LIMIT = ("There were too many tries in a short time.", "You can try again at")
+
+
+def wait_text(exc: Throttled, now: datetime) -> Markup:
+    """A throttling error as plain words that say what happened and exactly when it ends
+    ("You can ask for a new code at 14:32 UTC", shown in the browser's zone by app.js)."""
+    if isinstance(exc, ResendTooSoon) and exc.retry_after < 90:
+        return Markup("A new code was just sent. You can ask for another in {}.").format(
+            duration_text(exc.retry_after)
+        )
+    when = at(now, exc.retry_after)
+    if isinstance(exc, CodeLockout):
+        return Markup(
+            "Too many wrong codes were entered for this account, so its codes are paused for "
+            "your security. Codes work again at {}."
+        ).format(when)
+    rule = exc.rule if isinstance(exc, RateLimited) else None
+    what, then = LIMIT_WORDS.get((rule or "").split("_", 1)[0], OTHER_LIMIT)
+    return Markup("{} {} {}.").format(what, then, when)
 
 
 @router.get("/")
@@ -48,7 +89,7 @@ async def register_form(request: Request) -> Response:
 async def register(request: Request) -> Response:
     visit = await open_visit(request)
     fields = await visit.guard()
-    values = {name: fields.get(name, "") for name in REGISTER_FIELDS}
+    values = {name: fields.get(name, "") for name in (*REGISTER_FIELDS, PHONE_COUNTRY)}
     errors = _field_errors(visit, values)
     if errors:
         return _register_page(visit, values, errors, status=422)
@@ -57,14 +98,14 @@ async def register(request: Request) -> Response:
             name=values["name"],
             email=values["email"],
             password=values["password"],
-            phone=values["phone"],
+            phone=mobile_as_typed(values["phone"], values[PHONE_COUNTRY], visit.settings),
             ctx=visit.ctx,
         )
     except InvalidInput as exc:
         field = exc.field if exc.field in REGISTER_FIELDS else "form"
         return _register_page(visit, values, {field: exc.detail}, status=422)
     except Throttled as exc:
-        return _register_page(visit, values, {"form": wait_text(exc)}, status=429)
+        return _register_page(visit, values, {"form": wait_text(exc, visit.now())}, status=429)
     except OtpgateError as exc:
         return _register_page(visit, values, {"form": exc.detail}, status=status_for(exc))
     visit.remember_challenge(registered.challenge.id)
@@ -74,17 +115,13 @@ async def register(request: Request) -> Response:
 def _field_errors(visit: Visit, values: dict[str, str]) -> dict[str, str]:
     """Every wrong field at once, not one per try: the same checks the service runs first.
 
-    The password is left to the service: whether it is acceptable depends on the other fields.
+    The password is checked against the name and email as typed, as the service does.
     """
     settings = visit.settings
     checks: dict[str, Callable[[str], object]] = {
         "name": clean_name,
         "email": normalize_email,
-        "phone": lambda raw: parse_mobile(
-            raw,
-            default_region=settings.sms_default_region,
-            allowed_countries=settings.sms_allowed_countries,
-        ),
+        "phone": lambda raw: mobile_as_typed(raw, values[PHONE_COUNTRY], settings),
     }
     errors: dict[str, str] = {}
     for field, check in checks.items():
@@ -92,6 +129,12 @@ def _field_errors(visit: Visit, values: dict[str, str]) -> dict[str, str]:
             check(values[field])
         except InvalidInput as exc:
             errors[field] = exc.detail
+    # The password's rules look at the name and email as typed (as the service does).
+    context = [settings.brand, values["email"].split("@")[0], *values["name"].split()]
+    try:
+        check_password(values["password"], context=context)
+    except InvalidInput as exc:
+        errors["password"] = exc.detail
     return errors
 
 
@@ -100,10 +143,12 @@ def _register_page(
 ) -> Response:
     # The password is never sent back to the browser, not even to refill the form.
     shown = {name: values.get(name, "") for name in ("name", "email", "phone")}
+    shown[PHONE_COUNTRY] = values.get(PHONE_COUNTRY) or default_country(visit.settings)
     return visit.render(
         "register.html",
         status=status,
         values=shown,
+        countries=country_choices(visit.settings),
         errors=errors,
         min_password=MIN_PASSWORD_LENGTH,
     )
@@ -132,7 +177,8 @@ async def signin(request: Request) -> Response:
     except InvalidCredentials:
         return visit.render("signin.html", status=401, email=email, error=WRONG_CREDENTIALS)
     except Throttled as exc:
-        return visit.render("signin.html", status=429, email=email, error=wait_text(exc))
+        error = wait_text(exc, visit.now())
+        return visit.render("signin.html", status=429, email=email, error=error)
     except InvalidInput:
         return visit.render("signin.html", status=401, email=email, error=WRONG_CREDENTIALS)
     if isinstance(outcome, SignedIn):

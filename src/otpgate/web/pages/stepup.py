@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 
 from starlette.responses import Response
 
@@ -79,11 +80,13 @@ def ask_for_code(visit: Visit, challenge: Challenge) -> Response:
     return visit.redirect("/verify")
 
 
-def refusal(exc: OtpgateError, fields: Collection[str]) -> tuple[dict[str, str], int]:
+def refusal(
+    exc: OtpgateError, fields: Collection[str], now: datetime
+) -> tuple[dict[str, str], int]:
     """A refused request as form errors: next to its field when it names one, else on top
     (key ``form``), with the status the page answers."""
     if isinstance(exc, InvalidInput) and exc.field in fields:
         return {exc.field: exc.detail}, 422
     if isinstance(exc, Throttled):
-        return {"form": wait_text(exc)}, 429
+        return {"form": wait_text(exc, now)}, 429
     return {"form": exc.detail}, status_for(exc)

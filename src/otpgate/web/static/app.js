@@ -2,6 +2,23 @@
 (function () {
   "use strict";
 
+  // A form's error summary takes focus (and scrolls into view) so it is read first; its
+  // links move focus to their field.
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.focus();
+    summary.scrollIntoView({ block: "center" });
+    summary.querySelectorAll("a[href^='#']").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        var target = document.getElementById(link.getAttribute("href").slice(1));
+        if (!target) return;
+        event.preventDefault();
+        target.focus();
+        target.scrollIntoView({ block: "center" });
+      });
+    });
+  }
+
   // Show / hide a password.
   document.querySelectorAll("[data-password-toggle]").forEach(function (button) {
     var input = document.getElementById(button.getAttribute("data-password-toggle"));
@@ -68,6 +85,52 @@
       window.clearInterval(timer);
       status.textContent = "Didn't get a text? Ask for a new code.";
       buttons.forEach(function (button) { button.disabled = false; });
+    }, 1000);
+  });
+
+  // Times: the server writes UTC ("14:32 UTC", and the exact moment in datetime=); show them
+  // in the browser's own time zone. Without this file the UTC text stays, still exact.
+  document.querySelectorAll("time[data-local]").forEach(function (el) {
+    var moment = new Date(el.getAttribute("datetime"));
+    if (isNaN(moment.getTime()) || !window.Intl || !Intl.DateTimeFormat) return;
+    var options = { hour: "2-digit", minute: "2-digit", timeZoneName: "short" };
+    if (el.getAttribute("data-local") !== "time") {
+      options.day = "numeric";
+      options.month = "short";
+      options.year = "numeric";
+    }
+    try {
+      el.textContent = new Intl.DateTimeFormat(document.documentElement.lang || undefined, options)
+        .format(moment);
+      el.title = el.getAttribute("datetime").replace("T", " ").replace("Z", " UTC");
+    } catch (e) { /* keep the UTC text */ }
+  });
+
+  // The code's lifetime counts down; once over, the page says so instead of a stale
+  // "expires in 4 seconds", and no resend button is left that would contradict it.
+  document.querySelectorAll("[data-expires]").forEach(function (lead) {
+    var left = parseInt(lead.getAttribute("data-expires"), 10) || 0;
+    var text = lead.querySelector("[data-expires-text]");
+    var expired = document.querySelector("[data-expired]");
+    function words(seconds) {
+      if (seconds < 90) return seconds + (seconds === 1 ? " second" : " seconds");
+      var minutes = Math.round(seconds / 60);
+      return minutes + (minutes === 1 ? " minute" : " minutes");
+    }
+    function over() {
+      lead.hidden = true;
+      if (expired) expired.hidden = false;
+      document.querySelectorAll("form.resend").forEach(function (form) { form.hidden = true; });
+    }
+    if (left <= 0) { over(); return; }
+    var timer = window.setInterval(function () {
+      left -= 1;
+      if (left > 0) {
+        if (text) text.textContent = words(left);
+        return;
+      }
+      window.clearInterval(timer);
+      over();
     }, 1000);
   });
 
