@@ -2,35 +2,49 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-stamp
+# `make run` installs only what running needs; the test tools come with `make test`/`check`.
+RUN_STAMP := $(VENV)/.run-stamp
+DEV_STAMP := $(VENV)/.dev-stamp
+PIP := $(PY) -m pip --disable-pip-version-check
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test check lint format bench screenshots clean
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	touch $(STAMP)
+$(PY):
+	@echo "make: creating $(VENV) (Python's venv)"
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
 
-run: $(STAMP)
-	$(VENV)/bin/otpgate serve --host $(HOST) --port $(PORT)
+$(RUN_STAMP): pyproject.toml | $(PY)
+	@echo "make: installing otpgate and what it needs to run into $(VENV)"
+	@echo "make: (the first time this takes about two minutes; each package is listed as it comes)"
+	$(PIP) install --progress-bar on -e .
+	touch $(RUN_STAMP)
 
-test: $(STAMP) check
+$(DEV_STAMP): pyproject.toml $(RUN_STAMP)
+	@echo "make: installing the test and lint tools (pytest, Playwright, ruff, mypy, ...)"
+	$(PIP) install --progress-bar on -e '.[dev]'
+	touch $(DEV_STAMP)
+
+# Logs for a person at the terminal (set OTPGATE_LOG_FORMAT=json to see what production logs).
+run: $(RUN_STAMP)
+	OTPGATE_LOG_FORMAT=$${OTPGATE_LOG_FORMAT:-console} $(VENV)/bin/otpgate serve --host $(HOST) --port $(PORT)
+
+test: $(DEV_STAMP) check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-check: $(STAMP)
+check: $(DEV_STAMP)
 	$(VENV)/bin/ruff check src tests bench examples
 	$(VENV)/bin/ruff format --check src tests bench examples
 	$(VENV)/bin/mypy src/otpgate
 
-format: $(STAMP)
+format: $(DEV_STAMP)
 	$(VENV)/bin/ruff check --fix src tests bench examples
 	$(VENV)/bin/ruff format src tests bench examples
 
 BENCH_STAMP := $(VENV)/.bench-stamp
-$(BENCH_STAMP): $(STAMP)
+$(BENCH_STAMP): $(DEV_STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	command -v wrk >/dev/null && command -v haproxy >/dev/null || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk haproxy)
@@ -40,7 +54,7 @@ $(BENCH_STAMP): $(STAMP)
 bench: $(BENCH_STAMP)
 	$(PY) -m bench $(BENCH_ARGS)
 
-screenshots: $(STAMP)
+screenshots: $(DEV_STAMP)
 	$(PY) -m tests.browser.screenshots docs/screenshots
 
 clean:

@@ -1,4 +1,5 @@
-"""The ``otpgate`` command: serve, worker, db upgrade, sms test, doctor, api-keys, keys."""
+"""The ``otpgate`` command: serve, worker, db upgrade, sms test, doctor, accounts, api-keys,
+keys."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import sys
 from typing import Annotated
 
 import typer
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
-from otpgate.adapters.storage.unit_of_work import SqlStore
+from otpgate.cli_accounts import accounts_app
 from otpgate.cli_clients import clients_app
+from otpgate.cli_doctor import doctor, safe_url
 from otpgate.cli_keys import api_keys_app, keys_app
 from otpgate.config import Settings, describe_error, load_settings
 
@@ -22,6 +25,8 @@ app.add_typer(sms_app, name="sms")
 app.add_typer(api_keys_app, name="api-keys")
 app.add_typer(keys_app, name="keys")
 app.add_typer(clients_app, name="clients")
+app.add_typer(accounts_app, name="accounts")
+app.command()(doctor)
 
 
 def _settings() -> Settings:
@@ -50,6 +55,8 @@ def serve(
         _ = settings.secret_key_bytes
         if not settings.is_postgres:
             upgrade(settings.effective_database_url)
+        else:
+            check_postgres_schema(settings)
         # Build once here so a bad setting (limits notation, provider settings) stops start-up
         # with one line instead of a traceback in every worker.
         from otpgate.adapters.ratelimit import parse_rules
@@ -66,6 +73,12 @@ def serve(
     except (ValueError, OSError) as exc:
         typer.echo(f"otpgate: {exc}", err=True)
         raise typer.Exit(2) from None
+    except SQLAlchemyError as exc:
+        from otpgate.cli_doctor import reason_of
+
+        typer.echo(f"otpgate: the database could not be prepared ({reason_of(exc)})", err=True)
+        raise typer.Exit(2) from None
+    announce(settings, host, port, workers)
     warn_dev_pages(settings, host)
     uvicorn.run(
         "otpgate.web.app:app_from_env",
@@ -78,6 +91,53 @@ def serve(
         server_header=False,
         log_config=None,
     )
+
+
+def announce(settings: Settings, host: str, port: int, workers: int) -> None:
+    """The start-up screen on a console log; one ``starting`` record (and a warning) in the
+    JSON log, which must stay one JSON object per line."""
+    import structlog
+
+    from otpgate.banner import DEV_PAGES_WARNING, banner, facts
+
+    if settings.log_format == "console":
+        for line in banner(settings, host=host, port=port, workers=workers):
+            typer.echo(line, err=True)
+        return
+    log = structlog.get_logger("otpgate")
+    log.info("starting", **facts(settings, host=host, port=port, workers=workers))
+    if settings.dev_inbox_enabled:
+        log.warning(DEV_PAGES_WARNING)
+
+
+def check_postgres_schema(settings: Settings) -> None:
+    """Start on a PostgreSQL database only when its schema is this version's: a database that
+    does not answer is a warning (requests answer 503 until it does); one never upgraded, or
+    behind, stops start-up with one line (or is upgraded, with OTPGATE_DB_AUTO_UPGRADE)."""
+    from otpgate.adapters.storage.migrate import upgrade
+    from otpgate.cli_doctor import database_state
+
+    state = asyncio.run(database_state(settings))
+    if not state.reachable:
+        typer.echo(
+            f"otpgate: WARNING: the database at {safe_url(settings.database_url)} does not "
+            f"answer ({state.reason}); starting anyway, requests answer 503 until it does",
+            err=True,
+        )
+        return
+    if state.up_to_date:
+        return
+    at = f"schema {state.schema}" if state.schema else "no schema yet"
+    if settings.db_auto_upgrade:
+        typer.echo(f"otpgate: upgrading the database from {at} to {state.head}", err=True)
+        upgrade(settings.effective_database_url)
+        return
+    typer.echo(
+        f"otpgate: the database has {at}, this version needs schema {state.head}: run "
+        "`otpgate db upgrade` first (or set OTPGATE_DB_AUTO_UPGRADE=true)",
+        err=True,
+    )
+    raise typer.Exit(2)
 
 
 def warn_dev_pages(settings: Settings, host: str) -> None:
@@ -102,7 +162,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 
     settings = _settings()
     upgrade(settings.effective_database_url, revision)
-    typer.echo(f"database at {_safe_url(settings.effective_database_url)} is at {revision}")
+    typer.echo(f"database at {safe_url(settings.effective_database_url)} is at {revision}")
 
 
 @app.command()
@@ -172,186 +232,6 @@ def sms_test(
         typer.echo(f"{provider}: {outcome}")
     sent = any(outcome.startswith("sent") for _provider, outcome in lines)
     raise typer.Exit(0 if sent else 1)
-
-
-@app.command()
-def doctor() -> None:
-    """Print the effective settings (secrets hidden) and check the database, Redis and SMS."""
-    settings = _settings()
-    for name, value in sorted(settings.model_dump().items()):
-        typer.echo(f"OTPGATE_{name.upper()} = {_show(name, value)}")
-    typer.echo("")
-    ok = asyncio.run(_checks(settings))
-    raise typer.Exit(0 if ok else 1)
-
-
-def _show(name: str, value: object) -> str:
-    if isinstance(value, SecretStr):
-        return "********"
-    if isinstance(value, tuple) and value and isinstance(value[0], SecretStr):
-        return ",".join("********" for _ in value)
-    if name in ("database_url", "redis_url") and isinstance(value, str):
-        return _safe_url(value)
-    if value is None:
-        return "(unset)"
-    if isinstance(value, tuple):
-        return ",".join(str(v) for v in value) or "(empty)"
-    return str(value)
-
-
-def _safe_url(url: str) -> str:
-    """Hide a password in a URL: scheme://user:***@host/db."""
-    if "@" not in url or "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    credentials, _, host = rest.rpartition("@")
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
-
-
-async def _checks(settings: Settings) -> bool:
-    from otpgate.adapters.ratelimit import LimitsRateLimiter
-    from otpgate.adapters.sms.registry import build_provider
-    from otpgate.adapters.storage.engine import make_engine
-    from otpgate.adapters.storage.migrate import current_head
-    from otpgate.bootstrap import limit_rules
-
-    ok = True
-    store = SqlStore(make_engine(settings.effective_database_url))
-    db_ok = await store.ping()
-    schema = await _schema_version(store) if db_ok else None
-    await store.aclose()
-    head = current_head()
-    if not db_ok:
-        typer.echo("database: NOT REACHABLE")
-    elif schema != head:
-        at = schema or "nothing"
-        typer.echo(f"database: reachable, schema at {at}; run `otpgate db upgrade`")
-        db_ok = False
-    else:
-        typer.echo(f"database: ok (schema {head})")
-    ok &= db_ok
-    try:
-        limiter = LimitsRateLimiter(limit_rules(settings), settings.redis_url, "otpgate-doctor")
-        limits_ok = await limiter.ping()
-        where = "redis" if settings.redis_url else "in-process memory"
-        typer.echo(f"rate limits ({where}): {'ok' if limits_ok else 'NOT REACHABLE'}")
-        ok &= limits_ok
-    except ValueError as exc:
-        typer.echo(f"rate limits: {exc}")
-        ok = False
-    for name in settings.sms_route_table.all_providers:
-        try:
-            provider = build_provider(name, settings)
-            typer.echo(f"sms: {await provider.check()}")
-            await provider.aclose()
-        except ValueError as exc:
-            typer.echo(f"sms {name}: {exc}")
-            ok = False
-    ok &= await _voice_checks(settings)
-    typer.echo(f"sign-in methods: {_factors_line(settings)}")
-    if db_ok:
-        ok &= await _delivery_check(settings)
-        await _events_webhook_check(settings)
-    return ok
-
-
-async def _events_webhook_check(settings: Settings) -> None:
-    """Where security events go, and how many wait for the receiver (informational)."""
-    from otpgate.adapters.storage.engine import make_engine
-    from otpgate.adapters.storage.webhook_outbox import SqlWebhookOutbox
-
-    if settings.events_webhook_url is None:
-        typer.echo("event webhooks: off (OTPGATE_EVENTS_WEBHOOK_URL unset)")
-        return
-    engine = make_engine(settings.effective_database_url)
-    try:
-        waiting = await SqlWebhookOutbox(engine).backlog()
-    finally:
-        await engine.dispose()
-    typer.echo(f"event webhooks: to {settings.events_webhook_url}; {waiting} event(s) waiting")
-
-
-async def _voice_checks(settings: Settings) -> bool:
-    from otpgate.adapters.voice.registry import build_voice_provider
-
-    ok = True
-    for name in settings.voice_provider_order:
-        try:
-            provider = build_voice_provider(name, settings)
-            typer.echo(f"voice: {await provider.check()}")
-            await provider.aclose()
-        except ValueError as exc:
-            typer.echo(f"voice {name}: {exc}")
-            ok = False
-    return ok
-
-
-def _factors_line(settings: Settings) -> str:
-    """Which factors besides SMS are on, and why passkeys are off when they are."""
-    on = [
-        name
-        for name, enabled in (
-            ("authenticator apps", settings.totp),
-            ("backup codes", settings.backup_codes),
-            ("passkeys", settings.passkeys_enabled),
-            ("calls", bool(settings.voice_provider_order)),
-        )
-        if enabled
-    ]
-    line = "SMS" + "".join(f", {name}" for name in on)
-    if not settings.passkeys_enabled and settings.passkeys is None:
-        line += " (no passkeys: BASE_URL must name a host over https, or localhost)"
-    return line
-
-
-async def _schema_version(store: SqlStore) -> str | None:
-    from sqlalchemy import text
-    from sqlalchemy.exc import DBAPIError
-
-    try:
-        async with store.engine.connect() as conn:
-            row = (await conn.execute(text("SELECT version_num FROM alembic_version"))).first()
-    except DBAPIError:
-        return None
-    return str(row[0]) if row else None
-
-
-async def _delivery_check(settings: Settings) -> bool:
-    """The delivery mode, and in scaled mode whether any worker is alive to drain the queue."""
-    from sqlalchemy import text
-
-    from otpgate.adapters.storage.engine import make_engine
-
-    if settings.delivery_mode == "inline":
-        typer.echo("delivery: inline (sent by the serving process)")
-        return True
-    engine = make_engine(settings.effective_database_url)
-    try:
-        async with engine.connect() as conn:
-            alive = (
-                await conn.execute(
-                    text(
-                        "SELECT count(*) FROM procrastinate_workers "
-                        "WHERE last_heartbeat > now() - interval '1 minute'"
-                    )
-                )
-            ).scalar_one()
-            waiting = (
-                await conn.execute(
-                    text("SELECT count(*) FROM messages WHERE status IN ('queued', 'sending')")
-                )
-            ).scalar_one()
-    except Exception as exc:  # noqa: BLE001 - report any failure, e.g. schema not applied
-        typer.echo(f"delivery: queue NOT READY ({type(exc).__name__}; run `otpgate db upgrade`)")
-        return False
-    finally:
-        await engine.dispose()
-    if not alive:
-        typer.echo(f"delivery: queue, NO WORKER ALIVE (start `otpgate worker`); {waiting} waiting")
-        return False
-    typer.echo(f"delivery: queue, {alive} worker(s) alive; {waiting} message(s) in flight")
-    return True
 
 
 def main() -> None:

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     trusted_proxies: CommaList = ()
     db_pool_size: int = Field(10, ge=1, le=200)
     db_max_overflow: int = Field(10, ge=0, le=200)
+    # PostgreSQL: apply pending migrations at start-up instead of refusing to serve.
+    db_auto_upgrade: bool = False
     # When set, GET /metrics needs "Authorization: Bearer <token>".
     metrics_token: SecretStr | None = None
     # Tests of a real server only: the clock runs this many seconds ahead, as written in the
@@ -278,6 +280,11 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/")
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return check_database_url(value)
+
     @field_validator("secret_key")
     @classmethod
     def _secret_length(cls, value: SecretStr | None) -> SecretStr | None:
@@ -480,6 +487,34 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip().encode()
+
+
+DATABASE_URL_FORMS = "sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+
+
+def check_database_url(value: str) -> str:
+    """An empty value (the embedded SQLite file) or a SQLite/PostgreSQL URL SQLAlchemy can
+    parse; anything else is one line naming the forms we take (never the value: it may
+    hold a password)."""
+    if not value:
+        return value
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    scheme = value.split("://", 1)[0] if "://" in value else ""
+    if scheme not in ("sqlite", "sqlite+aiosqlite", "postgresql", "postgres", "postgresql+asyncpg"):
+        raise ValueError(f"unsupported or malformed database URL; use {DATABASE_URL_FORMS}")
+    try:
+        url = make_url(value.replace("postgres://", "postgresql://", 1))
+        _ = url.port  # a non-numeric port fails here
+    except (ArgumentError, ValueError):
+        raise ValueError(f"malformed database URL; use {DATABASE_URL_FORMS}") from None
+    if scheme.startswith("sqlite"):
+        if not value.startswith(f"{scheme}:///") or not url.database:
+            raise ValueError("a SQLite URL names a file: sqlite:///PATH")
+    elif not url.host or not url.database:
+        raise ValueError(f"a PostgreSQL URL names a host and a database: {DATABASE_URL_FORMS}")
+    return value
 
 
 def check_webhook_secret(secret: str) -> None:

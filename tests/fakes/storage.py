@@ -108,6 +108,10 @@ class MemoryAccounts(_Repository):
         }
         self.t.accounts[account_id] = replace(account, **values)
 
+    async def find_by_phone(self, phone: str) -> list[Account]:
+        found = [a for a in self.t.accounts.values() if a.phone == phone]
+        return sorted(found, key=lambda a: a.created_at)
+
     async def reset_streak(self, account_id: str) -> None:
         if (account := self.t.accounts.get(account_id)) is not None:
             self.t.accounts[account_id] = replace(

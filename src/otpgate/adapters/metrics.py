@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    disable_created_metrics,
+    generate_latest,
+)
 
 COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "verifications": ("Code checks by purpose and outcome", ("purpose", "outcome")),
@@ -49,7 +59,14 @@ GAUGES: dict[str, tuple[str, tuple[str, ...]]] = {
 
 class PrometheusMetrics:
     def __init__(self) -> None:
+        # ``*_created`` samples double every counter and histogram series for a timestamp
+        # nobody graphs (process-wide, so once is enough).
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = CollectorRegistry(auto_describe=True)
+        # The process (CPU, memory, file descriptors) and the interpreter (version, GC).
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        GCCollector(registry=self.registry)
         self.counters = {
             name: Counter(f"otpgate_{name}", doc, labels, registry=self.registry)
             for name, (doc, labels) in COUNTERS.items()

@@ -20,8 +20,10 @@ import math
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 
+import structlog
 from limits import RateLimitItem, parse_many
 from redis.asyncio import ConnectionPool, Redis
 from redis.exceptions import RedisError
@@ -30,7 +32,8 @@ from otpgate.domain.durations import duration_text
 from otpgate.domain.errors import RateLimited, Unavailable
 
 # KEYS: one list per window. ARGV[1]: 1 to count, 0 to test; then limit and window (ms) per
-# key. Answers {0, 0} when there was room, else {index of the fullest key, wait in ms}.
+# key. Answers {0, 0, index, remaining, reset in ms} when there was room (the window with the
+# least room left after counting), else {index of the fullest key, wait in ms}.
 HIT_ALL = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
@@ -44,16 +47,50 @@ for i, key in ipairs(KEYS) do
   end
 end
 if worst > 0 then return {worst_key, worst} end
-if ARGV[1] == '1' then
-  for i, key in ipairs(KEYS) do
-    local limit, window = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1])
+-- The window with the least room after counting (limits of one are claims: not reported).
+local least, least_key, least_reset = -1, 0, 0
+for i, key in ipairs(KEYS) do
+  local limit, window = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1])
+  if ARGV[1] == '1' then
     redis.call('LPUSH', key, now)
     redis.call('LTRIM', key, 0, limit - 1)
     redis.call('PEXPIRE', key, window)
   end
+  local hits = redis.call('LRANGE', key, 0, limit - 1)
+  local live, oldest = 0, now
+  for _, at in ipairs(hits) do
+    if tonumber(at) + window > now then live = live + 1; oldest = tonumber(at) end
+  end
+  local room = limit - live
+  if limit > 1 and (least < 0 or room < least) then
+    least, least_key, least_reset = room, i, (live > 0) and (oldest + window - now) or window
+  end
 end
-return {0, 0}
+return {0, 0, least_key, least, least_reset}
 """
+
+# What the limits said to this request (the RateLimit headers, IETF draft): the window with
+# the least room left, or the one that refused. The web layer sets a fresh list per request.
+LIMIT_STATES: ContextVar[list[LimitState] | None] = ContextVar("otpgate_limits", default=None)
+log = structlog.get_logger("otpgate.limits")
+
+
+@dataclass(frozen=True, slots=True)
+class LimitState:
+    """One limit as the RateLimit headers name it: ``rule`` (never the key it counted), its
+    quota ``limit`` per ``window`` seconds, what is ``remaining`` and when it ``reset``s."""
+
+    rule: str
+    limit: int
+    window: int
+    remaining: int
+    reset: int
+
+
+def _state(window: Window, remaining: int, reset: float) -> LimitState:
+    return LimitState(
+        window.rule, window.limit, window.seconds, remaining, max(0, math.ceil(reset))
+    )
 
 
 def parse_rules(rules: Mapping[str, str]) -> dict[str, list[RateLimitItem]]:
@@ -123,8 +160,11 @@ class LimitsRateLimiter:
     async def _apply(self, windows: list[Window], *, count: bool) -> None:
         if not windows:
             return
+        least: tuple[Window, int, float] | None = None
         if self._redis is None:
             full, wait = self._in_memory(windows, count)
+            if full is None:
+                least = self._least_room(windows)
         else:
             try:
                 answer = await self._script(
@@ -137,14 +177,38 @@ class LimitsRateLimiter:
             index, wait_ms = int(answer[0]), int(answer[1])
             full = windows[index - 1] if index else None
             wait = wait_ms / 1000
-        if full is not None:
-            seconds = max(1, math.ceil(wait))
-            raise RateLimited(
-                seconds,
-                f"Too many attempts. Try again in {duration_text(seconds)}.",
-                rule=full.rule,
-                key=full.key,
-            )
+            if full is None and len(answer) >= 5 and int(answer[2]):
+                least = (windows[int(answer[2]) - 1], int(answer[3]), int(answer[4]) / 1000)
+        states = LIMIT_STATES.get()
+        if full is None:
+            # A limit of one is a claim (one resend per code), not a quota worth announcing.
+            if least is not None and states is not None and least[0].limit > 1:
+                window, room, reset = least
+                states.append(_state(window, max(0, room), reset))
+            return
+        seconds = max(1, math.ceil(wait))
+        if states is not None:
+            states.append(_state(full, 0, seconds))
+        # One line per trip, naming the rule (never the key: a number, an email, an address).
+        log.warning("rate limit tripped", rule=full.rule, retry_after=seconds, counting=count)
+        raise RateLimited(
+            seconds,
+            f"Too many attempts. Try again in {duration_text(seconds)}.",
+            rule=full.rule,
+            key=full.key,
+        )
+
+    def _least_room(self, windows: list[Window]) -> tuple[Window, int, float] | None:
+        now = time.time()
+        least: tuple[Window, int, float] | None = None
+        for window in (w for w in windows if w.limit > 1):
+            hits = self._memory.get((window.rule, window.key, window.index), deque())
+            live = [at for at in hits if at + window.seconds > now]
+            room = window.limit - len(live)
+            reset = (live[-1] + window.seconds - now) if live else float(window.seconds)
+            if least is None or room < least[1]:
+                least = (window, room, reset)
+        return least
 
     def _key(self, window: Window) -> str:
         return f"{self.prefix}:rl:{window.rule}:{window.index}:{window.key}"

@@ -24,6 +24,8 @@ class Account:
     # waits here until its link is opened.
     email_verified: bool = False
     pending_email: str | None = None
+    # Set by an operator (``otpgate accounts disable``): no sign-in, no code, no session.
+    disabled_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,11 @@ class EventType(StrEnum):
     RECOVERY_STARTED = "recovery.started"
     RECOVERY_CANCELED = "recovery.canceled"
     RECOVERY_COMPLETED = "recovery.completed"
+    # What an operator did from the CLI (``otpgate accounts ...``); details name the action.
+    ACCOUNT_UNLOCKED = "account.unlocked"
+    ACCOUNT_SIGNED_OUT = "account.signed_out"
+    ACCOUNT_DISABLED = "account.disabled"
+    ACCOUNT_ENABLED = "account.enabled"
 
 
 @dataclass(frozen=True, slots=True)

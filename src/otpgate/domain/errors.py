@@ -12,6 +12,7 @@ nothing below the web layer knows about HTTP status codes.
     ├── Forbidden                         forbidden
     │   ├── ApiKeyRequired                api_key_required      (a session on the key API)
     │   ├── SessionRequired               session_required      (a key on the customer API)
+    │   ├── AccountDisabled               account_disabled      (an operator disabled it)
     │   └── InsufficientScope             insufficient_scope
     ├── NotFound                          not_found
     │   ├── ChallengeNotFound             challenge_not_found
@@ -120,6 +121,17 @@ class SessionRequired(Forbidden):
 
     def __init__(self) -> None:
         super().__init__("The customer API takes a signed-in session token, never an API key.")
+
+
+class AccountDisabled(Forbidden):
+    """Told only after the right password (or to the account's own session), never to a
+    guess: an operator disabled the account."""
+
+    code = "account_disabled"
+    title = "This account is disabled"
+
+    def __init__(self) -> None:
+        super().__init__("This account has been disabled. Contact customer support.")
 
 
 class InsufficientScope(Forbidden):

@@ -8,7 +8,7 @@ from otpgate.domain.accounts import EventType, SecurityEvent
 from otpgate.services.audit import audit
 from otpgate.services.deps import Deps
 
-MAX_EVENTS_PAGE = 100
+MAX_EVENTS_PAGE = 101  # a page of 100 and one more, to know whether more follow
 
 
 class AccountService:

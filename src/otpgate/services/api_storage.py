@@ -22,6 +22,8 @@ class IdempotencyRecord:
     request_hash: str
     verification_id: str | None
     created_at: datetime
+    # The other id a replayed customer answer names (a registration's account id).
+    result: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +82,10 @@ class IdempotencyKeys(Protocol):
 
     async def get(self, api_key_id: str, key_hash: str) -> IdempotencyRecord | None: ...
 
-    async def complete(self, api_key_id: str, key_hash: str, verification_id: str) -> None:
-        """Record the verification the claiming request made."""
+    async def complete(
+        self, api_key_id: str, key_hash: str, verification_id: str, result: str | None = None
+    ) -> None:
+        """Record the verification (or challenge) the claiming request made."""
         ...
 
     async def release(self, api_key_id: str, key_hash: str) -> None:

@@ -119,6 +119,8 @@ class SessionService:
             session, account = found
             if not session.is_active(now, deps.config.session_idle_seconds):
                 raise NotAuthenticated()
+            if account.disabled_at is not None:  # disabling revokes sessions; belt and braces
+                raise NotAuthenticated()
             if now - session.last_seen_at >= TOUCH_EVERY:
                 await uow.sessions.touch_session(session.id, now)
         return Customer(session=session, account=account)

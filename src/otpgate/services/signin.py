@@ -16,6 +16,7 @@ from otpgate.domain.challenges import (
 )
 from otpgate.domain.emails import normalize_email, throttle_key
 from otpgate.domain.errors import (
+    AccountDisabled,
     CodeLockout,
     InvalidCredentials,
     InvalidInput,
@@ -97,6 +98,9 @@ class SignInService:
         if not await deps.hasher.verify(account.password_hash, candidate):
             await self._password_failed(account.id, ctx)
             raise InvalidCredentials()
+        if account.disabled_at is not None:
+            # Only the right password learns it (a guess gets invalid_credentials above).
+            raise AccountDisabled()
         if deps.hasher.needs_rehash(account.password_hash):
             new_hash = await deps.hasher.hash(candidate)
             async with deps.store.transaction() as uow:

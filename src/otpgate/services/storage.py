@@ -42,6 +42,7 @@ class AccountChanges(TypedDict, total=False):
     email_verified: bool
     email_verified_at: datetime | None
     pending_email: str | None
+    disabled_at: datetime | None
 
 
 class CardChanges(TypedDict, total=False):
@@ -90,6 +91,10 @@ class Accounts(Protocol):
 
     async def update(self, account_id: str, changes: AccountChanges) -> None:
         """Set profile columns; an email another account has raises ``Conflict``."""
+        ...
+
+    async def find_by_phone(self, phone: str) -> Sequence[Account]:
+        """Every account with this E.164 number (confirmed or not), oldest first."""
         ...
 
     async def reset_streak(self, account_id: str) -> None:

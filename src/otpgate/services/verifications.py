@@ -38,6 +38,7 @@ from otpgate.domain.challenges import (
     ensure_open,
 )
 from otpgate.domain.errors import (
+    AccountDisabled,
     AccountNotFound,
     ChallengeError,
     ChallengeNotFound,
@@ -203,6 +204,8 @@ class VerificationService:
             raise AccountNotFound("No account has that id.")
         if not account.phone_verified:
             raise PhoneUnconfirmed()
+        if account.disabled_at is not None:
+            raise AccountDisabled()
         return _Target(ForAccount(account.id), account.phone)
 
     async def _open(

@@ -18,9 +18,10 @@ from otpgate.domain.delivery import system_random
 from otpgate.domain.errors import OtpgateError
 from otpgate.services.delivery import Sleep
 from otpgate.services.delivery.engine import Jitter
-from otpgate.web import ops, problems, wellknown
+from otpgate.web import error_docs, ops, problems, wellknown
 from otpgate.web.api import hooks
 from otpgate.web.api import router as api_router
+from otpgate.web.docs_ui import install_docs
 from otpgate.web.middleware import CatchAll, SecurityHeaders
 from otpgate.web.oidc import install as install_oidc
 from otpgate.web.openapi import install_openapi
@@ -69,8 +70,11 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from local assets by install_docs, never a CDN
+        redoc_url=None,
     )
     install_openapi(app)
+    install_docs(app)
     app.state.runtime = runtime
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     app.add_exception_handler(OtpgateError, problems.otpgate_error_handler)
@@ -81,12 +85,19 @@ def create_app(
     app.include_router(ops.router)
     app.include_router(hooks.router)
     app.include_router(wellknown.router)
+    app.include_router(error_docs.router)
     install_pages(app, settings)
     install_oidc(app, settings)
     # Innermost first: CatchAll must answer before the response passes SecurityHeaders.
     app.add_middleware(CatchAll, handler=problems.unhandled_error_handler)
-    app.add_middleware(SecurityHeaders, https=settings.is_https, metrics=runtime.metrics)
+    # Inside SecurityHeaders: a 413 carries the request id and the security headers too.
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(
+        SecurityHeaders,
+        https=settings.is_https,
+        metrics=runtime.metrics,
+        base_url=settings.base_url,
+    )
     return app
 
 

@@ -13,6 +13,7 @@ from otpgate.domain.errors import ApiKeyRequired, SessionRequired
 from otpgate.services.container import Services
 from otpgate.services.ports import RequestContext
 from otpgate.services.principal import ApiClient, Customer
+from otpgate.web.context import note_account
 from otpgate.web.security import bearer_token, client_ip
 
 # The dependencies are ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in
@@ -56,7 +57,9 @@ async def get_auth(request: Request) -> Customer:
     """The API's caller: ``Authorization: Bearer <session token>`` (cookies are not accepted)."""
     token = bearer_token(request.headers.get("authorization"))
     _refuse_api_key(token)
-    return await get_services(request).sessions.authenticate(token)
+    customer = await get_services(request).sessions.authenticate(token)
+    note_account(customer.account.id)
+    return customer
 
 
 async def get_optional_auth(request: Request) -> Customer | None:
@@ -64,7 +67,9 @@ async def get_optional_auth(request: Request) -> Customer | None:
     if token is None:
         return None
     _refuse_api_key(token)
-    return await get_services(request).sessions.authenticate(token)
+    customer = await get_services(request).sessions.authenticate(token)
+    note_account(customer.account.id)
+    return customer
 
 
 def _refuse_api_key(token: str | None) -> None:

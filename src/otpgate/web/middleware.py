@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Awaitable, Callable
 
 import structlog
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from otpgate.adapters.metrics import PrometheusMetrics
+from otpgate.adapters.ratelimit import LIMIT_STATES, LimitState
 from otpgate.adapters.storage.errors import storage_unavailable
+from otpgate.web.context import (
+    ERROR_DOCS,
+    ERRORS_PATH,
+    REQUEST_FACTS,
+    REQUEST_ID,
+    request_id_from,
+)
+from otpgate.web.security import client_ip
 
 log = structlog.get_logger("otpgate.http")
 ErrorHandler = Callable[[Request, Exception], Awaitable[Response]]
@@ -27,17 +36,26 @@ CACHEABLE_PREFIXES = ("/static/",)
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp, *, https: bool, metrics: PrometheusMetrics) -> None:
+    def __init__(
+        self, app: ASGIApp, *, https: bool, metrics: PrometheusMetrics, base_url: str = ""
+    ) -> None:
         self.app = app
         self.https = https
         self.metrics = metrics
+        self.error_docs = base_url.rstrip("/") + ERRORS_PATH
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        request_id = secrets.token_hex(8)
+        request_id = request_id_from(_header(scope, b"x-request-id"))
+        id_token = REQUEST_ID.set(request_id)
+        docs_token = ERROR_DOCS.set(self.error_docs)
+        limits: list[LimitState] = []
+        limits_token = LIMIT_STATES.set(limits)
+        facts: dict[str, str] = {}
+        facts_token = REQUEST_FACTS.set(facts)
         started = time.perf_counter()
         status_holder = {"status": 500}
         structlog.contextvars.bind_contextvars(request_id=request_id)
@@ -64,6 +82,10 @@ class SecurityHeaders:
                     add(b"cache-control", "no-store")
                 if self.https:
                     add(b"strict-transport-security", "max-age=31536000; includeSubDomains")
+                if limits:
+                    policy, state = rate_limit_headers(limits)
+                    add(b"ratelimit-policy", policy)
+                    add(b"ratelimit", state)
                 message["headers"] = headers
             await send(message)
 
@@ -71,8 +93,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send_with_headers)
         finally:
             elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            route_path = getattr(route, "path", "unmatched")
+            route_path = route_label(scope)
             status = status_holder["status"]
             self.metrics.request_seconds.labels(
                 route=route_path, method=scope.get("method", ""), status=f"{status // 100}xx"
@@ -85,8 +106,61 @@ class SecurityHeaders:
                 route=route_path,
                 status=status,
                 ms=round(elapsed * 1000, 1),
+                ip=_client(scope),
+                account_id=facts.get("account_id"),
+                request_id=request_id,
             )
             structlog.contextvars.clear_contextvars()
+            REQUEST_ID.reset(id_token)
+            LIMIT_STATES.reset(limits_token)
+            REQUEST_FACTS.reset(facts_token)
+            ERROR_DOCS.reset(docs_token)
+
+
+def route_label(scope: Scope) -> str:
+    """The route template a request took, for metrics and logs: FastAPI's route, else the
+    mount or plain route that serves the path (``/static/{path}``, ``/openapi.json``), else
+    ``unmatched`` (a 404)."""
+    route = scope.get("route")
+    if route is not None and getattr(route, "path", None):
+        return str(route.path)
+    app = scope.get("app")
+    path: str = scope.get("path", "")
+    for candidate in getattr(getattr(app, "router", None), "routes", ()):
+        if isinstance(candidate, Mount):
+            if path.startswith(candidate.path + "/"):
+                return candidate.path + "/{path}"
+        elif getattr(candidate, "path", None) == path:
+            return path
+    return "unmatched"
+
+
+def _client(scope: Scope) -> str:
+    peer = scope.get("client")
+    app = scope.get("app")
+    trusted = getattr(getattr(app, "state", None), "trusted_proxies", ())
+    forwarded = _header(scope, b"x-forwarded-for")
+    hops = forwarded.decode("latin-1") if forwarded else None
+    return client_ip(peer[0] if peer else None, hops, trusted)
+
+
+def rate_limit_headers(states: list[LimitState]) -> tuple[str, str]:
+    """``RateLimit-Policy`` and ``RateLimit`` (IETF httpapi draft) for the limit that binds
+    this request: the one that refused it, else the one with the least room left. They name
+    the rule, never what it counted."""
+    binding = min(states, key=lambda s: (s.remaining, -s.reset))
+    name = binding.rule
+    return (
+        f'"{name}";q={binding.limit};w={binding.window}',
+        f'"{name}";r={binding.remaining};t={binding.reset}',
+    )
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return bytes(value)
+    return None
 
 
 class CatchAll:

@@ -22,6 +22,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
 from otpgate.web.deps import get_auth, get_optional_auth
+from otpgate.web.openapi_docs import enrich
 from otpgate.web.schemas import Problem
 
 SCHEME = "bearerAuth"
@@ -110,7 +111,17 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                     response["content"] = {
                         "application/problem+json": {**media, "schema": PROBLEM_REF}
                     }
+    enrich(document, _codes_by_status())
     return document
+
+
+def _codes_by_status() -> dict[int, list[str]]:
+    from otpgate.web.error_docs import catalog
+
+    codes: dict[int, list[str]] = {}
+    for doc in catalog():
+        codes.setdefault(doc.status, []).append(doc.code)
+    return codes
 
 
 def install_openapi(app: FastAPI) -> None:

@@ -13,6 +13,7 @@ from starlette.routing import Match
 
 from otpgate.adapters.storage.errors import storage_unavailable
 from otpgate.domain import errors as e
+from otpgate.web.context import REQUEST_ID, problem_type
 
 PROBLEM_JSON = "application/problem+json"
 # These paths always answer in JSON; every other path is a page, and when the pages are
@@ -76,13 +77,15 @@ def problem(
     **extra: Any,
 ) -> JSONResponse:
     body = {
-        "type": f"urn:otpgate:problem:{code}",
+        "type": problem_type(code),
         "title": title,
         "status": status,
         "detail": detail,
         "code": code,
         **extra,
     }
+    if (request_id := REQUEST_ID.get()) is not None:
+        body["request_id"] = request_id
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -93,6 +96,8 @@ def from_error(exc: e.OtpgateError) -> JSONResponse:
     if isinstance(exc, e.Throttled):
         headers["Retry-After"] = str(exc.retry_after)
         extra["retry_after"] = exc.retry_after
+    if isinstance(exc, e.RateLimited) and exc.rule:
+        extra["limit"] = exc.rule  # which limit, never what it counted (a number, an email)
     if isinstance(exc, e.NotAuthenticated | e.InvalidCredentials):
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, e.InvalidCode):

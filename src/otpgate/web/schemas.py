@@ -190,7 +190,7 @@ class VerifiedOut(BaseModel):
 
 
 class EventOut(BaseModel):
-    id: int
+    id: str = Field(description="Opaque (`act_...`); ids sort as the events happened")
     type: str
     outcome: str
     ip: str | None
@@ -201,7 +201,9 @@ class EventOut(BaseModel):
 
 class EventsOut(BaseModel):
     events: list[EventOut]
-    next_before: int | None
+    has_more: bool = False
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page")
+    next_before: int | None = Field(None, description="Deprecated: use `next_cursor`")
 
 
 class FieldError(BaseModel):
@@ -220,5 +222,11 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = Field(None, description="Invalid input: one per field")
     retry_after: int | None = Field(None, description="429: seconds until a retry may work")
     attempts_remaining: int | None = Field(None, description="Wrong code: tries left")
+    limit: str | None = Field(
+        None, description="rate_limited: the rule that refused (e.g. send_number), never its key"
+    )
+    request_id: str | None = Field(
+        None, description="The same as the X-Request-Id header: quote it to support"
+    )
 
     model_config = ConfigDict(extra="allow")

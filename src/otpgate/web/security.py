@@ -138,10 +138,10 @@ class BodySizeLimit:
 
 
 async def _send_413(send: Send) -> None:
-    body = (
-        b'{"type":"urn:otpgate:problem:payload_too_large","title":"Request too large",'
-        b'"status":413,"detail":"The request body is too large.","code":"payload_too_large"}'
-    )
+    from otpgate.web.problems import problem
+
+    detail = "The request body is too large."
+    body = bytes(problem(413, "payload_too_large", "Request too large", detail).body)
     await send(
         {
             "type": "http.response.start",

@@ -51,6 +51,12 @@ class SqlAccounts(Repository):
         except IntegrityError as exc:
             raise Conflict("That email address can't be used.") from exc
 
+    async def find_by_phone(self, phone: str) -> list[Account]:
+        result = await self.conn.execute(
+            select(accounts).where(accounts.c.phone == phone).order_by(accounts.c.created_at)
+        )
+        return [rows.account(row) for row in result.mappings()]
+
     async def reset_streak(self, account_id: str) -> None:
         await self.conn.execute(
             update(accounts)

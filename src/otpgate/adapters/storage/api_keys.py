@@ -97,6 +97,7 @@ class SqlIdempotencyKeys(Repository):
             set_={
                 "request_hash": statement.excluded.request_hash,
                 "verification_id": None,
+                "result": None,
                 "created_at": statement.excluded.created_at,
             },
             # Taken over only when its day is over, or its first request died half-way.
@@ -120,16 +121,19 @@ class SqlIdempotencyKeys(Repository):
             request_hash=row["request_hash"],
             verification_id=row["verification_id"],
             created_at=row["created_at"],
+            result=row["result"],
         )
 
-    async def complete(self, api_key_id: str, key_hash: str, verification_id: str) -> None:
+    async def complete(
+        self, api_key_id: str, key_hash: str, verification_id: str, result: str | None = None
+    ) -> None:
         await self.conn.execute(
             update(idempotency_keys)
             .where(
                 idempotency_keys.c.api_key_id == api_key_id,
                 idempotency_keys.c.key_hash == key_hash,
             )
-            .values(verification_id=verification_id)
+            .values(verification_id=verification_id, result=result)
         )
 
     async def release(self, api_key_id: str, key_hash: str) -> None:

@@ -81,6 +81,8 @@ accounts = Table(
     Column("email_verified", Boolean, nullable=False, default=False, server_default=false()),
     Column("email_verified_at", UTCDateTime),
     Column("pending_email", String(254)),
+    # Migration 0010: an operator's ``otpgate accounts disable``.
+    Column("disabled_at", UTCDateTime),
 )
 
 challenges = Table(
@@ -287,6 +289,9 @@ idempotency_keys = Table(
     # Null while the first request with the key is still creating its verification.
     Column("verification_id", String(40)),
     Column("created_at", UTCDateTime, nullable=False),
+    # Migration 0010: the customer API's keys (scope ``customer:<endpoint>``) keep the challenge
+    # in verification_id and here the other id their answer names (a registration's account).
+    Column("result", String(40)),
 )
 
 # Token signing keys: the private key sealed (AES-GCM) under the secret key, so every node

@@ -47,6 +47,7 @@ def account(row: Mapping[Any, Any]) -> Account:
         code_locked_until=row["code_locked_until"],
         email_verified=bool(row["email_verified"]),
         pending_email=row["pending_email"],
+        disabled_at=row["disabled_at"],
     )
 
 

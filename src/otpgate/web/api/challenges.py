@@ -6,11 +6,13 @@ from typing import Any
 from fastapi import APIRouter, Path, status
 from fastapi.responses import JSONResponse
 
+from otpgate.domain.challenges import Challenge
 from otpgate.domain.channels import Channel
 from otpgate.domain.errors import InvalidInput
 from otpgate.domain.factors import FactorType
 from otpgate.services.approvals import VerifyRequest
-from otpgate.web.api.common import challenge_out, problems
+from otpgate.services.idempotency import Replayed
+from otpgate.web.api.common import REPLAYED, IdempotencyKey, challenge_out, idempotency, problems
 from otpgate.web.deps import ContextDep, OptionalAuthDep, RuntimeDep
 from otpgate.web.schemas import (
     ChallengeEnvelope,
@@ -113,13 +115,32 @@ async def resend(
     auth: OptionalAuthDep,
     challenge_id: str = ChallengeId,
     body: ResendIn | None = None,
-) -> ChallengeEnvelope:
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
     channel = Channel(body.channel if body else "sms")
-    challenge = await runtime.services.challenges.resend(
-        challenge_id, ctx, auth.session.id if auth else None, channel=channel
+    session_id = auth.session.id if auth else None
+
+    async def work() -> Challenge:
+        return await runtime.services.challenges.resend(
+            challenge_id, ctx, session_id, channel=channel
+        )
+
+    outcome = await idempotency(runtime).run(
+        "resend",
+        idempotency_key,
+        {"challenge_id": challenge_id, "channel": channel.value, "session_id": session_id},
+        work,
+        lambda done: (done.id, None),
     )
+    replayed = isinstance(outcome, Replayed)
+    challenge = outcome.challenge if isinstance(outcome, Replayed) else outcome
     out = await challenge_out(runtime, challenge)
-    return ChallengeEnvelope(challenge=out.model_copy(update={"channel": channel.value}))
+    envelope = ChallengeEnvelope(challenge=out.model_copy(update={"channel": channel.value}))
+    return JSONResponse(
+        envelope.model_dump(mode="json"),
+        status_code=status.HTTP_202_ACCEPTED,
+        headers=REPLAYED if replayed else None,
+    )
 
 
 @router.post(

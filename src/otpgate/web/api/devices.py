@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from otpgate.web.api.common import problems
 from otpgate.web.deps import AuthDep, ContextDep, RuntimeDep
+from otpgate.web.pagination import DEFAULT_LIMIT, Cursor, Limit, cut
 from otpgate.web.views import DeviceOut, SessionInfoOut, device_out, session_out
 
 router = APIRouter(tags=["devices"])
@@ -16,10 +17,14 @@ DeviceId = Path(max_length=64, pattern=r"^dv_[A-Za-z0-9_-]+$")
 
 class SessionList(BaseModel):
     sessions: list[SessionInfoOut]
+    has_more: bool = False
+    next_cursor: str | None = None
 
 
 class DeviceList(BaseModel):
     devices: list[DeviceOut]
+    has_more: bool = False
+    next_cursor: str | None = None
 
 
 class SignedOut(BaseModel):
@@ -27,9 +32,16 @@ class SignedOut(BaseModel):
 
 
 @router.get("/me/sessions", response_model=SessionList, responses=problems(401))
-async def list_sessions(auth: AuthDep, runtime: RuntimeDep) -> SessionList:
+async def list_sessions(
+    auth: AuthDep, runtime: RuntimeDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> SessionList:
     found = await runtime.services.devices.sessions(auth)
-    return SessionList(sessions=[session_out(s, auth.session.id) for s in found])
+    page = cut("sessions", found, lambda s: s.id, limit, cursor)
+    return SessionList(
+        sessions=[session_out(s, auth.session.id) for s in page.items],
+        has_more=page.has_more,
+        next_cursor=page.next_cursor,
+    )
 
 
 @router.delete(
@@ -51,9 +63,16 @@ async def sign_out_session(
 
 
 @router.get("/me/devices", response_model=DeviceList, responses=problems(401))
-async def list_devices(auth: AuthDep, runtime: RuntimeDep) -> DeviceList:
+async def list_devices(
+    auth: AuthDep, runtime: RuntimeDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> DeviceList:
     found = await runtime.services.devices.devices(auth)
-    return DeviceList(devices=[device_out(d) for d in found])
+    page = cut("devices", found, lambda d: d.id, limit, cursor)
+    return DeviceList(
+        devices=[device_out(d) for d in page.items],
+        has_more=page.has_more,
+        next_cursor=page.next_cursor,
+    )
 
 
 @router.delete("/me/devices/{device_id}", status_code=204, responses=problems(401, 404, 422))

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Query
 
 from otpgate.web.api.common import problems
 from otpgate.web.deps import AuthDep, RuntimeDep
+from otpgate.web.pagination import Cursor, decode_cursor, encode_cursor, event_id, event_number
 from otpgate.web.schemas import EventOut, EventsOut
 from otpgate.web.views import ProfileOut, profile_out
 
@@ -28,13 +29,18 @@ async def events(
     # Event ids are 32-bit integers in the database: a larger one is a 422 here, not a
     # PostgreSQL out-of-range error (found by the fuzz suite).
     before: int | None = Query(
-        None, ge=1, le=2**31 - 1, description="Show events older than this id"
+        None, ge=1, le=2**31 - 1, description="Deprecated (use `cursor`): events older than this"
     ),
+    cursor: Cursor = None,
 ) -> EventsOut:
-    found = await runtime.services.account.events(auth.account.id, limit, before)
+    if cursor is not None:
+        before = event_number(decode_cursor("events", cursor))
+    found = list(await runtime.services.account.events(auth.account.id, limit + 1, before))
+    has_more = len(found) > limit
+    found = found[:limit]
     items = [
         EventOut(
-            id=event.id or 0,
+            id=event_id(event.id or 0),
             type=event.type.value,
             outcome=event.outcome,
             ip=event.ip,
@@ -44,5 +50,10 @@ async def events(
         )
         for event in found
     ]
-    next_before = items[-1].id if len(items) == limit else None
-    return EventsOut(events=items, next_before=next_before)
+    last = found[-1].id if found and has_more else None
+    return EventsOut(
+        events=items,
+        has_more=has_more,
+        next_cursor=encode_cursor("events", event_id(last)) if last else None,
+        next_before=last,
+    )

@@ -14,6 +14,7 @@ from otpgate.domain.cards import MAX_NAME_ON_CARD
 from otpgate.domain.challenges import Challenge
 from otpgate.web.api.common import challenge_out, problems
 from otpgate.web.deps import AuthDep, ContextDep, RuntimeDep
+from otpgate.web.pagination import DEFAULT_LIMIT, Cursor, Limit, cut
 from otpgate.web.schemas import ChallengeEnvelope, NewPassword, Phone
 from otpgate.web.views import AddressOut, CardOut, address_out, card_out
 
@@ -137,10 +138,14 @@ class CardPatchIn(Strict):
 
 class AddressList(BaseModel):
     addresses: list[AddressOut]
+    has_more: bool = False
+    next_cursor: str | None = None
 
 
 class CardList(BaseModel):
     payment_methods: list[CardOut]
+    has_more: bool = False
+    next_cursor: str | None = None
 
 
 async def accepted(runtime: Runtime, challenge: Challenge) -> JSONResponse:
@@ -201,9 +206,16 @@ async def change_phone(
 
 
 @router.get("/me/addresses", response_model=AddressList, responses=problems(401))
-async def list_addresses(auth: AuthDep, runtime: RuntimeDep) -> AddressList:
+async def list_addresses(
+    auth: AuthDep, runtime: RuntimeDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> AddressList:
     found = await runtime.services.addresses.list(auth)
-    return AddressList(addresses=[address_out(a) for a in found])
+    page = cut("addresses", found, lambda a: a.id, limit, cursor)
+    return AddressList(
+        addresses=[address_out(a) for a in page.items],
+        has_more=page.has_more,
+        next_cursor=page.next_cursor,
+    )
 
 
 @router.post(
@@ -260,9 +272,16 @@ async def delete_address(
 
 
 @router.get("/me/payment-methods", response_model=CardList, responses=problems(401))
-async def list_cards(auth: AuthDep, runtime: RuntimeDep) -> CardList:
+async def list_cards(
+    auth: AuthDep, runtime: RuntimeDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> CardList:
     found = await runtime.services.payments.list(auth)
-    return CardList(payment_methods=[card_out(c) for c in found])
+    page = cut("payment_methods", found, lambda c: c.id, limit, cursor)
+    return CardList(
+        payment_methods=[card_out(c) for c in page.items],
+        has_more=page.has_more,
+        next_cursor=page.next_cursor,
+    )
 
 
 @router.post(

@@ -133,7 +133,7 @@ def api_problems(
         examples = {
             code: {
                 "value": {
-                    "type": f"urn:otpgate:problem:{code}",
+                    "type": f"/docs/errors#{code}",
                     "title": code.replace("_", " "),
                     "status": status,
                     "detail": "…",

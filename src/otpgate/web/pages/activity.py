@@ -57,6 +57,11 @@ EVENT_TEXT: dict[EventType, tuple[str, Tone]] = {
     EventType.RECOVERY_STARTED: ("Account recovery started: waiting period running", "warning"),
     EventType.RECOVERY_CANCELED: ("Account recovery canceled", "neutral"),
     EventType.RECOVERY_COMPLETED: ("Account recovered with a new number", "warning"),
+    # What customer support did for the account.
+    EventType.ACCOUNT_UNLOCKED: ("Pauses lifted by customer support", "neutral"),
+    EventType.ACCOUNT_SIGNED_OUT: ("Signed out everywhere by customer support", "warning"),
+    EventType.ACCOUNT_DISABLED: ("Account disabled by customer support", "warning"),
+    EventType.ACCOUNT_ENABLED: ("Account enabled by customer support", "good"),
 }
 # Which factor answered, for "Code accepted" (the SMS wording stays the default).
 ANSWERED_TEXT = {

@@ -20,6 +20,7 @@ from otpgate.domain.errors import NotAuthenticated
 from otpgate.services.container import Services
 from otpgate.services.ports import RequestContext
 from otpgate.services.principal import Customer
+from otpgate.web.context import note_account
 from otpgate.web.deps import context_of, runtime_of
 from otpgate.web.pages import cookies, csrf
 from otpgate.web.pages.cookies import Cookies, PreSession
@@ -276,6 +277,7 @@ async def open_visit(request: Request) -> Visit:
     if token is not None:
         try:
             auth = await runtime.services.sessions.authenticate(token)
+            note_account(auth.account.id)
         except NotAuthenticated:
             token = None
     pre = cookies.unseal(jar.get(request, cookies.PRE), pages.keys)
