@@ -144,6 +144,11 @@ def test_a_postgres_restart_loses_nothing_and_doubles_nothing(
         stop.set()
         for thread in threads:
             thread.join(timeout=120)
+        # On failure, the server's own words about it (the traceback of a 500 is in its log).
+        if errors:
+            noise = ("database unavailable", "discarding closed", "not deferred")
+            lines = running.server_log().splitlines()
+            print("\n".join(x for x in lines if not any(n in x for n in noise))[-20000:])
         assert not errors, errors
 
         outcomes = [o for c in customers for o in c.outcomes]

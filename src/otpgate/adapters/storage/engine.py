@@ -22,6 +22,9 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Asy
         # closed (a restart, a failover) is noticed locally instead (``_checkout``), and
         # recycling bounds how long any one connection lives.
         pool_recycle=1800,
+        # A server coming back from a restart may take a connection and not answer for a
+        # while; asyncpg would wait 60 s. Five seconds, then a 503 the client can retry.
+        connect_args={"timeout": 5},
     )
     event.listen(engine.sync_engine, "checkout", _checkout)
     return engine

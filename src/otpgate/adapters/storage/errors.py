@@ -22,6 +22,9 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (
     pg.PostgresConnectionError,
     pg.OperatorInterventionError,  # admin shutdown, crash shutdown, cannot connect now
     pg.InterfaceError,
+    # A connection left mid-operation (a statement cut off by a dropped server or a
+    # cancellation): that connection is broken, not the request.
+    pg.InternalClientError,
     ConnectionError,
     TimeoutError,
 )

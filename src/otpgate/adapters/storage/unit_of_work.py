@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,6 +21,7 @@ from otpgate.adapters.storage.oauth import SqlOAuth
 from otpgate.adapters.storage.sessions import SqlSessions
 from otpgate.adapters.storage.signing_keys import SqlSigningKeys
 from otpgate.adapters.storage.wallet import SqlWallet
+from otpgate.domain.errors import OtpgateError
 
 
 class SqlUnitOfWork:
@@ -89,8 +91,21 @@ class SqlStore:
             # customer lookup, the events) may go to asyncpg itself.
             raw = await autocommitting.get_raw_connection()
             uow = SqlUnitOfWork(autocommitting, self.webhooks, raw.driver_connection)
-            yield uow
-            await uow.audit.flush()
+            try:
+                yield uow
+                await uow.audit.flush()
+            except OtpgateError:
+                raise  # a domain answer: every statement before it finished cleanly
+            except BaseException as exc:
+                # SQLAlchemy never saw what asyncpg raised, nor a cancellation (a client gone)
+                # mid-statement: unless told, it would put the connection back in the pool
+                # with asyncpg's protocol still mid-operation ("another operation is in
+                # progress" for the next request), or reset it against a server that went
+                # away. Invalidated, it is terminated and replaced.
+                await asyncio.shield(
+                    autocommitting.invalidate(exc if isinstance(exc, Exception) else None)
+                )
+                raise
 
     async def ping(self) -> bool:
         try:
