@@ -9,7 +9,7 @@ PIP := $(PY) -m pip --disable-pip-version-check
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test check lint format bench screenshots clean
+.PHONY: run test check lint format bench screenshots messages clean
 
 $(PY):
 	@echo "make: creating $(VENV) (Python's venv)"
@@ -53,6 +53,14 @@ $(BENCH_STAMP): $(DEV_STAMP)
 # Load tests stay out of `make test`: otpgate beside a bare twin, on PostgreSQL + Redis.
 bench: $(BENCH_STAMP)
 	$(PY) -m bench $(BENCH_ARGS)
+
+# The catalogues: every message the code and templates use, added (untranslated) to each
+# language's messages.po; tests/i18n fails until each is translated.
+messages: $(DEV_STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o src/otpgate/locales/messages.pot .
+	for lang in de fr; do \
+	  $(VENV)/bin/pybabel update -i src/otpgate/locales/messages.pot -d src/otpgate/locales -l $$lang -D messages --init-missing --no-fuzzy-matching --width 100 --no-location; \
+	done
 
 screenshots: $(DEV_STAMP)
 	$(PY) -m tests.browser.screenshots docs/screenshots

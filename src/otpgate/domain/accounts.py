@@ -26,6 +26,8 @@ class Account:
     pending_email: str | None = None
     # Set by an operator (``otpgate accounts disable``): no sign-in, no code, no session.
     disabled_at: datetime | None = None
+    # The language its SMS and email are written in (``domain.language``); None is English.
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

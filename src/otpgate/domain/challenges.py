@@ -40,6 +40,7 @@ from otpgate.domain.errors import (
     ResendLimitReached,
     ResendTooSoon,
 )
+from otpgate.domain.language import DEFAULT_LANGUAGE
 from otpgate.domain.policy import OtpPolicy, seconds_until
 
 
@@ -188,6 +189,8 @@ class Challenge:
     # Where the latest message of this challenge stands (``domain.delivery.DeliveryStatus``),
     # when the reader asked for it; the challenge's own rules never depend on it.
     delivery_status: str | None = None
+    # The language its texts are written in (``domain.language``), kept for every resend.
+    language: str = DEFAULT_LANGUAGE
 
     @property
     def purpose(self) -> Purpose:

@@ -81,8 +81,12 @@ class ChallengeIssuer:
         intent: Intent,
         destination: str,
         ctx: RequestContext,
+        language: str | None = None,
     ) -> tuple[Challenge, OutgoingMessage]:
         """Store a pending challenge and its message in ``uow``.
+
+        Its texts are in ``language`` (the account's), else in the request's; every resend
+        keeps it.
 
         The caller must have hit the send limits first and must ``submit`` the returned
         message only after ``uow`` commits.
@@ -103,6 +107,7 @@ class ChallengeIssuer:
             created_at=now,
             expires_at=code_expiry(policy, now, now),
             last_sent_at=now,
+            language=language or ctx.language,
         )
         issued = self._sender.issue(self._delivery(challenge), now)
         challenge = replace(challenge, code_digest=issued.digest)
@@ -135,6 +140,7 @@ class ChallengeIssuer:
             destination=challenge.destination,
             text=challenge_text(challenge),
             expires_at=challenge.expires_at,
+            language=challenge.language,
         )
 
     async def get(

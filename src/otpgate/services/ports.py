@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from otpgate.domain.language import DEFAULT_LANGUAGE
+
 
 @dataclass(frozen=True, slots=True)
 class RequestContext:
@@ -15,6 +17,9 @@ class RequestContext:
 
     ip: str = "unknown"
     user_agent: str = ""
+    # The request's language (picker, then Accept-Language): a new account's, and the texts'
+    # of a challenge whose account has none yet.
+    language: str = DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from otpgate.domain.channels import Channel
 from otpgate.domain.emails import normalize_email
 from otpgate.domain.errors import Conflict, InvalidInput
 from otpgate.domain.passwords import check_password, normalize_password
+from otpgate.domain.language import supported
 from otpgate.domain.phones import mask, parse_mobile
 from otpgate.domain.text import quote
 from otpgate.services.actions import Approving
@@ -38,6 +39,19 @@ class ProfileService:
     def __init__(self, deps: Deps, stepup: StepUpService) -> None:
         self.deps = deps
         self.stepup = stepup
+
+    async def set_language(self, customer: Customer, language: str) -> None:
+        """The language of the account's SMS and email (the picker's choice when signed in).
+
+        Not a step-up change: it shows nothing and moves nothing, and every code message
+        still names its whole purpose in that language."""
+        chosen = supported(language)
+        if chosen is None:
+            raise InvalidInput("language", "Choose one of the languages on the list.")
+        if customer.account.language == chosen:
+            return
+        async with self.deps.store.autocommit() as uow:
+            await uow.accounts.update(customer.account.id, AccountChanges(language=chosen))
 
     async def request_profile_change(
         self, customer: Customer, ctx: RequestContext, name: str | None, email: str | None

@@ -108,6 +108,8 @@ class RegistrationService:
                         password_hash=password_hash,
                         phone_verified=False,
                         created_at=now,
+                        # The language it signed up in: its texts and mail are written in it.
+                        language=ctx.language,
                     )
                 )
                 await audit(

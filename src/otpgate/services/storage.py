@@ -43,6 +43,7 @@ class AccountChanges(TypedDict, total=False):
     email_verified_at: datetime | None
     pending_email: str | None
     disabled_at: datetime | None
+    language: str
 
 
 class CardChanges(TypedDict, total=False):

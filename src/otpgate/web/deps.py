@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 
+from otpgate import i18n
 from otpgate.bootstrap import Runtime
 from otpgate.domain.api_keys import Scope, looks_like_api_key
 from otpgate.domain.errors import ApiKeyRequired, SessionRequired
@@ -42,7 +43,11 @@ def context_of(request: Request) -> RequestContext:
     peer = request.client.host if request.client else None
     proxies = request.app.state.trusted_proxies
     ip = client_ip(peer, request.headers.get("x-forwarded-for"), proxies)
-    return RequestContext(ip=ip, user_agent=request.headers.get("user-agent", "")[:300])
+    return RequestContext(
+        ip=ip,
+        user_agent=request.headers.get("user-agent", "")[:300],
+        language=i18n.current_language(),
+    )
 
 
 async def get_runtime(request: Request) -> Runtime:

@@ -6,14 +6,16 @@ import time
 from collections.abc import Awaitable, Callable
 
 import structlog
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from otpgate import i18n
 from otpgate.adapters.metrics import PrometheusMetrics
 from otpgate.adapters.ratelimit import LIMIT_STATES, LimitState
 from otpgate.adapters.storage.errors import storage_unavailable
+from otpgate.domain.language import negotiate, supported
 from otpgate.web.context import (
     ERROR_DOCS,
     ERRORS_PATH,
@@ -33,6 +35,8 @@ CSP = (
 # Swagger UI (/docs) needs its own inline bootstrap script; it shows no personal data.
 RELAXED_PATHS = ("/docs", "/redoc")
 CACHEABLE_PREFIXES = ("/static/",)
+# The language picker's cookie (``web/pages/language.py``).
+LANGUAGE_COOKIE = "otpgate_lang"
 
 
 class SecurityHeaders:
@@ -43,6 +47,7 @@ class SecurityHeaders:
         self.https = https
         self.metrics = metrics
         self.error_docs = base_url.rstrip("/") + ERRORS_PATH
+        self.language_cookie = f"__Host-{LANGUAGE_COOKIE}" if https else LANGUAGE_COOKIE
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -56,6 +61,7 @@ class SecurityHeaders:
         limits_token = LIMIT_STATES.set(limits)
         facts: dict[str, str] = {}
         facts_token = REQUEST_FACTS.set(facts)
+        language_token = i18n.activate(self.language_of(scope))
         started = time.perf_counter()
         status_holder = {"status": 500}
         structlog.contextvars.bind_contextvars(request_id=request_id)
@@ -115,6 +121,17 @@ class SecurityHeaders:
             LIMIT_STATES.reset(limits_token)
             REQUEST_FACTS.reset(facts_token)
             ERROR_DOCS.reset(docs_token)
+            i18n.deactivate(language_token)
+
+    def language_of(self, scope: Scope) -> str:
+        """The picker's choice (its cookie), else the browser's ``Accept-Language``."""
+        cookie = (_header(scope, b"cookie") or b"").decode("latin-1")
+        if self.language_cookie in cookie:
+            chosen = supported(cookie_parser(cookie).get(self.language_cookie))
+            if chosen is not None:
+                return chosen
+        accept = _header(scope, b"accept-language")
+        return negotiate(accept.decode("latin-1") if accept else None)
 
 
 def route_label(scope: Scope) -> str:

@@ -37,6 +37,7 @@ class SqlAccounts(Repository):
                     created_at=account.created_at,
                     code_fail_streak=0,
                     code_lockouts=0,
+                    language=account.language,
                 )
             )
         except IntegrityError as exc:

@@ -83,6 +83,8 @@ accounts = Table(
     Column("pending_email", String(254)),
     # Migration 0010: an operator's ``otpgate accounts disable``.
     Column("disabled_at", UTCDateTime),
+    # Migration 0011: the language of its SMS and email (NULL: English).
+    Column("language", String(8)),
 )
 
 challenges = Table(
@@ -119,6 +121,8 @@ challenges = Table(
     Column("verification_summary", String(200)),
     Column("details", Text),
     Column("details_sha256", String(64)),
+    # Migration 0011: the language of its texts (NULL: English).
+    Column("language", String(8)),
     Index(None, "account_id", "purpose", "status"),
 )
 

@@ -29,6 +29,7 @@ from otpgate.domain.challenges import (
     Takeover,
     Verification,
 )
+from otpgate.domain.language import DEFAULT_LANGUAGE
 
 ADDRESS_FIELDS = tuple(AddressFields.__dataclass_fields__)
 
@@ -48,6 +49,7 @@ def account(row: Mapping[Any, Any]) -> Account:
         email_verified=bool(row["email_verified"]),
         pending_email=row["pending_email"],
         disabled_at=row["disabled_at"],
+        language=row["language"],
     )
 
 
@@ -71,6 +73,8 @@ def challenge_columns(challenge: Challenge) -> dict[str, Any]:
         "verification_summary": None,
         "details": None,
         "details_sha256": None,
+        # English is NULL: the rows of before migration 0011 read the same.
+        "language": None if challenge.language == DEFAULT_LANGUAGE else challenge.language,
     }
     if isinstance(subject, Decoy):
         values["subject"] = "decoy"
@@ -163,6 +167,7 @@ def challenge(row: Mapping[Any, Any]) -> Challenge:
         expires_at=row["expires_at"],
         last_sent_at=row["last_sent_at"],
         delivery_status=row.get("delivery_status"),
+        language=row.get("language") or DEFAULT_LANGUAGE,
     )
 
 

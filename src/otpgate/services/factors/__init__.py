@@ -19,6 +19,7 @@ from otpgate.domain.challenges import Challenge
 from otpgate.domain.channels import Channel
 from otpgate.domain.errors import InvalidInput
 from otpgate.domain.factors import FactorType
+from otpgate.domain.language import DEFAULT_LANGUAGE
 from otpgate.services.outbox import Draft
 from otpgate.services.storage import UnitOfWork
 
@@ -42,6 +43,7 @@ class Delivery:
     destination: str
     text: str
     expires_at: datetime
+    language: str = DEFAULT_LANGUAGE
 
 
 class Factor(Protocol):

@@ -19,6 +19,7 @@ CSRF refusal handler to an app built by ``otpgate.web.app.create_app``.
     /account/devices    sessions and trusted browsers; POST sign out, forget
     /account/activity   security events (?before=<id> for older ones)
     /signout            POST only
+    /language           POST only: the language picker (a cookie; the account's when signed in)
     /dev/sms            the outbox inbox (outbox provider only, else 404); /dev/mail likewise
     /email/confirm      ?token=: the page that confirms an address (POST applies it)
     /recovery/...       "I lost my phone" (web/pages/recovery.py)
@@ -43,6 +44,7 @@ from otpgate.web.pages import (
     devices,
     email,
     factors,
+    language,
     other_ways,
     payments,
     public,
@@ -77,6 +79,7 @@ def install(app: FastAPI, settings: Settings) -> None:
         email,
         recovery,
         dev,
+        language,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -14,9 +14,11 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from otpgate import i18n
 from otpgate.bootstrap import Runtime
 from otpgate.config import Settings
 from otpgate.domain.errors import NotAuthenticated
+from otpgate.domain.language import N_, NATIVE_NAMES
 from otpgate.services.container import Services
 from otpgate.services.ports import RequestContext
 from otpgate.services.principal import Customer
@@ -34,39 +36,43 @@ MAX_FORM_FIELDS = 20
 
 # Flash messages travel as a key, never as text: a cookie can't inject words into a page.
 FLASHES = {
-    "resent": "We sent a new code. The previous code no longer works.",
-    "new_code": "We sent a new code.",
-    "calling": "We're calling you now with a new code. The code we texted no longer works.",
-    "signed_out": "You have signed out.",
-    "signed_in": "You are signed in.",
-    "confirmed": "Your mobile number is confirmed and you are signed in.",
+    "resent": N_("We sent a new code. The previous code no longer works."),
+    "new_code": N_("We sent a new code."),
+    "calling": N_("We're calling you now with a new code. The code we texted no longer works."),
+    "signed_out": N_("You have signed out."),
+    "signed_in": N_("You are signed in."),
+    "confirmed": N_("Your mobile number is confirmed and you are signed in."),
     # After a step-up code: the change is applied (the page it came from shows the result).
-    "profile_changed": "Your details are updated.",
-    "password_changed": "Your password is changed. Every other browser was signed out.",
-    "phone_step_one": "Your current number approved the change. One more code to go.",
-    "phone_changed": "Your mobile number is changed. Codes now go to the new number.",
-    "address_added": "The address is added.",
-    "address_updated": "The address is updated.",
-    "address_removed": "The address is removed.",
-    "address_saved": "Saved. Labels and delivery instructions change without a code.",
-    "unchanged": "Nothing changed.",
-    "card_added": "The card is added.",
-    "card_updated": "The card is updated.",
-    "card_removed": "The card is removed.",
-    "session_signed_out": "That browser is signed out.",
-    "others_signed_out": "Every other browser is signed out.",
-    "device_forgotten": "That browser is forgotten. It will need a code at its next sign-in.",
-    "totp_added": "Your authenticator app is set up. Next time, you can use a code from it.",
-    "passkey_added": "Your passkey is set up. Next time, you can use it instead of a code.",
-    "factor_removed": "That sign-in method is removed.",
-    "setup_over": "That setup is over. Start again to add the sign-in method.",
-    "email_link_sent": "We sent the link again. It works once.",
-    "email_link_wait": "We sent several links already. Look for them, or try again later.",
-    "backup_code_used": "You signed in with a backup code. Lost your phone? Change your mobile "
-    "number or add another sign-in method in Login & security.",
-    "email_pending": "Saved. Open the link we sent to your new email address to finish.",
-    "recovered": "Your account is recovered: your new number is confirmed. Every other "
-    "browser was signed out and your other sign-in methods removed.",
+    "profile_changed": N_("Your details are updated."),
+    "password_changed": N_("Your password is changed. Every other browser was signed out."),
+    "phone_step_one": N_("Your current number approved the change. One more code to go."),
+    "phone_changed": N_("Your mobile number is changed. Codes now go to the new number."),
+    "address_added": N_("The address is added."),
+    "address_updated": N_("The address is updated."),
+    "address_removed": N_("The address is removed."),
+    "address_saved": N_("Saved. Labels and delivery instructions change without a code."),
+    "unchanged": N_("Nothing changed."),
+    "card_added": N_("The card is added."),
+    "card_updated": N_("The card is updated."),
+    "card_removed": N_("The card is removed."),
+    "session_signed_out": N_("That browser is signed out."),
+    "others_signed_out": N_("Every other browser is signed out."),
+    "device_forgotten": N_("That browser is forgotten. It will need a code at its next sign-in."),
+    "totp_added": N_("Your authenticator app is set up. Next time, you can use a code from it."),
+    "passkey_added": N_("Your passkey is set up. Next time, you can use it instead of a code."),
+    "factor_removed": N_("That sign-in method is removed."),
+    "setup_over": N_("That setup is over. Start again to add the sign-in method."),
+    "email_link_sent": N_("We sent the link again. It works once."),
+    "email_link_wait": N_("We sent several links already. Look for them, or try again later."),
+    "backup_code_used": N_(
+        "You signed in with a backup code. Lost your phone? Change your mobile "
+        "number or add another sign-in method in Login & security."
+    ),
+    "email_pending": N_("Saved. Open the link we sent to your new email address to finish."),
+    "recovered": N_(
+        "Your account is recovered: your new number is confirmed. Every other "
+        "browser was signed out and your other sign-in methods removed."
+    ),
 }
 
 
@@ -89,7 +95,16 @@ class Pages:
             trim_blocks=True,
             lstrip_blocks=True,
             undefined=jinja2.StrictUndefined,
+            extensions=["jinja2.ext.i18n"],
         )
+        # ``{% trans %}`` collapses a block's whitespace into one clean message id; new-style
+        # ``_("... %(name)s", name=...)`` escapes what it fills in.
+        env.policies["ext.i18n.trimmed"] = True
+        env.install_gettext_callables(  # type: ignore[attr-defined]
+            i18n.gettext, i18n.ngettext, newstyle=True
+        )
+        env.globals["language"] = i18n.current_language
+        env.globals["languages"] = NATIVE_NAMES
         env.filters["when"] = format_when
         env.filters["local"] = local_time
         assets = {
@@ -107,10 +122,10 @@ class Pages:
 
 
 def format_when(moment: datetime | None) -> str:
-    """ "25 Nov 2026, 19:40 UTC" — unambiguous in every locale."""
+    """ "25 Nov 2026, 19:40 UTC" in the page's language — unambiguous in every locale."""
     if moment is None:
         return ""
-    return moment.strftime("%-d %b %Y, %H:%M UTC")
+    return i18n.format_moment(moment)
 
 
 def local_time(moment: datetime | None) -> Markup:
@@ -208,6 +223,9 @@ class Visit:
             "csrf": self.csrf_pre,
             "form_token": self.form_token,
             "flash": self.flash,
+            # The language picker's way back to this page.
+            "here": self.request.url.path
+            + (f"?{self.request.url.query}" if self.request.url.query else ""),
             "asset": self.pages.assets.get,
             "dev_inbox": self.settings.dev_inbox_enabled
             and is_loopback_peer(
@@ -216,7 +234,10 @@ class Visit:
             **context,
         }
         html = self.pages.env.get_template(template).render(values)
-        return self.finish(HTMLResponse(html, status_code=status))
+        response = HTMLResponse(html, status_code=status)
+        response.headers["content-language"] = i18n.current_language()
+        response.headers["vary"] = "Accept-Language, Cookie"
+        return self.finish(response)
 
     def redirect(self, url: str, flash: str | None = None) -> Response:
         response = RedirectResponse(url, status_code=303)
@@ -290,7 +311,7 @@ async def open_visit(request: Request) -> Visit:
         session_token=token,
         pre=pre or PreSession.fresh(),
         pre_is_new=pre is None,
-        flash=FLASHES.get(flash_key or ""),
+        flash=i18n.gettext(text) if (text := FLASHES.get(flash_key or "")) else None,
     )
 
 
