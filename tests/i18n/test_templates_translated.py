@@ -81,4 +81,8 @@ def test_the_check_finds_words_and_leaves_translated_ones() -> None:
         "{{ _('Save') }}</button><h1>Your account</h1>{# a comment #}"
         '<input type="submit" value="Send"><script>var a = "text";</script>'
     )
-    assert untranslated(source) == ["button[aria-label]: Close", "Your account", "input[value]: Send"]
+    assert untranslated(source) == [
+        "button[aria-label]: Close",
+        "Your account",
+        "input[value]: Send",
+    ]

@@ -72,7 +72,9 @@ async def test_the_picker_outranks_the_browser_and_goes_back_to_the_page(
 )
 async def test_the_picker_never_sends_the_browser_elsewhere(visitor: Visitor, target: str) -> None:
     token = await visitor.token("/")
-    chosen = await visitor.post("/language", {"csrf_token": token, "language": "fr", "next": target})
+    chosen = await visitor.post(
+        "/language", {"csrf_token": token, "language": "fr", "next": target}
+    )
     assert chosen.status_code == 303
     assert chosen.headers["location"] == "/"
 

@@ -16,8 +16,8 @@ from otpgate.domain.challenges import Challenge, Purpose
 from otpgate.domain.channels import Channel
 from otpgate.domain.emails import normalize_email
 from otpgate.domain.errors import Conflict, InvalidInput
-from otpgate.domain.passwords import check_password, normalize_password
 from otpgate.domain.language import supported
+from otpgate.domain.passwords import check_password, normalize_password
 from otpgate.domain.phones import mask, parse_mobile
 from otpgate.domain.text import quote
 from otpgate.services.actions import Approving

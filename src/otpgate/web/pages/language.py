@@ -40,4 +40,3 @@ def _back_to(candidate: str | None) -> str:
     if candidate == "/":
         return "/"
     return local_path(candidate, PAGE_PREFIXES) or "/"
-
