@@ -15,7 +15,8 @@ from babel.messages.pofile import read_po
 from otpgate.i18n import LOCALES_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
+# The same keywords as ``make messages``: an error's message is a message id too.
+KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "InvalidInput": (2,), "ChangeTooLong": (2,)}
 # ``%(name)s`` of gettext's python-format, and a stray ``%s``.
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]")
 

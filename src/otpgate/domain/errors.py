@@ -50,8 +50,13 @@ class OtpgateError(Exception):
     code = "error"
     title = "Request failed"
 
-    def __init__(self, detail: str | None = None) -> None:
-        self.detail = detail or self.title
+    def __init__(self, detail: str | None = None, **params: object) -> None:
+        # ``message`` is the English message id (``%(name)s`` placeholders), ``params`` what
+        # fills them: the API answers ``detail`` in English, a page shows the message in the
+        # reader's language (``web/pages/common.shown``).
+        self.message = detail or self.title
+        self.params = params
+        self.detail = self.message % params if params else self.message
         super().__init__(self.detail)
 
 
@@ -61,9 +66,9 @@ class InvalidInput(OtpgateError):
     code = "validation_error"
     title = "Invalid input"
 
-    def __init__(self, field: str, detail: str) -> None:
+    def __init__(self, field: str, detail: str, **params: object) -> None:
         self.field = field
-        super().__init__(detail)
+        super().__init__(detail, **params)
 
 
 class ChangeTooLong(InvalidInput):

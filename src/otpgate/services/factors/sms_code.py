@@ -37,7 +37,9 @@ class SmsCode:
         length = self.deps.config.policy.code_length
         code = normalize_code_input(answer)
         if not is_well_formed(code, length):
-            raise InvalidInput("code", f"Enter the {length}-digit code from the text.")
+            raise InvalidInput(
+                "code", "Enter the %(length)d-digit code from the text.", length=length
+            )
         return code
 
     def issue(self, delivery: Delivery, now: datetime) -> Issued:

@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from otpgate import i18n
 from otpgate.bootstrap import Runtime
 from otpgate.config import Settings
-from otpgate.domain.errors import NotAuthenticated
+from otpgate.domain.errors import NotAuthenticated, OtpgateError
 from otpgate.domain.language import N_, NATIVE_NAMES
 from otpgate.services.container import Services
 from otpgate.services.ports import RequestContext
@@ -119,6 +119,12 @@ class Pages:
             assets=assets,
             keys=settings.secret_keys,
         )
+
+
+def shown(error: OtpgateError) -> str:
+    """An error's words in the page's language (the API answers them in English)."""
+    words = i18n.gettext(error.message)
+    return words % error.params if error.params else words
 
 
 def format_when(moment: datetime | None) -> str:
