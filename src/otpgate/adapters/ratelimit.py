@@ -30,6 +30,7 @@ from redis.exceptions import RedisError
 
 from otpgate.domain.durations import duration_text
 from otpgate.domain.errors import RateLimited, Unavailable
+from otpgate.domain.language import ENGLISH
 
 # KEYS: one list per window. ARGV[1]: 1 to count, 0 to test; then limit and window (ms) per
 # key. Answers {0, 0, index, remaining, reset in ms} when there was room (the window with the
@@ -191,9 +192,11 @@ class LimitsRateLimiter:
             states.append(_state(full, 0, seconds))
         # One line per trip, naming the rule (never the key: a number, an email, an address).
         log.warning("rate limit tripped", rule=full.rule, retry_after=seconds, counting=count)
+        # The detail is the API's, in English; a page says the wait in its own words
+        # (``web/pages/public.wait_text``).
         raise RateLimited(
             seconds,
-            f"Too many attempts. Try again in {duration_text(seconds)}.",
+            f"Too many attempts. Try again in {duration_text(seconds, words=ENGLISH)}.",
             rule=full.rule,
             key=full.key,
         )

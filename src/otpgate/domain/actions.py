@@ -13,6 +13,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from otpgate.domain.language import DEFAULT_LANGUAGE, ENGLISH, Translator
+
+# Languages whose code text keeps a change's first capital: German capitalises nouns
+# ("Passwort ändern"), and its text reads "... Code für: Passwort ändern".
+KEEPS_FIRST_CAPITAL = frozenset({"de"})
+
 
 class ActionType(StrEnum):
     UPDATE_PROFILE = "update_profile"
@@ -83,6 +89,15 @@ def action_hash(action_type: str, canonical: str, account_id: str, session_id: s
     return hashlib.sha256(material.encode()).hexdigest()
 
 
-def sms_purpose(summary: str) -> str:
-    """ "Add Visa ending 4242" -> "add Visa ending 4242" for "... code to <purpose>."."""
+def sms_purpose(summary: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """ "Add Visa ending 4242" -> "add Visa ending 4242" for "... code to <purpose>."; a
+    German summary stays as it is (see ``KEEPS_FIRST_CAPITAL``)."""
+    if language in KEEPS_FIRST_CAPITAL:
+        return summary
     return summary[:1].lower() + summary[1:]
+
+
+def phone_change_text(phone: str, words: Translator = ENGLISH) -> str:
+    """ "Change your mobile number to +4915112345678" (the step-up) or to a masked number (the
+    notice that it was done), in ``words``' language."""
+    return words.gettext("Change your mobile number to %(phone)s") % {"phone": phone}

@@ -11,6 +11,7 @@ import phonenumbers
 from phonenumbers import NumberParseException
 
 from otpgate.domain.errors import InvalidInput
+from otpgate.domain.language import ENGLISH, N_, Translator
 from otpgate.domain.text import clean_line, quote
 
 # ISO 3166-1 alpha-2 codes as libphonenumber knows them, less its non-ISO regions.
@@ -90,40 +91,56 @@ class AddressFields:
         return ", ".join(p for p in parts if p)
 
 
+# Each field as a change names it (translated where the change is written).
 FIELD_NAMES = {
-    "label": "label",
-    "full_name": "recipient",
-    "line1": "street",
-    "line2": "line 2",
-    "city": "city",
-    "region": "region",
-    "postal_code": "postal code",
-    "country": "country",
-    "phone": "phone",
-    "instructions": "instructions",
+    "label": N_("label"),
+    "full_name": N_("recipient"),
+    "line1": N_("street"),
+    "line2": N_("line 2"),
+    "city": N_("city"),
+    "region": N_("region"),
+    "postal_code": N_("postal code"),
+    "country": N_("country"),
+    "phone": N_("phone"),
+    "instructions": N_("instructions"),
 }
 
 
+# The fields an address can't do without, and what a form says when one is empty.
+REQUIRED = (
+    ("full_name", N_("Enter the recipient's name.")),
+    ("line1", N_("Enter the street address.")),
+    ("city", N_("Enter the town or city.")),
+)
 # Fields a new address has besides the ones its full line shows.
 EXTRA_FIELDS = ("label", "phone", "instructions")
 
 
-def describe_change(old: AddressFields, new: AddressFields, changed: set[str]) -> str:
+def describe_change(
+    old: AddressFields, new: AddressFields, changed: set[str], words: Translator = ENGLISH
+) -> str:
     """Every changed field with its whole new value, quoted, for the words a code approves
-    (S24, S41): ``street to "2 Side St", line 2 removed``."""
+    (S24, S41): ``street to "2 Side St", line 2 removed`` (in ``words``' language)."""
     parts = []
     for name, label in FIELD_NAMES.items():
         if name in changed:
             value = getattr(new, name)
-            parts.append(f"{label} to {quote(value)}" if value else f"{label} removed")
+            field = words.gettext(label)
+            if value:
+                parts.append(
+                    words.gettext("%(field)s to %(value)s")
+                    % {"field": field, "value": quote(value)}
+                )
+            else:
+                parts.append(words.gettext("%(field)s removed") % {"field": field})
     return ", ".join(parts)
 
 
-def describe_new(fields: AddressFields) -> str:
+def describe_new(fields: AddressFields, words: Translator = ENGLISH) -> str:
     """A new address in full, quoted: ``"Ada Lovelace, 1 Main St, Springfield IL 62701, US",
-    label "Home"`` (every value the code applies, S42)."""
+    label "Home"`` (every value the code applies, S42; in ``words``' language)."""
     extras = [
-        f"{FIELD_NAMES[name]} {quote(value)}"
+        f"{words.gettext(FIELD_NAMES[name])} {quote(value)}"
         for name in EXTRA_FIELDS
         if (value := getattr(fields, name))
     ]
@@ -160,11 +177,7 @@ def validate_address(values: Mapping[str, Any]) -> AddressFields:
         phone=_text(values, "phone"),
         instructions=_text(values, "instructions"),
     )
-    for name, message in (
-        ("full_name", "Enter the recipient's name."),
-        ("line1", "Enter the street address."),
-        ("city", "Enter the town or city."),
-    ):
+    for name, message in REQUIRED:
         if not getattr(address, name):
             raise InvalidInput(name, message)
     if country in REGION_REQUIRED and not address.region:
@@ -174,51 +187,53 @@ def validate_address(values: Mapping[str, Any]) -> AddressFields:
             raise InvalidInput("postal_code", "Enter the postal code.")
         pattern = POSTAL_PATTERNS.get(country)
         if pattern and not re.fullmatch(pattern, address.postal_code):
-            raise InvalidInput("postal_code", f"That is not a valid postal code for {country}.")
+            raise InvalidInput(
+                "postal_code", "That is not a valid postal code for %(country)s.", country=country
+            )
     if address.phone:
         address = replace(address, phone=_phone(address.phone, country))
     return address
 
 
-def address_errors(values: Mapping[str, Any]) -> dict[str, str]:
-    """Every field's problem at once (a form shows them together); empty when
-    ``validate_address`` would accept ``values``. The same rules, each field on its own."""
+def address_errors(values: Mapping[str, Any], words: Translator = ENGLISH) -> dict[str, str]:
+    """Every field's problem at once (a form shows them together, in ``words``' language:
+    the page's); empty when ``validate_address`` would accept ``values``. The same rules,
+    each field on its own."""
     errors: dict[str, str] = {}
     text: dict[str, str] = {}
     for name in LIMITS:
         try:
             text[name] = _text(values, name)
         except InvalidInput as exc:
-            errors[name] = exc.detail
+            errors[name] = exc.said(words)
     country = text.get("country", "").upper()
     if "country" not in errors:
         if not country:
-            errors["country"] = "Choose a country."
+            errors["country"] = words.gettext("Choose a country.")
         elif country not in COUNTRIES:
-            errors["country"] = "Choose a country from the list."  # a form: no standard names
-    for name, message in (
-        ("full_name", "Enter the recipient's name."),
-        ("line1", "Enter the street address."),
-        ("city", "Enter the town or city."),
-    ):
+            # A form: no standard names.
+            errors["country"] = words.gettext("Choose a country from the list.")
+    for name, message in REQUIRED:
         if name not in errors and not text.get(name):
-            errors[name] = message
+            errors[name] = words.gettext(message)
     if "country" in errors:
         return errors
     if country in REGION_REQUIRED and "region" not in errors and not text.get("region"):
-        errors["region"] = "Enter the state, province or region."
+        errors["region"] = words.gettext("Enter the state, province or region.")
     postal = text.get("postal_code", "").upper()
     if country not in NO_POSTAL_CODE and "postal_code" not in errors:
         pattern = POSTAL_PATTERNS.get(country)
         if not postal:
-            errors["postal_code"] = "Enter the postal code."
+            errors["postal_code"] = words.gettext("Enter the postal code.")
         elif pattern and not re.fullmatch(pattern, postal):
-            errors["postal_code"] = f"That is not a valid postal code for {country}."
+            errors["postal_code"] = words.gettext(
+                "That is not a valid postal code for %(country)s."
+            ) % {"country": country}
     if text.get("phone") and "phone" not in errors:
         try:
             _phone(text["phone"], country)
         except InvalidInput as exc:
-            errors["phone"] = exc.detail
+            errors["phone"] = exc.said(words)
     return errors
 
 

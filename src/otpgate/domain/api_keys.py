@@ -66,7 +66,9 @@ def check_name(name: str) -> str:
     """A key's name, for people: one line, 1 to 100 printable characters."""
     cleaned = " ".join(name.split())
     if not cleaned or not cleaned.isprintable() or len(cleaned) > MAX_NAME:
-        raise InvalidInput("name", f"A key's name is 1 to {MAX_NAME} printable characters.")
+        raise InvalidInput(
+            "name", "A key's name is 1 to %(count)d printable characters.", count=MAX_NAME
+        )
     return cleaned
 
 
@@ -76,5 +78,5 @@ def parse_scopes(values: list[str] | tuple[str, ...]) -> frozenset[Scope]:
         scopes = frozenset(Scope(value) for value in values)
     except ValueError:
         known = ", ".join(scope.value for scope in Scope)
-        raise InvalidInput("scope", f"Scopes are {known}.") from None
+        raise InvalidInput("scope", "Scopes are %(known)s.", known=known) from None
     return scopes or frozenset({Scope.VERIFY})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from otpgate.domain.language import ENGLISH, Translator
+
 # A full stop after each digit makes text-to-speech engines pause between them.
 DIGIT_PAUSE = ". "
 
@@ -21,13 +23,15 @@ def spoken(code: str) -> str:
     return DIGIT_PAUSE.join(code) + "."
 
 
-def code_call(*, code: str, brand: str, purpose_text: str) -> Call:
-    """``This is Shop. Your code to sign in is 1. 2. 3. 4. 5. 6. Again, your code is ...``"""
+def code_call(*, code: str, brand: str, purpose_text: str, words: Translator = ENGLISH) -> Call:
+    """``This is Shop. Your code to sign in is 1. 2. 3. 4. 5. 6. Again, your code is ...``
+    (in ``words``' language: the account's)."""
+    said = words.gettext(
+        "This is %(brand)s. Your code to %(purpose)s is: %(digits)s Again, your code is: "
+        "%(digits)s Never share this code with anyone."
+    )
 
     def say(digits: str) -> str:
-        return (
-            f"This is {brand}. Your code to {purpose_text} is: {digits} "
-            f"Again, your code is: {digits} Never share this code with anyone."
-        )
+        return said % {"brand": brand, "purpose": purpose_text, "digits": digits}
 
     return Call(text=say(spoken(code)), redacted=say(spoken("•" * len(code))))

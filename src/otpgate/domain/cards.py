@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from otpgate.domain.errors import InvalidInput
+from otpgate.domain.language import ENGLISH, Translator
 from otpgate.domain.text import clean_line
 
 # (brand, prefixes as (low, high) ranges on the leading digits, allowed lengths)
@@ -26,6 +28,22 @@ _BRANDS: tuple[tuple[str, tuple[tuple[int, int], ...], tuple[int, ...]], ...] = 
     ("UnionPay", ((62, 62),), (16, 17, 18, 19)),
 )
 MAX_NAME_ON_CARD = 80
+# A card's English label as ``card_label`` writes it (and as step-up payloads hold it).
+_LABEL = re.compile(r"(?P<brand>.+) ending (?P<last4>\d{4})")
+
+
+def card_label(brand: str, last4: str, words: Translator = ENGLISH) -> str:
+    """ "Visa ending 4242", in ``words``' language."""
+    return words.gettext("%(brand)s ending %(last4)s") % {"brand": brand, "last4": last4}
+
+
+def label_in(label: str, words: Translator) -> str:
+    """An English card label as stored ("Visa ending 4242") in ``words``' language; a label
+    of another shape is shown as it is."""
+    match = _LABEL.fullmatch(label)
+    if match is None:
+        return label
+    return card_label(match["brand"], match["last4"], words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +59,7 @@ class CardDetails:
 
     @property
     def label(self) -> str:
-        return f"{self.brand} ending {self.last4}"
+        return card_label(self.brand, self.last4)
 
 
 def clean_number(raw: str) -> str:
@@ -138,7 +156,7 @@ class PaymentMethod:
 
     @property
     def label(self) -> str:
-        return f"{self.brand} ending {self.last4}"
+        return card_label(self.brand, self.last4)
 
     @property
     def expiry(self) -> str:

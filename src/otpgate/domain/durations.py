@@ -1,14 +1,31 @@
-"""Durations as words: the one formatter behind every "in 5 minutes" a customer reads."""
+"""Durations as words: the one formatter behind every "in 5 minutes" a customer reads, in the
+reader's language (``words``: the page's, or the account's for its SMS and email)."""
 
 from __future__ import annotations
 
-
-def _unit(count: int, unit: str) -> str:
-    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+from otpgate.domain.language import ENGLISH, Translator
 
 
-def duration_text(seconds: int, *, exact: bool = False, at_least_minutes: bool = False) -> str:
-    """Seconds as "45 seconds", "5 minutes" or "2 hours".
+def _seconds(count: int, words: Translator) -> str:
+    return words.ngettext("%(count)d second", "%(count)d seconds", count) % {"count": count}
+
+
+def _minutes(count: int, words: Translator) -> str:
+    return words.ngettext("%(count)d minute", "%(count)d minutes", count) % {"count": count}
+
+
+def _hours(count: int, words: Translator) -> str:
+    return words.ngettext("%(count)d hour", "%(count)d hours", count) % {"count": count}
+
+
+def duration_text(
+    seconds: int,
+    *,
+    words: Translator = ENGLISH,
+    exact: bool = False,
+    at_least_minutes: bool = False,
+) -> str:
+    """Seconds as "45 seconds", "5 minutes" or "2 hours" (in ``words``' language).
 
     - default: seconds below 90, whole minutes below 90 minutes, then whole hours;
     - ``exact``: a lifetime as configured ("5 minutes" only when it is whole minutes, else
@@ -18,11 +35,11 @@ def duration_text(seconds: int, *, exact: bool = False, at_least_minutes: bool =
     seconds = max(0, int(seconds))
     if exact:
         if seconds >= 60 and seconds % 60 == 0:
-            return _unit(seconds // 60, "minute")
-        return _unit(seconds, "second")
+            return _minutes(seconds // 60, words)
+        return _seconds(seconds, words)
     if seconds < 90 and not at_least_minutes:
-        return _unit(seconds, "second")
+        return _seconds(seconds, words)
     minutes = max(1, round(seconds / 60))
     if minutes < 90:
-        return _unit(minutes, "minute")
-    return _unit(round(minutes / 60), "hour")
+        return _minutes(minutes, words)
+    return _hours(round(minutes / 60), words)

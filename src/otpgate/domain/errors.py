@@ -43,12 +43,14 @@ nothing below the web layer knows about HTTP status codes.
 
 from __future__ import annotations
 
+from otpgate.domain.language import ENGLISH, N_, Translator
+
 
 class OtpgateError(Exception):
     """Base of every error otpgate raises on purpose."""
 
     code = "error"
-    title = "Request failed"
+    title = N_("Request failed")
 
     def __init__(self, detail: str | None = None, **params: object) -> None:
         # ``message`` is the English message id (``%(name)s`` placeholders), ``params`` what
@@ -59,12 +61,17 @@ class OtpgateError(Exception):
         self.detail = self.message % params if params else self.message
         super().__init__(self.detail)
 
+    def said(self, words: Translator = ENGLISH) -> str:
+        """The message in ``words``' language (its parameters as they are)."""
+        text = words.gettext(self.message)
+        return text % self.params if self.params else text
+
 
 class InvalidInput(OtpgateError):
     """A field's value breaks a rule; ``field`` names it for forms and problem details."""
 
     code = "validation_error"
-    title = "Invalid input"
+    title = N_("Invalid input")
 
     def __init__(self, field: str, detail: str, **params: object) -> None:
         self.field = field
@@ -76,30 +83,32 @@ class ChangeTooLong(InvalidInput):
     (S42: a code approves only what was shown in full)."""
 
     code = "change_too_long"
-    title = "This change is too long to confirm by text"
+    title = N_("This change is too long to confirm by text")
 
     def __init__(self, field: str = "body", detail: str | None = None) -> None:
         super().__init__(
             field,
             detail
-            or "This change is too long to describe in full in a text message. Make it in "
-            "smaller steps.",
+            or N_(
+                "This change is too long to describe in full in a text message. Make it in "
+                "smaller steps."
+            ),
         )
 
 
 class InvalidCredentials(OtpgateError):
     code = "invalid_credentials"
-    title = "Your email or password is incorrect"
+    title = N_("Your email or password is incorrect")
 
 
 class NotAuthenticated(OtpgateError):
     code = "not_authenticated"
-    title = "Sign in to continue"
+    title = N_("Sign in to continue")
 
 
 class InvalidApiKey(NotAuthenticated):
     code = "invalid_api_key"
-    title = "A valid API key is needed"
+    title = N_("A valid API key is needed")
 
     def __init__(self) -> None:
         super().__init__("Send an active API key as 'Authorization: Bearer otk_...'.")
@@ -109,12 +118,12 @@ class Forbidden(OtpgateError):
     """The caller is known, but this is not for it."""
 
     code = "forbidden"
-    title = "Not allowed"
+    title = N_("Not allowed")
 
 
 class ApiKeyRequired(Forbidden):
     code = "api_key_required"
-    title = "This API takes an API key, not a session"
+    title = N_("This API takes an API key, not a session")
 
     def __init__(self) -> None:
         super().__init__("The verification API takes an API key (otk_...), never a session token.")
@@ -122,7 +131,7 @@ class ApiKeyRequired(Forbidden):
 
 class SessionRequired(Forbidden):
     code = "session_required"
-    title = "This API takes a customer session, not an API key"
+    title = N_("This API takes a customer session, not an API key")
 
     def __init__(self) -> None:
         super().__init__("The customer API takes a signed-in session token, never an API key.")
@@ -133,15 +142,15 @@ class AccountDisabled(Forbidden):
     guess: an operator disabled the account."""
 
     code = "account_disabled"
-    title = "This account is disabled"
+    title = N_("This account is disabled")
 
     def __init__(self) -> None:
-        super().__init__("This account has been disabled. Contact customer support.")
+        super().__init__(N_("This account has been disabled. Contact customer support."))
 
 
 class InsufficientScope(Forbidden):
     code = "insufficient_scope"
-    title = "This API key lacks the scope"
+    title = N_("This API key lacks the scope")
 
     def __init__(self, scope: str) -> None:
         self.scope = scope
@@ -150,45 +159,47 @@ class InsufficientScope(Forbidden):
 
 class NotFound(OtpgateError):
     code = "not_found"
-    title = "Not found"
+    title = N_("Not found")
 
 
 class ChallengeNotFound(NotFound):
     code = "challenge_not_found"
-    title = "No such challenge"
+    title = N_("No such challenge")
 
 
 class VerificationNotFound(NotFound):
     code = "verification_not_found"
-    title = "No such verification"
+    title = N_("No such verification")
 
 
 class AccountNotFound(NotFound):
     code = "account_not_found"
-    title = "No such account"
+    title = N_("No such account")
 
 
 class ApiKeyNotFound(NotFound):
     code = "api_key_not_found"
-    title = "No such API key"
+    title = N_("No such API key")
 
 
 class Conflict(OtpgateError):
     code = "conflict"
-    title = "Conflict"
+    title = N_("Conflict")
 
 
 class PhoneUnconfirmed(Conflict):
     code = "phone_unconfirmed"
-    title = "The account's mobile number is not confirmed"
+    title = N_("The account's mobile number is not confirmed")
 
     def __init__(self) -> None:
-        super().__init__("This account has not confirmed its mobile number; no code can go to it.")
+        super().__init__(
+            N_("This account has not confirmed its mobile number; no code can go to it.")
+        )
 
 
 class DetailsMismatch(Conflict):
     code = "details_mismatch"
-    title = "The details are not the ones the code was sent for"
+    title = N_("The details are not the ones the code was sent for")
 
     def __init__(self) -> None:
         super().__init__(
@@ -198,7 +209,7 @@ class DetailsMismatch(Conflict):
 
 class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
-    title = "This Idempotency-Key was used for another request"
+    title = N_("This Idempotency-Key was used for another request")
 
     def __init__(self) -> None:
         super().__init__(
@@ -208,7 +219,7 @@ class IdempotencyKeyReused(Conflict):
 
 class IdempotencyKeyInUse(Conflict):
     code = "idempotency_key_in_use"
-    title = "A request with this Idempotency-Key is still in progress"
+    title = N_("A request with this Idempotency-Key is still in progress")
 
     def __init__(self) -> None:
         super().__init__("A request with this Idempotency-Key is still in progress; retry shortly.")
@@ -216,13 +227,15 @@ class IdempotencyKeyInUse(Conflict):
 
 class EmailUnavailable(Conflict):
     code = "email_unavailable"
-    title = "This email address can't be used for a new account"
+    title = N_("This email address can't be used for a new account")
 
     def __init__(self, detail: str | None = None) -> None:
         super().__init__(
             detail
-            or "This email address can't be used for a new account. If it is yours, sign in "
-            "instead."
+            or N_(
+                "This email address can't be used for a new account. If it is yours, sign in "
+                "instead."
+            )
         )
 
 
@@ -232,59 +245,64 @@ class ChallengeError(OtpgateError):
 
 class InvalidCode(ChallengeError):
     code = "invalid_code"
-    title = "That code is not right"
+    title = N_("That code is not right")
 
     def __init__(self, attempts_remaining: int) -> None:
         self.attempts_remaining = attempts_remaining
-        tries = "try" if attempts_remaining == 1 else "tries"
-        super().__init__(f"That code is not right. {attempts_remaining} {tries} left.")
+        # Two messages rather than a plural: an error carries one message id.
+        message = (
+            N_("That code is not right. %(count)d try left.")
+            if attempts_remaining == 1
+            else N_("That code is not right. %(count)d tries left.")
+        )
+        super().__init__(message, count=attempts_remaining)
 
 
 class ChallengeExpired(ChallengeError):
     code = "challenge_expired"
-    title = "This code has expired"
+    title = N_("This code has expired")
 
     def __init__(self) -> None:
-        super().__init__("This code has expired. Start again to get a new one.")
+        super().__init__(N_("This code has expired. Start again to get a new one."))
 
 
 class ChallengeFailed(ChallengeError):
     code = "challenge_failed"
-    title = "Too many wrong codes"
+    title = N_("Too many wrong codes")
 
     def __init__(self) -> None:
-        super().__init__("Too many wrong codes were entered. Start again to get a new code.")
+        super().__init__(N_("Too many wrong codes were entered. Start again to get a new code."))
 
 
 class ChallengeUsed(ChallengeError):
     code = "challenge_used"
-    title = "This code was already used"
+    title = N_("This code was already used")
 
     def __init__(self) -> None:
-        super().__init__("This challenge is already complete; a code works only once.")
+        super().__init__(N_("This challenge is already complete; a code works only once."))
 
 
 class ChallengeCanceled(ChallengeError):
     code = "challenge_canceled"
-    title = "This challenge was canceled"
+    title = N_("This challenge was canceled")
 
     def __init__(self) -> None:
-        super().__init__("This challenge was canceled. Start again to get a new code.")
+        super().__init__(N_("This challenge was canceled. Start again to get a new code."))
 
 
 class ResendLimitReached(ChallengeError):
     code = "resend_limit_reached"
-    title = "No more codes for this challenge"
+    title = N_("No more codes for this challenge")
 
     def __init__(self) -> None:
-        super().__init__("No more codes can be sent for this challenge. Start again later.")
+        super().__init__(N_("No more codes can be sent for this challenge. Start again later."))
 
 
 class Throttled(OtpgateError):
     """Refused for now; ``retry_after`` says in how many whole seconds to try again."""
 
     code = "throttled"
-    title = "Too many requests"
+    title = N_("Too many requests")
 
     def __init__(self, retry_after: int, detail: str | None = None) -> None:
         self.retry_after = max(1, int(retry_after))
@@ -296,7 +314,7 @@ class RateLimited(Throttled):
     what it counted (a number, an IP, an email: for the audit trail only, never an answer)."""
 
     code = "rate_limited"
-    title = "Too many requests"
+    title = N_("Too many requests")
 
     def __init__(
         self,
@@ -313,30 +331,30 @@ class RateLimited(Throttled):
 
 class ResendTooSoon(Throttled):
     code = "resend_too_soon"
-    title = "Wait before asking for a new code"
+    title = N_("Wait before asking for a new code")
 
 
 class CodeLockout(Throttled):
     code = "code_lockout"
-    title = "Too many wrong codes on this account"
+    title = N_("Too many wrong codes on this account")
 
 
 class Unavailable(OtpgateError):
     """A backing service (database, Redis) does not answer; nothing was changed."""
 
     code = "unavailable"
-    title = "Temporarily unavailable"
+    title = N_("Temporarily unavailable")
 
 
 class DeliveryError(OtpgateError):
     """A message could not be handed to a provider; temporary unless a subclass says otherwise."""
 
     code = "delivery_failed"
-    title = "The message could not be sent"
+    title = N_("The message could not be sent")
 
 
 class PermanentDeliveryError(DeliveryError):
     """The provider refused the message for good (invalid or unreachable number)."""
 
     code = "delivery_rejected"
-    title = "The message was refused for this number"
+    title = N_("The message was refused for this number")

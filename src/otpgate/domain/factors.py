@@ -88,7 +88,9 @@ def clean_label(raw: str | None, kind: FactorKind) -> str:
     if not label:
         return DEFAULT_LABELS.get(kind, kind.value)
     if len(label) > LABEL_MAX:
-        raise InvalidInput("label", f"Use at most {LABEL_MAX} characters for the name.")
+        raise InvalidInput(
+            "label", "Use at most %(count)d characters for the name.", count=LABEL_MAX
+        )
     if any(unicodedata.category(ch) in REFUSED_CATEGORIES for ch in label):
         raise InvalidInput("label", "The name has characters we can't show.")
     return label

@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 from otpgate.domain.durations import duration_text
+from otpgate.domain.language import ENGLISH, Translator
 
 
-def code_message(*, code: str, brand: str, purpose_text: str, ttl_seconds: int, host: str) -> str:
+def code_message(
+    *,
+    code: str,
+    brand: str,
+    purpose_text: str,
+    ttl_seconds: int,
+    host: str,
+    words: Translator = ENGLISH,
+) -> str:
     """``123456 is your Shop code to sign in. It expires in 5 minutes. Never share it.``
 
     then a blank line and ``@host #123456`` as the very last line (S7): browsers autofill the
-    code only on ``host``, which defeats a phishing page on another origin.
+    code only on ``host``, which defeats a phishing page on another origin. The sentence is
+    in ``words``' language (the account's); the last line is the same in every language.
     """
-    lifetime = duration_text(ttl_seconds, exact=True)
-    return (
-        f"{code} is your {brand} code to {purpose_text}. "
-        f"It expires in {lifetime}. Never share it.\n\n@{host} #{code}"
-    )
+    lifetime = duration_text(ttl_seconds, words=words, exact=True)
+    sentence = words.gettext(
+        "%(code)s is your %(brand)s code to %(purpose)s. It expires in %(lifetime)s. "
+        "Never share it."
+    ) % {"code": code, "brand": brand, "purpose": purpose_text, "lifetime": lifetime}
+    return f"{sentence}\n\n@{host} #{code}"
 
 
 def redact(body: str, code: str) -> str:
@@ -54,15 +65,23 @@ def sms_segments(body: str) -> int:
 
 
 def code_message_fits(
-    purpose_text: str, *, brand: str, host: str, code_length: int, max_segments: int = MAX_SEGMENTS
+    purpose_text: str,
+    *,
+    brand: str,
+    host: str,
+    code_length: int,
+    max_segments: int = MAX_SEGMENTS,
+    words: Translator = ENGLISH,
 ) -> bool:
     """Whether a code text for ``purpose_text`` stays within ``max_segments`` however its code
-    is resent (the longest lifetime text is assumed)."""
+    is resent (the longest lifetime text is assumed), in the language it is sent in
+    (``words``: a German text is longer than the English one)."""
     body = code_message(
         code="0" * code_length,
         brand=brand,
         purpose_text=purpose_text,
         ttl_seconds=LONGEST_LIFETIME,
         host=host,
+        words=words,
     )
     return sms_segments(body) <= max_segments

@@ -17,11 +17,12 @@ from __future__ import annotations
 import unicodedata
 
 from otpgate.domain.errors import InvalidInput
+from otpgate.domain.language import N_
 
 FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 # Marks that read as a double quote, besides the initial/final punctuation categories.
 _DOUBLE_QUOTES = frozenset('"\uff02\u2033\u2036\u05f4\u3003\u301d\u301e\u301f\u275d\u275e')
-UNSTORABLE = "This has characters we can't store."
+UNSTORABLE = N_("This has characters we can't store.")
 
 
 def is_forbidden(char: str) -> bool:
@@ -43,7 +44,7 @@ def clean_line(raw: str, field: str, *, limit: int, unstorable: str = UNSTORABLE
     if any(is_forbidden(ch) for ch in text):
         raise InvalidInput(field, unstorable)
     if len(text) > limit:
-        raise InvalidInput(field, f"Use at most {limit} characters.")
+        raise InvalidInput(field, "Use at most %(count)d characters.", count=limit)
     return text
 
 

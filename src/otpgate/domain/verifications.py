@@ -19,10 +19,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from otpgate.domain.errors import InvalidInput
+from otpgate.domain.language import ENGLISH, N_, Translator
 
 MAX_SUMMARY = 120
 MAX_DETAILS_BYTES = 4096
-NEUTRAL_TEXT = "confirm it's you"
+NEUTRAL_TEXT = N_("confirm it's you")
 APPROVAL_TOKEN_LIFETIME = timedelta(minutes=5)
 # What the token says was used: a code texted to a phone (RFC 8176).
 APPROVAL_AMR = ("sms",)
@@ -55,14 +56,17 @@ def reduce_summary(raw: str | None) -> str:
         raise InvalidInput("summary", "The summary has no printable characters.")
     if len(reduced) > MAX_SUMMARY:
         raise InvalidInput(
-            "summary", f"The summary must be at most {MAX_SUMMARY} characters; it is never cut."
+            "summary",
+            "The summary must be at most %(count)d characters; it is never cut.",
+            count=MAX_SUMMARY,
         )
     return reduced
 
 
-def sms_text(summary: str) -> str:
-    """What the code is for, after "... code to": the quoted summary, or a neutral phrase."""
-    return f'"{summary}"' if summary else NEUTRAL_TEXT
+def sms_text(summary: str, words: Translator = ENGLISH) -> str:
+    """What the code is for, after "... code to": the quoted summary (the shop's own words,
+    never translated), or a neutral phrase in ``words``' language."""
+    return f'"{summary}"' if summary else words.gettext(NEUTRAL_TEXT)
 
 
 def canonical_details(details: Mapping[str, Any] | None) -> str:
@@ -81,7 +85,9 @@ def canonical_details(details: Mapping[str, Any] | None) -> str:
     except (TypeError, ValueError, RecursionError) as exc:
         raise InvalidInput("details", "details must be plain JSON.") from exc
     if len(text.encode("utf-8")) > MAX_DETAILS_BYTES:
-        raise InvalidInput("details", f"details must be at most {MAX_DETAILS_BYTES} bytes as JSON.")
+        raise InvalidInput(
+            "details", "details must be at most %(count)d bytes as JSON.", count=MAX_DETAILS_BYTES
+        )
     return text
 
 
@@ -97,8 +103,8 @@ def number_subject(e164: str) -> str:
 
 
 def check_locale(locale: str | None) -> str | None:
-    """A BCP 47 tag such as ``en`` or ``pt-BR``; messages are in English until catalogues
-    exist, whatever the tag."""
+    """A BCP 47 tag such as ``en`` or ``pt-BR``. The text is written in its language when
+    otpgate speaks it (``domain.language.supported``), else in the account's, else English."""
     if locale is None:
         return None
     if not _LOCALE.match(locale) or len(locale) > 35:

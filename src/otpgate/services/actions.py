@@ -4,7 +4,8 @@ One explicit registry, ``ActionType -> ActionHandler``, built by ``bootstrap`` a
 completeness at start-up (``check_actions``): a change type without a handler can't be
 requested, and never fails at verify time. ``describe`` is a pure function of the payload, so
 the words on the code page and in the message are derived from exactly the values the code
-approves (RTS 5 dynamic linking).
+approves (RTS 5 dynamic linking), in whichever language they are written: the stored summary
+is the English one, the SMS names the change in the account's language.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, Protocol
 from otpgate.domain.actions import ActionType
 from otpgate.domain.challenges import Challenge
 from otpgate.domain.errors import Conflict, NotFound
+from otpgate.domain.language import ENGLISH, Translator
 from otpgate.services.approvals import Approval, VerifyRequest
 from otpgate.services.storage import UnitOfWork
 
@@ -33,8 +35,9 @@ class Approving:
 
 
 class ActionHandler(Protocol):
-    def describe(self, payload: Mapping[str, Any]) -> str:
-        """The change in words, e.g. "Add Visa ending 4242" (page and message)."""
+    def describe(self, payload: Mapping[str, Any], words: Translator = ENGLISH) -> str:
+        """The change in words, e.g. "Add Visa ending 4242" (page and message), in ``words``'
+        language; every value of ``payload`` the change applies is named, in full."""
         ...
 
     async def apply(

@@ -22,6 +22,7 @@ from otpgate.domain.addresses import (
 )
 from otpgate.domain.challenges import Challenge
 from otpgate.domain.errors import Conflict, InvalidInput, NotFound
+from otpgate.domain.language import ENGLISH, N_, Translator
 from otpgate.domain.text import quote
 from otpgate.domain.tokens import new_id
 from otpgate.services.actions import Approving, ensure_applied
@@ -35,7 +36,7 @@ from otpgate.services.storage import UnitOfWork
 
 class AddressNotFound(NotFound):
     code = "address_not_found"
-    title = "No such address"
+    title = N_("No such address")
 
 
 class AddressService:
@@ -59,7 +60,9 @@ class AddressService:
         async with self.deps.store.transaction() as uow:
             existing = await uow.wallet.list_addresses(customer.account.id)
         if len(existing) >= MAX_ADDRESSES:
-            raise InvalidInput("address", f"You can keep at most {MAX_ADDRESSES} addresses.")
+            raise InvalidInput(
+                "address", "You can keep at most %(count)d addresses.", count=MAX_ADDRESSES
+            )
         # The first address is the default whatever was asked: orders need somewhere to go.
         payload = {
             "fields": fields.as_dict(),
@@ -92,7 +95,7 @@ class AddressService:
                 if not await uow.wallet.update_address(
                     account_id, address.id, address.version, merged, make_default, now
                 ):
-                    raise Conflict("The address changed meanwhile. Reload and try again.")
+                    raise Conflict(N_("The address changed meanwhile. Reload and try again."))
                 updated = await uow.wallet.get_address(account_id, address.id)
             assert updated is not None
             return updated
@@ -116,7 +119,7 @@ class AddressService:
         async with self.deps.store.transaction() as uow:
             address = await uow.wallet.get_address(account_id, address_id)
         if address is None:
-            raise AddressNotFound("No address with that id in your account.")
+            raise AddressNotFound(N_("No address with that id in your account."))
         return address
 
 
@@ -124,11 +127,11 @@ class AddressService:
 
 
 class AddAddress:
-    def describe(self, payload: Mapping[str, Any]) -> str:
-        summary = f"Ship to {describe_new(AddressFields(**payload['fields']))}"
+    def describe(self, payload: Mapping[str, Any], words: Translator = ENGLISH) -> str:
+        address = describe_new(AddressFields(**payload["fields"]), words)
         if payload["is_default"] and not payload["first"]:
-            summary += " (your new default)"
-        return summary
+            return words.gettext("Ship to %(address)s (your new default)") % {"address": address}
+        return words.gettext("Ship to %(address)s") % {"address": address}
 
     async def apply(
         self, uow: UnitOfWork, approving: Approving, payload: Mapping[str, Any]
@@ -144,7 +147,7 @@ class AddAddress:
 
 
 class UpdateAddress:
-    def describe(self, payload: Mapping[str, Any]) -> str:
+    def describe(self, payload: Mapping[str, Any], words: Translator = ENGLISH) -> str:
         before = AddressFields(**payload["before"])
         after = AddressFields(**payload["fields"])
         make_default = payload["is_default"]
@@ -152,13 +155,21 @@ class UpdateAddress:
         place = quote(before.one_line)
         if not changed:
             if make_default:
-                return f"Make {place} your default address"
-            return f"Stop using {place} as your default address"
+                return words.gettext("Make %(address)s your default address") % {"address": place}
+            return words.gettext("Stop using %(address)s as your default address") % {
+                "address": place
+            }
         # Name every changed value: the code approves exactly what the text shows (S24).
-        summary = f"Change the address {place}: " + describe_change(before, after, changed)
-        if make_default != payload["was_default"]:
-            summary += ", and make it your default" if make_default else ", not default"
-        return summary
+        values = {"address": place, "changes": describe_change(before, after, changed, words)}
+        if make_default == payload["was_default"]:
+            text = words.gettext("Change the address %(address)s: %(changes)s")
+        elif make_default:
+            text = words.gettext(
+                "Change the address %(address)s: %(changes)s, and make it your default"
+            )
+        else:
+            text = words.gettext("Change the address %(address)s: %(changes)s, not default")
+        return text % values
 
     async def apply(
         self, uow: UnitOfWork, approving: Approving, payload: Mapping[str, Any]
@@ -179,8 +190,8 @@ class UpdateAddress:
 
 
 class DeleteAddress:
-    def describe(self, payload: Mapping[str, Any]) -> str:
-        return f"Remove the address {quote(payload['line'])}"
+    def describe(self, payload: Mapping[str, Any], words: Translator = ENGLISH) -> str:
+        return words.gettext("Remove the address %(address)s") % {"address": quote(payload["line"])}
 
     async def apply(
         self, uow: UnitOfWork, approving: Approving, payload: Mapping[str, Any]
@@ -195,6 +206,6 @@ async def _ensure_applied(uow: UnitOfWork, applied: bool, account_id: str, addre
     await ensure_applied(
         applied,
         lambda: uow.wallet.get_address(account_id, address_id),
-        gone=AddressNotFound("That address no longer exists; nothing was changed."),
-        moved="That address changed after this code was sent; nothing was changed.",
+        gone=AddressNotFound(N_("That address no longer exists; nothing was changed.")),
+        moved=N_("That address changed after this code was sent; nothing was changed."),
     )

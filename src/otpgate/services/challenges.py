@@ -10,8 +10,9 @@ from __future__ import annotations
 import hmac
 from dataclasses import replace
 
+from otpgate import i18n
 from otpgate.domain.accounts import EventType
-from otpgate.domain.actions import ActionType, sms_purpose
+from otpgate.domain.actions import ActionType, BoundAction, sms_purpose
 from otpgate.domain.challenges import (
     Challenge,
     ForAccount,
@@ -36,8 +37,10 @@ from otpgate.domain.errors import (
     ResendTooSoon,
 )
 from otpgate.domain.factors import proves_its_number
+from otpgate.domain.language import DEFAULT_LANGUAGE, ENGLISH, N_, Translator
 from otpgate.domain.phones import country_of
 from otpgate.domain.verifications import sms_text
+from otpgate.services.actions import Actions
 from otpgate.services.audit import audit
 from otpgate.services.deps import Deps
 from otpgate.services.factors import Delivery, Sender, Senders
@@ -46,27 +49,48 @@ from otpgate.services.outbox import queue_message
 from otpgate.services.ports import OutgoingMessage, RateLimiter, RequestContext
 from otpgate.services.storage import UnitOfWork
 
+# What a code is for, to follow "... code to" (translated where the text is written).
 PURPOSE_TEXT = {
-    Purpose.VERIFY_PHONE: "confirm your mobile number",
-    Purpose.SIGN_IN: "sign in",
-    Purpose.RECOVER: "confirm your new mobile number",
+    Purpose.VERIFY_PHONE: N_("confirm your mobile number"),
+    Purpose.SIGN_IN: N_("sign in"),
+    Purpose.RECOVER: N_("confirm your new mobile number"),
 }
+OTHER_PURPOSE = N_("continue")
 
 
-def challenge_text(challenge: Challenge) -> str:
-    """What the code is for, to follow "... code to": "sign in", "add Visa ending 4242"."""
+def challenge_text(
+    challenge: Challenge, words: Translator = ENGLISH, actions: Actions | None = None
+) -> str:
+    """What the code is for, to follow "... code to": "sign in", "add Visa ending 4242", in
+    ``words``' language (a step-up's change described by ``actions``, see ``action_summary``)."""
     action = challenge.action
     if action is not None and action.summary:
-        return sms_purpose(action.summary)
+        return sms_purpose(action_summary(action, words, actions), words.language)
     if isinstance(challenge.intent, Verification):
-        return sms_text(challenge.intent.summary)
-    return PURPOSE_TEXT.get(challenge.purpose, "continue")
+        return sms_text(challenge.intent.summary, words)
+    return words.gettext(PURPOSE_TEXT.get(challenge.purpose, OTHER_PURPOSE))
+
+
+def action_summary(action: BoundAction, words: Translator, actions: Actions | None) -> str:
+    """A step-up's change in ``words``' language: its handler describes it again from the
+    payload the code approves (a pure function of those values, S24), so every language names
+    exactly the same values. The stored summary is the English one."""
+    if actions is None or words.language == DEFAULT_LANGUAGE:
+        return action.summary
+    return actions[action.type].describe(action.values(), words)
 
 
 class ChallengeIssuer:
-    def __init__(self, deps: Deps, senders: Senders) -> None:
+    def __init__(self, deps: Deps, senders: Senders, actions: Actions | None = None) -> None:
         self.deps = deps
         self.senders = senders
+        # The step-up handlers, to name a change in the language its texts are written in.
+        self.actions = actions
+
+    def purpose_text(self, challenge: Challenge, words: Translator) -> str:
+        """What ``challenge``'s code is for, in ``words``' language (its texts use the
+        challenge's own language; a page may ask in the reader's)."""
+        return challenge_text(challenge, words, self.actions)
 
     @property
     def _sender(self) -> Sender:
@@ -138,7 +162,8 @@ class ChallengeIssuer:
             account_id=challenge.account_id,
             purpose=challenge.purpose.value,
             destination=challenge.destination,
-            text=challenge_text(challenge),
+            # In the challenge's language (the account's), kept for every resend.
+            text=self.purpose_text(challenge, i18n.translator(challenge.language)),
             expires_at=challenge.expires_at,
             language=challenge.language,
         )
@@ -241,7 +266,7 @@ async def claim_resend(
             raise
         raise ResendTooSoon(
             cooldown, "A new code was just sent. Wait a moment before asking again."
-        ) from None
+        ) from None  # the API's words: a page says the wait itself (``wait_text``)
 
 
 def ensure_country_allowed(allowed: tuple[str, ...], destination: str) -> None:

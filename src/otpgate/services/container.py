@@ -92,7 +92,6 @@ def build_services(deps: Deps) -> Services:
     senders: dict[Channel, Sender] = {Channel.SMS: sms}
     if deps.config.factors.voice:
         senders[Channel.VOICE] = voice
-    issuer = ChallengeIssuer(deps, senders)
     actions: dict[ActionType, ActionHandler] = {
         ActionType.UPDATE_PROFILE: UpdateProfile(mail),
         ActionType.CHANGE_PASSWORD: ChangePassword(sessions),
@@ -108,6 +107,8 @@ def build_services(deps: Deps) -> Services:
         ActionType.REMOVE_FACTOR: RemoveFactor(deps),
     }
     check_actions(actions)
+    # The issuer names a step-up's change in the language of its texts (the account's).
+    issuer = ChallengeIssuer(deps, senders, actions)
     stepup = StepUpService(deps, issuer, actions, mail=mail)
     registration = RegistrationService(deps, issuer, sessions, mail=mail)
     signin = SignInService(deps, issuer, sessions, mail=mail)

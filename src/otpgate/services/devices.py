@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from otpgate.domain.accounts import Device, EventType, Session
 from otpgate.domain.errors import NotFound
+from otpgate.domain.language import N_
 from otpgate.services.audit import audit
 from otpgate.services.deps import Deps
 from otpgate.services.ports import RequestContext
@@ -31,7 +32,7 @@ class DeviceService:
         async with self.deps.store.transaction() as uow:
             now = self.deps.clock.now()
             if not await uow.sessions.revoke_account_session(customer.account.id, session_id, now):
-                raise NotFound("No such signed-in session in your account.")
+                raise NotFound(N_("No such signed-in session in your account."))
             await self._event(uow, customer, ctx, EventType.SESSION_REVOKED, session_id=session_id)
 
     async def sign_out_others(self, customer: Customer, ctx: RequestContext) -> int:
@@ -51,7 +52,7 @@ class DeviceService:
         async with self.deps.store.transaction() as uow:
             now = self.deps.clock.now()
             if not await uow.sessions.revoke_device(customer.account.id, device_id, now):
-                raise NotFound("No such trusted browser in your account.")
+                raise NotFound(N_("No such trusted browser in your account."))
             await self._event(uow, customer, ctx, EventType.DEVICE_FORGOTTEN, device_id=device_id)
 
     async def _event(

@@ -23,10 +23,11 @@ from otpgate.domain.factors import (
     FactorType,
     clean_label,
 )
+from otpgate.domain.language import N_
 from otpgate.domain.phones import mask
 from otpgate.domain.totp import provisioning_uri
 from otpgate.services.deps import Deps
-from otpgate.services.enrolment_actions import factor_event, named, notice
+from otpgate.services.enrolment_actions import ADDED, factor_event, notice
 from otpgate.services.factors.available import available, offered, pending_usable
 from otpgate.services.factors.totp import factor_sealer, parse_totp, secret_context, use_code
 from otpgate.services.limits import VERIFY_IP, ip_key
@@ -90,9 +91,11 @@ class FactorService:
             existing = [f for f in await uow.factors.list(customer.account.id) if f.is_active]
         same = [f for f in existing if f.kind is wanted]
         if wanted is FactorKind.TOTP and same:
-            raise Conflict("You already have an authenticator app. Remove it to add another.")
+            raise Conflict(N_("You already have an authenticator app. Remove it to add another."))
         if wanted is FactorKind.PASSKEY and len(same) >= MAX_PASSKEYS:
-            raise Conflict(f"You have {MAX_PASSKEYS} passkeys. Remove one to add another.")
+            raise Conflict(
+                N_("You have %(count)d passkeys. Remove one to add another."), count=MAX_PASSKEYS
+            )
         payload = {"kind": wanted.value, "label": name, "replace": bool(same)}
         return await self.stepup.request(customer, ActionType.ADD_FACTOR, payload, ctx)
 
@@ -102,13 +105,15 @@ class FactorService:
         """Ask for a code to remove a factor; text messages and calls can't be removed."""
         if factor_id in (SMS_ID, VOICE_ID):
             raise Conflict(
-                "Codes to your mobile number can't be turned off: it is how we reach you. "
-                "Change the number instead."
+                N_(
+                    "Codes to your mobile number can't be turned off: it is how we reach you. "
+                    "Change the number instead."
+                )
             )
         async with self.deps.store.transaction() as uow:
             factor = await uow.factors.get(customer.account.id, factor_id)
         if factor is None:
-            raise NotFound("No such sign-in method in your account.")
+            raise NotFound(N_("No such sign-in method in your account."))
         payload = {"factor_id": factor.id, "kind": factor.kind.value, "label": factor.label}
         return await self.stepup.request(customer, ActionType.REMOVE_FACTOR, payload, ctx)
 
@@ -121,9 +126,9 @@ class FactorService:
             factor = await uow.factors.get(account.id, factor_id)
             secret = await uow.factors.totp_secret(account.id, factor_id)
         if factor is None or factor.kind is not FactorKind.TOTP or secret is None:
-            raise NotFound("No such authenticator app setup in your account.")
+            raise NotFound(N_("No such authenticator app setup in your account."))
         if not pending_usable(factor, now):
-            raise NotFound("This setup is over. Add the authenticator app again.")
+            raise NotFound(N_("This setup is over. Add the authenticator app again."))
         opened = factor_sealer(self.deps).open(secret.sealed, secret_context(factor.id))
         return factor, opened
 
@@ -145,12 +150,12 @@ class FactorService:
             now = deps.clock.now()
             factor = await uow.factors.get(account_id, factor_id)
             if factor is None or factor.kind is not FactorKind.TOTP:
-                raise NotFound("No such authenticator app in your account.")
+                raise NotFound(N_("No such authenticator app in your account."))
             if factor.is_active:
-                raise Conflict("This authenticator app is already set up.")
+                raise Conflict(N_("This authenticator app is already set up."))
             secret = await uow.factors.totp_secret(account_id, factor.id)
             if not pending_usable(factor, now) or secret is None:
-                raise Conflict("This setup took too long. Add the authenticator app again.")
+                raise Conflict(N_("This setup took too long. Add the authenticator app again."))
             if not await use_code(deps, uow, secret, answer):
                 raise InvalidInput(
                     "code",
@@ -161,9 +166,7 @@ class FactorService:
             # One app per account: setups begun earlier and never finished are dropped.
             await uow.factors.delete_kind(account_id, FactorKind.TOTP, keep=factor.id)
             await factor_event(uow, EventType.FACTOR_CONFIRMED, factor, now, ctx)
-            sent = await notice(
-                deps, uow, account_id, f"{named(factor.kind, factor.label)} was added to", now
-            )
+            sent = await notice(deps, uow, account_id, ADDED[factor.kind], now, label=factor.label)
             confirmed = await uow.factors.get(account_id, factor.id)
         if sent is not None:
             deps.dispatcher.submit(sent)

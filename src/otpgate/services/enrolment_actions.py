@@ -9,11 +9,13 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from otpgate import i18n
 from otpgate.domain import backup_codes
 from otpgate.domain.accounts import EventType
 from otpgate.domain.channels import Channel
 from otpgate.domain.errors import Conflict, NotFound
 from otpgate.domain.factors import EnrolledFactor, FactorKind, FactorStatus
+from otpgate.domain.language import ENGLISH, N_, Translator
 from otpgate.domain.tokens import new_id
 from otpgate.domain.totp import new_secret, provisioning_uri
 from otpgate.services.actions import Approving
@@ -21,34 +23,70 @@ from otpgate.services.approvals import Approval, FactorAdded, FactorRemoved
 from otpgate.services.audit import audit
 from otpgate.services.deps import Deps
 from otpgate.services.factors.totp import factor_sealer, secret_context
+from otpgate.services.languages import account_language
 from otpgate.services.outbox import Draft, queue_message
 from otpgate.services.ports import OutgoingMessage, RequestContext
 from otpgate.services.storage import UnitOfWork
 
-# What each kind is called in words the customer reads (pages, texts, notices).
-KIND_WORDS = {
-    FactorKind.TOTP: "the authenticator app",
-    FactorKind.PASSKEY: "the passkey",
-    FactorKind.BACKUP_CODES: "your backup codes",
+# What a change of each kind says, whole sentences so each language can word them its own way
+# (a label is the customer's name for the factor; backup codes have none).
+ADD_WORDS = {
+    FactorKind.TOTP: N_("Add the authenticator app “%(label)s”"),
+    FactorKind.PASSKEY: N_("Add the passkey “%(label)s”"),
 }
+REMOVE_WORDS = {
+    FactorKind.TOTP: N_("Remove the authenticator app “%(label)s”"),
+    FactorKind.PASSKEY: N_("Remove the passkey “%(label)s”"),
+    FactorKind.BACKUP_CODES: N_("Remove your backup codes"),
+}
+# The texts to the account's number (``notice``).
+ADDED = {
+    FactorKind.TOTP: N_(
+        "The authenticator app “%(label)s” was added to your %(brand)s account. If this "
+        "wasn't you, contact us right away."
+    ),
+    FactorKind.PASSKEY: N_(
+        "The passkey “%(label)s” was added to your %(brand)s account. If this wasn't you, "
+        "contact us right away."
+    ),
+}
+REMOVED = {
+    FactorKind.TOTP: N_(
+        "The authenticator app “%(label)s” was removed from your %(brand)s account. If this "
+        "wasn't you, contact us right away."
+    ),
+    FactorKind.PASSKEY: N_(
+        "The passkey “%(label)s” was removed from your %(brand)s account. If this wasn't you, "
+        "contact us right away."
+    ),
+    FactorKind.BACKUP_CODES: N_(
+        "Your backup codes were removed from your %(brand)s account. If this wasn't you, "
+        "contact us right away."
+    ),
+}
+CODES_MADE = N_(
+    "Backup codes were made for your %(brand)s account. If this wasn't you, contact us right away."
+)
+NEW_CODES_MADE = N_(
+    "New backup codes were made for your %(brand)s account. If this wasn't you, contact us "
+    "right away."
+)
 
 
-def named(kind: FactorKind, label: str) -> str:
-    """ "the passkey “YubiKey”"; backup codes have no name of their own."""
-    if kind is FactorKind.BACKUP_CODES:
-        return KIND_WORDS[kind]
-    return f"{KIND_WORDS[kind]} “{label}”"
+def _words(words: Translator, message: str, label: str) -> str:
+    return words.gettext(message) % {"label": label}
 
 
 async def notice(
-    deps: Deps, uow: UnitOfWork, account_id: str, what: str, now: datetime
+    deps: Deps, uow: UnitOfWork, account_id: str, message: str, now: datetime, label: str = ""
 ) -> OutgoingMessage | None:
-    """Text the account's number that its factors changed ("A passkey was added to ...")."""
+    """Text the account's number that its factors changed (``message``: one of ``ADDED``,
+    ``REMOVED``, ``CODES_MADE``, ``NEW_CODES_MADE``), in the account's language."""
     account = await uow.accounts.get(account_id)
     if account is None:
         return None
-    what = what[:1].upper() + what[1:]
-    body = f"{what} your {deps.config.brand} account. If this wasn't you, contact us right away."
+    words = i18n.translator(account_language(account))
+    body = words.gettext(message) % {"brand": deps.config.brand, "label": label}
     draft = Draft(
         channel=Channel.SMS,
         to=account.phone,
@@ -90,13 +128,13 @@ class AddFactor:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    def describe(self, payload: Mapping[str, Any]) -> str:
+    def describe(self, payload: Mapping[str, Any], words: Translator = ENGLISH) -> str:
         kind = FactorKind(payload["kind"])
         if kind is FactorKind.BACKUP_CODES:
             if payload.get("replace"):
-                return "Make new backup codes (your old ones stop working)"
-            return "Make backup codes"
-        return "Add " + named(kind, payload["label"])
+                return words.gettext("Make new backup codes (your old ones stop working)")
+            return words.gettext("Make backup codes")
+        return _words(words, ADD_WORDS[kind], payload["label"])
 
     async def apply(
         self, uow: UnitOfWork, approving: Approving, payload: Mapping[str, Any]
@@ -126,10 +164,10 @@ class AddFactor:
     async def _totp(self, uow: UnitOfWork, factor: EnrolledFactor, ctx: RequestContext) -> Approval:
         existing = await uow.factors.list(factor.account_id)
         if any(f.kind is FactorKind.TOTP and f.is_active for f in existing):
-            raise Conflict("You already have an authenticator app. Remove it to add another.")
+            raise Conflict(N_("You already have an authenticator app. Remove it to add another."))
         account = await uow.accounts.get(factor.account_id)
         if account is None:
-            raise NotFound("No such account.")
+            raise NotFound(N_("No such account."))
         secret = new_secret()
         sealed = factor_sealer(self.deps).seal(secret, secret_context(factor.id))
         await uow.factors.insert(factor, secret_sealed=sealed)
@@ -160,8 +198,9 @@ class AddFactor:
             active.id, [backup_codes.digest(key, account_id, code) for code in codes]
         )
         await factor_event(uow, EventType.FACTOR_ADDED, active, now, ctx, replaced=replaced > 0)
-        what = "New backup codes were made for" if replaced else "Backup codes were made for"
-        sent = await notice(self.deps, uow, account_id, what, now)
+        sent = await notice(
+            self.deps, uow, account_id, NEW_CODES_MADE if replaced else CODES_MADE, now
+        )
         return Approval(
             result=FactorAdded(active, codes=tuple(backup_codes.formatted(c) for c in codes)),
             messages=(sent,) if sent else (),
@@ -174,8 +213,8 @@ class RemoveFactor:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    def describe(self, payload: Mapping[str, Any]) -> str:
-        return "Remove " + named(FactorKind(payload["kind"]), payload["label"])
+    def describe(self, payload: Mapping[str, Any], words: Translator = ENGLISH) -> str:
+        return _words(words, REMOVE_WORDS[FactorKind(payload["kind"])], payload["label"])
 
     async def apply(
         self, uow: UnitOfWork, approving: Approving, payload: Mapping[str, Any]
@@ -183,9 +222,9 @@ class RemoveFactor:
         account_id, now = approving.account_id, approving.now
         factor = await uow.factors.get(account_id, payload["factor_id"])
         if factor is None or not await uow.factors.delete(account_id, factor.id):
-            raise NotFound("That sign-in method was already removed.")
+            raise NotFound(N_("That sign-in method was already removed."))
         await factor_event(uow, EventType.FACTOR_REMOVED, factor, now, approving.request.ctx)
-        what = named(factor.kind, factor.label)
-        verb = "were" if factor.kind is FactorKind.BACKUP_CODES else "was"
-        sent = await notice(self.deps, uow, account_id, f"{what} {verb} removed from", now)
+        sent = await notice(
+            self.deps, uow, account_id, REMOVED[factor.kind], now, label=factor.label
+        )
         return Approval(result=FactorRemoved(factor.id), messages=(sent,) if sent else ())

@@ -8,29 +8,41 @@ on a recovery, and notices.
 An address receives mail only once proven (S57): registering mails a confirmation link to
 the address given, and a changed address waits in ``pending_email`` until the link mailed to
 it is opened (DESIGN §5.7). Notices go only to a confirmed address.
+
+Every mail is written in the account's language (``services/languages.py``), dates with
+``i18n.format_moment``: a notice reaches the account's owner, whoever's browser caused it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from otpgate import i18n
 from otpgate.domain.accounts import Account, EventType
 from otpgate.domain.channels import Channel
 from otpgate.domain.errors import Conflict, NotFound
+from otpgate.domain.language import N_, Translator
 from otpgate.domain.mail import Mail, compose
 from otpgate.domain.tokens import new_id
 from otpgate.services.audit import audit
 from otpgate.services.deps import Deps
 from otpgate.services.email_storage import EmailLink, LinkPurpose
+from otpgate.services.languages import account_language
 from otpgate.services.limits import EMAIL_LINK_ACCOUNT
 from otpgate.services.outbox import Draft, queue_message
 from otpgate.services.ports import OutgoingMessage, RequestContext
 from otpgate.services.storage import UnitOfWork
 
 NOTICE_LIFETIME = timedelta(days=1)
+LINK_GONE = N_("This link has expired or was already used.")
+# What to do when a notice tells of something the reader didn't do.
+NOT_YOU = N_("If this wasn't you, change your password and sign out everywhere right away.")
+# A notice, written once its reader's language is known.
+Letter = Callable[[Translator], Mail]
 
 
 def token_hash(token: str) -> str:
@@ -114,23 +126,35 @@ class MailService:
     async def confirmation(
         self, uow: UnitOfWork, account_id: str, address: str, now: datetime
     ) -> OutgoingMessage:
-        """Mail a confirmation link to ``address`` (a newer link voids the older ones)."""
+        """Mail a confirmation link to ``address`` (a newer link voids the older ones), in
+        the account's language (a changed address too: it is the same owner's)."""
         config = self.deps.config
         lifetime = timedelta(seconds=config.mail.link_seconds)
         await uow.email_links.void(account_id, LinkPurpose.CONFIRM_EMAIL, now)
         token = await self.issue_link(
             uow, account_id, LinkPurpose.CONFIRM_EMAIL, now, lifetime, email=address
         )
+        words = i18n.translator(account_language(await uow.accounts.get(account_id)))
         hours = config.mail.link_seconds // 3600
+        brand = {"brand": config.brand}
         mail = compose(
-            f"Confirm your email address for {config.brand}",
+            words.gettext("Confirm your email address for %(brand)s") % brand,
             [
-                f"Open this link to confirm that this address belongs to your {config.brand} "
-                "account. Until you do, we send nothing else here.",
-                f"The link works once, for {hours} hours. If you didn't ask for this, ignore "
-                "this email: nothing changes.",
+                words.gettext(
+                    "Open this link to confirm that this address belongs to your %(brand)s "
+                    "account. Until you do, we send nothing else here."
+                )
+                % brand,
+                words.ngettext(
+                    "The link works once, for %(count)d hour. If you didn't ask for this, "
+                    "ignore this email: nothing changes.",
+                    "The link works once, for %(count)d hours. If you didn't ask for this, "
+                    "ignore this email: nothing changes.",
+                    hours,
+                )
+                % {"count": hours},
             ],
-            [("Confirm this address", self.url("/email/confirm", token))],
+            [(words.gettext("Confirm this address"), self.url("/email/confirm", token))],
         )
         return await self.send(
             uow,
@@ -149,7 +173,7 @@ class MailService:
                 token_hash(token), LinkPurpose.CONFIRM_EMAIL, self.deps.clock.now()
             )
         if link is None:
-            raise NotFound("This link has expired or was already used.")
+            raise NotFound(LINK_GONE)
         return link
 
     async def confirm(self, token: str, ctx: RequestContext) -> EmailConfirmed:
@@ -163,14 +187,14 @@ class MailService:
             link = await uow.email_links.take(token_hash(token), LinkPurpose.CONFIRM_EMAIL, now)
             account = await uow.accounts.get(link.account_id) if link is not None else None
             if link is None or account is None or link.email is None:
-                raise NotFound("This link has expired or was already used.")
+                raise NotFound(LINK_GONE)
             changed = link.email != account.email
             if changed and link.email != account.pending_email:
-                raise NotFound("This link has expired or was already used.")
+                raise NotFound(LINK_GONE)
             if changed:
                 other = await uow.accounts.get_by_email(link.email)
                 if other is not None and other.id != account.id:
-                    raise Conflict("This address can't be used for your account.")
+                    raise Conflict(N_("This address can't be used for your account."))
                 old, old_verified = account.email, account.email_verified
                 await uow.accounts.update(
                     account.id,
@@ -206,14 +230,18 @@ class MailService:
         self, uow: UnitOfWork, account: Account, old: str, new: str, now: datetime
     ) -> OutgoingMessage:
         brand = self.deps.config.brand
+        words = i18n.translator(account_language(account))
         mail = compose(
-            f"Your {brand} email address was changed",
+            words.gettext("Your %(brand)s email address was changed") % {"brand": brand},
             [
-                f"The email address of your {brand} account is now {new}. We won't send "
-                "anything to this address any more.",
-                "If this wasn't you, change your password and sign out everywhere right away.",
+                words.gettext(
+                    "The email address of your %(brand)s account is now %(email)s. We won't "
+                    "send anything to this address any more."
+                )
+                % {"brand": brand, "email": new},
+                words.gettext(NOT_YOU),
             ],
-            [("Your security settings", self.url("/account/security"))],
+            [(words.gettext("Your security settings"), self.url("/account/security"))],
         )
         return await self.send(uow, old, mail, now, account_id=account.id, purpose="notice")
 
@@ -230,45 +258,56 @@ class MailService:
     # -- notices -------------------------------------------------------------------------------
 
     async def notice(
-        self,
-        uow: UnitOfWork,
-        account_id: str,
-        subject: str,
-        paragraphs: list[str],
-        now: datetime,
-        links: list[tuple[str, str]] | None = None,
+        self, uow: UnitOfWork, account_id: str, letter: Letter, now: datetime
     ) -> OutgoingMessage | None:
-        """A notice to the account's confirmed address (None when it has none)."""
+        """A notice to the account's confirmed address (None when it has none), ``letter``
+        written in the account's language."""
         account = await uow.accounts.get(account_id)
         if account is None or not account.email_verified:
             return None
-        mail = compose(subject, paragraphs, links)
+        mail = letter(i18n.translator(account_language(account)))
         return await self.send(
             uow, account.email, mail, now, account_id=account_id, purpose="notice"
         )
 
     async def change_applied(
-        self, uow: UnitOfWork, account_id: str, summary: str, now: datetime, *, factor: bool
+        self,
+        uow: UnitOfWork,
+        account_id: str,
+        summary: Callable[[Translator], str],
+        now: datetime,
+        *,
+        factor: bool,
     ) -> OutgoingMessage | None:
-        """``change_applied`` / ``factor_changed``: what was done, in the step-up's words."""
+        """``change_applied`` / ``factor_changed``: what was done, in the step-up's words
+        (``summary`` names the change in the mail's language)."""
         mail_config = self.deps.config.mail
         if not (mail_config.notify_factor_changes if factor else mail_config.notify_changes):
             return None
-        brand = self.deps.config.brand
-        subject = (
-            f"Your {brand} sign-in methods changed" if factor else f"Your {brand} account changed"
-        )
-        return await self.notice(
-            uow,
-            account_id,
-            subject,
-            [
-                f"This change was made to your {brand} account: {summary}.",
-                "If this wasn't you, change your password and sign out everywhere right away.",
-            ],
-            now,
-            [("Review your security settings", self.url("/account/security"))],
-        )
+        brand = {"brand": self.deps.config.brand}
+
+        def letter(words: Translator) -> Mail:
+            subject = (
+                words.gettext("Your %(brand)s sign-in methods changed")
+                if factor
+                else words.gettext("Your %(brand)s account changed")
+            )
+            return compose(
+                subject % brand,
+                [
+                    words.gettext("This change was made to your %(brand)s account: %(change)s.")
+                    % {**brand, "change": summary(words)},
+                    words.gettext(NOT_YOU),
+                ],
+                [
+                    (
+                        words.gettext("Review your security settings"),
+                        self.url("/account/security"),
+                    )
+                ],
+            )
+
+        return await self.notice(uow, account_id, letter, now)
 
     async def new_sign_in(
         self, uow: UnitOfWork, account_id: str, ctx: RequestContext, now: datetime
@@ -283,21 +322,32 @@ class MailService:
         if any(e.type in signed_in and e.user_agent == agent for e in seen):
             return None
         brand = self.deps.config.brand
-        browser = " ".join((ctx.user_agent or "an unknown browser").split())[:120]
-        when = now.strftime("%Y-%m-%d %H:%M UTC")
-        return await self.notice(
-            uow,
-            account_id,
-            f"New sign-in to your {brand} account",
-            [
-                f"Your {brand} account was signed in from a browser we hadn't seen before, "
-                f"on {when}: {browser} (address {ctx.ip}).",
-                "Was this you? Then there is nothing to do. If it wasn't, sign out everywhere "
-                "and change your password right away.",
-            ],
-            now,
-            [
-                ("Sign out everywhere", self.url("/account/devices")),
-                ("Change your password", self.url("/account/security")),
-            ],
-        )
+        typed = " ".join((ctx.user_agent or "").split())[:120]
+
+        def letter(words: Translator) -> Mail:
+            browser = typed or words.gettext("an unknown browser")
+            return compose(
+                words.gettext("New sign-in to your %(brand)s account") % {"brand": brand},
+                [
+                    words.gettext(
+                        "Your %(brand)s account was signed in from a browser we hadn't seen "
+                        "before, on %(when)s: %(browser)s (address %(ip)s)."
+                    )
+                    % {
+                        "brand": brand,
+                        "when": i18n.format_moment(now, words.language),
+                        "browser": browser,
+                        "ip": ctx.ip,
+                    },
+                    words.gettext(
+                        "Was this you? Then there is nothing to do. If it wasn't, sign out "
+                        "everywhere and change your password right away."
+                    ),
+                ],
+                [
+                    (words.gettext("Sign out everywhere"), self.url("/account/devices")),
+                    (words.gettext("Change your password"), self.url("/account/security")),
+                ],
+            )
+
+        return await self.notice(uow, account_id, letter, now)

@@ -15,9 +15,10 @@ from typing import Any
 from otpgate.domain.accounts import EventType
 from otpgate.domain.errors import Conflict, InvalidInput, NotFound
 from otpgate.domain.factors import EnrolledFactor, FactorKind
+from otpgate.domain.language import N_
 from otpgate.domain.passkeys import b64url, b64url_decode, client_challenge
 from otpgate.services.deps import Deps
-from otpgate.services.enrolment_actions import factor_event, named, notice
+from otpgate.services.enrolment_actions import ADDED, factor_event, notice
 from otpgate.services.factors.available import pending_usable
 from otpgate.services.factors.passkey import parse_credential, relying_party
 from otpgate.services.factors.webauthn_rp import (
@@ -48,11 +49,11 @@ class PasskeyEnrolment:
     async def _pending(self, uow: UnitOfWork, account_id: str, factor_id: str) -> EnrolledFactor:
         factor = await uow.factors.get(account_id, factor_id)
         if factor is None or factor.kind is not FactorKind.PASSKEY:
-            raise NotFound("No such passkey in your account.")
+            raise NotFound(N_("No such passkey in your account."))
         if factor.is_active:
-            raise Conflict("This passkey is already set up.")
+            raise Conflict(N_("This passkey is already set up."))
         if not pending_usable(factor, self.deps.clock.now()):
-            raise Conflict("This setup took too long. Add the passkey again.")
+            raise Conflict(N_("This setup took too long. Add the passkey again."))
         return factor
 
     async def _handle(self, uow: UnitOfWork, account_id: str) -> str:
@@ -119,7 +120,7 @@ class PasskeyEnrolment:
                     "credential", "This passkey couldn't be added. Try again."
                 ) from exc
             if await uow.passkeys.by_credential(registered.credential_id) is not None:
-                raise Conflict("This passkey is already in an account.")
+                raise Conflict(N_("This passkey is already in an account."))
             stored = PasskeyCredential(
                 factor_id=factor.id,
                 account_id=account_id,
@@ -130,11 +131,9 @@ class PasskeyEnrolment:
                 transports=registered.transports,
             )
             if not await uow.passkeys.register(stored, now):
-                raise Conflict("This setup took too long. Add the passkey again.")
+                raise Conflict(N_("This setup took too long. Add the passkey again."))
             await factor_event(uow, EventType.FACTOR_CONFIRMED, factor, now, ctx)
-            sent = await notice(
-                deps, uow, account_id, f"{named(factor.kind, factor.label)} was added to", now
-            )
+            sent = await notice(deps, uow, account_id, ADDED[factor.kind], now, label=factor.label)
             done = await uow.factors.get(account_id, factor.id)
         if sent is not None:
             deps.dispatcher.submit(sent)

@@ -11,9 +11,10 @@ from typing import Any
 
 from otpgate.domain.actions import ActionType
 from otpgate.domain.addresses import Address
-from otpgate.domain.cards import PaymentMethod, check_expiry, read_card
+from otpgate.domain.cards import PaymentMethod, card_label, check_expiry, label_in, read_card
 from otpgate.domain.challenges import Challenge
 from otpgate.domain.errors import Conflict, InvalidInput, NotFound
+from otpgate.domain.language import ENGLISH, N_, Translator
 from otpgate.domain.text import quote
 from otpgate.domain.tokens import new_id
 from otpgate.services.actions import Approving, ensure_applied
@@ -29,7 +30,7 @@ MAX_CARDS = 20
 
 class PaymentMethodNotFound(NotFound):
     code = "payment_method_not_found"
-    title = "No such payment method"
+    title = N_("No such payment method")
 
 
 class PaymentService:
@@ -68,9 +69,9 @@ class PaymentService:
             existing = await uow.wallet.list_cards(account_id)
             billing = await _check_billing(uow, account_id, billing_address_id)
         if any(other.fingerprint == card.fingerprint for other in existing):
-            raise Conflict("This card is already in your account.")
+            raise Conflict(N_("This card is already in your account."))
         if len(existing) >= MAX_CARDS:
-            raise InvalidInput("number", f"You can keep at most {MAX_CARDS} cards.")
+            raise InvalidInput("number", "You can keep at most %(count)d cards.", count=MAX_CARDS)
         payload = {
             "brand": card.brand,
             "last4": card.last4,
@@ -136,7 +137,7 @@ class PaymentService:
         async with self.deps.store.transaction() as uow:
             card = await uow.wallet.get_card(account_id, card_id)
         if card is None:
-            raise PaymentMethodNotFound("No payment method with that id in your account.")
+            raise PaymentMethodNotFound(N_("No payment method with that id in your account."))
         return card
 
 
@@ -158,11 +159,11 @@ def _billing(address: Address | None) -> dict[str, Any] | None:
     return {"name": address.fields.short_name, "version": address.version}
 
 
-def _billing_text(billing: Mapping[str, Any] | None) -> str:
+def _billing_text(billing: Mapping[str, Any] | None, words: Translator) -> str:
     """ "billing address "Home, 1 Main St"" (label and first line, S24), or its removal."""
     if billing is None:
-        return "no billing address"
-    return f"billing address {quote(billing['name'])}"
+        return words.gettext("no billing address")
+    return words.gettext("billing address %(address)s") % {"address": quote(billing["name"])}
 
 
 async def _ensure_billing(
@@ -173,23 +174,21 @@ async def _ensure_billing(
         return
     address = await uow.wallet.get_address(account_id, address_id)
     if address is None:
-        raise Conflict("The billing address was removed meanwhile; nothing was changed.")
+        raise Conflict(N_("The billing address was removed meanwhile; nothing was changed."))
     if billing is not None and address.version != billing["version"]:
-        raise Conflict("The billing address changed after this code was sent; nothing changed.")
-
-
-def _label(payload: Mapping[str, Any]) -> str:
-    return f"{payload['brand']} ending {payload['last4']}"
+        raise Conflict(N_("The billing address changed after this code was sent; nothing changed."))
 
 
 # -- the handlers ------------------------------------------------------------------------------
 
 
 class AddCard:
-    def describe(self, payload: Mapping[str, Any]) -> str:
+    def describe(self, payload: Mapping[str, Any], words: Translator = ENGLISH) -> str:
+        card = card_label(payload["brand"], payload["last4"], words)
         if payload["billing_address_id"] is None:
-            return f"Add {_label(payload)}"
-        return f"Add {_label(payload)}, {_billing_text(payload.get('billing'))}"
+            return words.gettext("Add %(card)s") % {"card": card}
+        billing = _billing_text(payload.get("billing"), words)
+        return words.gettext("Add %(card)s, %(billing)s") % {"card": card, "billing": billing}
 
     async def apply(
         self, uow: UnitOfWork, approving: Approving, payload: Mapping[str, Any]
@@ -218,16 +217,24 @@ class AddCard:
 
 
 class UpdateCard:
-    def describe(self, payload: Mapping[str, Any]) -> str:
+    def describe(self, payload: Mapping[str, Any], words: Translator = ENGLISH) -> str:
         values = payload["values"]
         parts: list[str] = []
         if "exp_month" in values:
-            parts.append(f"expiry {values['exp_month']:02d}/{values['exp_year'] % 100:02d}")
+            expiry = f"{values['exp_month']:02d}/{values['exp_year'] % 100:02d}"
+            parts.append(words.gettext("expiry %(expiry)s") % {"expiry": expiry})
         if "billing_address_id" in values:
-            parts.append(_billing_text(payload.get("billing")))
+            parts.append(_billing_text(payload.get("billing"), words))
         if "is_default" in values:
-            parts.append("default card" if values["is_default"] else "not the default card")
-        return f"Update {payload['label']}: " + ", ".join(parts)
+            parts.append(
+                words.gettext("default card")
+                if values["is_default"]
+                else words.gettext("not the default card")
+            )
+        return words.gettext("Update %(card)s: %(changes)s") % {
+            "card": label_in(payload["label"], words),
+            "changes": ", ".join(parts),
+        }
 
     async def apply(
         self, uow: UnitOfWork, approving: Approving, payload: Mapping[str, Any]
@@ -256,8 +263,8 @@ class UpdateCard:
 
 
 class DeleteCard:
-    def describe(self, payload: Mapping[str, Any]) -> str:
-        return f"Remove {payload['label']}"
+    def describe(self, payload: Mapping[str, Any], words: Translator = ENGLISH) -> str:
+        return words.gettext("Remove %(card)s") % {"card": label_in(payload["label"], words)}
 
     async def apply(
         self, uow: UnitOfWork, approving: Approving, payload: Mapping[str, Any]
@@ -272,6 +279,6 @@ async def _ensure_applied(uow: UnitOfWork, applied: bool, account_id: str, card_
     await ensure_applied(
         applied,
         lambda: uow.wallet.get_card(account_id, card_id),
-        gone=PaymentMethodNotFound("That card is no longer in your account; nothing changed."),
-        moved="That card changed after this code was sent; nothing was changed.",
+        gone=PaymentMethodNotFound(N_("That card is no longer in your account; nothing changed.")),
+        moved=N_("That card changed after this code was sent; nothing was changed."),
     )

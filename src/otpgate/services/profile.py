@@ -10,13 +10,14 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from otpgate.domain.accounts import EventType
-from otpgate.domain.actions import ActionType
+from otpgate import i18n
+from otpgate.domain.accounts import Account, EventType
+from otpgate.domain.actions import ActionType, phone_change_text
 from otpgate.domain.challenges import Challenge, Purpose
 from otpgate.domain.channels import Channel
 from otpgate.domain.emails import normalize_email
 from otpgate.domain.errors import Conflict, InvalidInput
-from otpgate.domain.language import supported
+from otpgate.domain.language import ENGLISH, N_, Translator, supported
 from otpgate.domain.passwords import check_password, normalize_password
 from otpgate.domain.phones import mask, parse_mobile
 from otpgate.domain.text import quote
@@ -24,6 +25,7 @@ from otpgate.services.actions import Approving
 from otpgate.services.approvals import AccountChanged, Approval, FollowUp, PasswordChanged
 from otpgate.services.audit import audit
 from otpgate.services.deps import Deps
+from otpgate.services.languages import account_language
 from otpgate.services.limits import PASSWORD_CHANGE
 from otpgate.services.mail import MailService
 from otpgate.services.outbox import Draft, queue_message
@@ -123,14 +125,16 @@ class UpdateProfile:
     def __init__(self, mail: MailService | None = None) -> None:
         self.mail = mail
 
-    def describe(self, payload: Mapping[str, Any]) -> str:
+    def describe(self, payload: Mapping[str, Any], words: Translator = ENGLISH) -> str:
         # The new values in full and quoted: the code approves exactly these (S24, S41).
-        parts = []
-        if "name" in payload:
-            parts.append(f"your name to {quote(payload['name'])}")
-        if "email" in payload:
-            parts.append(f"your email to {quote(payload['email'])}")
-        return "Change " + " and ".join(parts)
+        values = {key: quote(payload[key]) for key in ("name", "email") if key in payload}
+        if len(values) == 2:
+            text = words.gettext("Change your name to %(name)s and your email to %(email)s")
+        elif "name" in values:
+            text = words.gettext("Change your name to %(name)s")
+        else:
+            text = words.gettext("Change your email to %(email)s")
+        return text % values
 
     async def apply(
         self, uow: UnitOfWork, approving: Approving, payload: Mapping[str, Any]
@@ -143,7 +147,7 @@ class UpdateProfile:
         if "email" in payload and self.mail is None:
             other = await uow.accounts.get_by_email(payload["email"])
             if other is not None and other.id != account_id:
-                raise Conflict("That email address can't be used. Choose another one.")
+                raise Conflict(N_("That email address can't be used. Choose another one."))
             changes["email"] = payload["email"]
         elif "email" in payload and self.mail is not None:
             address = payload["email"]
@@ -172,8 +176,8 @@ class ChangePassword:
     def __init__(self, sessions: SessionService) -> None:
         self.sessions = sessions
 
-    def describe(self, payload: Mapping[str, Any]) -> str:
-        return "Change your password"
+    def describe(self, payload: Mapping[str, Any], words: Translator = ENGLISH) -> str:
+        return words.gettext("Change your password")
 
     async def apply(
         self, uow: UnitOfWork, approving: Approving, payload: Mapping[str, Any]
@@ -196,9 +200,9 @@ class ChangePassword:
 class ChangePhone:
     """Step one of a new number: the old number said yes; the new one must prove itself."""
 
-    def describe(self, payload: Mapping[str, Any]) -> str:
+    def describe(self, payload: Mapping[str, Any], words: Translator = ENGLISH) -> str:
         # In full (E.164, digits only): a masked number would let a look-alike pass (S24).
-        return f"Change your mobile number to {payload['phone']}"
+        return phone_change_text(payload["phone"], words)
 
     async def apply(
         self, uow: UnitOfWork, approving: Approving, payload: Mapping[str, Any]
@@ -215,8 +219,8 @@ class ConfirmNewPhone:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    def describe(self, payload: Mapping[str, Any]) -> str:
-        return "Confirm your new mobile number"
+    def describe(self, payload: Mapping[str, Any], words: Translator = ENGLISH) -> str:
+        return words.gettext("Confirm your new mobile number")
 
     async def apply(
         self, uow: UnitOfWork, approving: Approving, payload: Mapping[str, Any]
@@ -224,7 +228,7 @@ class ConfirmNewPhone:
         now = approving.now
         account = await uow.accounts.get(approving.account_id)
         if account is None or account.phone != payload["old"]:
-            raise Conflict("Your mobile number changed in the meantime. Start again.")
+            raise Conflict(N_("Your mobile number changed in the meantime. Start again."))
         await uow.accounts.update(
             account.id,
             {"phone": payload["phone"], "phone_verified": True, "phone_verified_at": now},
@@ -233,20 +237,22 @@ class ConfirmNewPhone:
         await cancel_pending_codes(uow, account.id, now)
         # A verification texted to the old number must not approve anything any more.
         await uow.challenges.cancel_pending(account.id, Purpose.VERIFY, now)
-        notice = await self._notice(uow, account.id, payload["old"], payload["phone"], now)
+        notice = await self._notice(uow, account, payload["old"], payload["phone"], now)
         await _changed(uow, approving, devices=forgotten, phone=mask(payload["phone"]))
         changed = await uow.accounts.get(account.id)
         assert changed is not None
         return Approval(result=AccountChanged(changed), messages=(notice,))
 
     async def _notice(
-        self, uow: UnitOfWork, account_id: str, old: str, new: str, now: datetime
+        self, uow: UnitOfWork, account: Account, old: str, new: str, now: datetime
     ) -> OutgoingMessage:
-        """Tell the old number that it no longer receives this account's codes (S25)."""
-        body = (
-            f"Your {self.deps.config.brand} mobile number was changed to {mask(new)}. "
-            "If this wasn't you, contact us right away."
-        )
+        """Tell the old number that it no longer receives this account's codes (S25), in
+        the account's language."""
+        words = i18n.translator(account_language(account))
+        body = words.gettext(
+            "Your %(brand)s mobile number was changed to %(phone)s. If this wasn't you, "
+            "contact us right away."
+        ) % {"brand": self.deps.config.brand, "phone": mask(new)}
         draft = Draft(
             channel=Channel.SMS,
             to=old,
@@ -254,7 +260,7 @@ class ConfirmNewPhone:
             body_redacted=body,  # no code in a notice: nothing to blank out
             purpose="notice",
             expires_at=now + timedelta(hours=1),
-            account_id=account_id,
+            account_id=account.id,
         )
         return await queue_message(self.deps, uow, draft, now)
 

@@ -28,6 +28,7 @@ from otpgate.domain.challenges import Challenge, ForAccount, Purpose, Recover, S
 from otpgate.domain.emails import mask_email
 from otpgate.domain.errors import Conflict, InvalidCredentials, NotFound
 from otpgate.domain.factors import FactorKind
+from otpgate.domain.language import N_
 from otpgate.domain.passwords import MAX_PASSWORD_LENGTH, normalize_password
 from otpgate.domain.phones import parse_mobile
 from otpgate.domain.tokens import new_id
@@ -42,6 +43,7 @@ from otpgate.services.email_storage import (
     RecoveryChanges,
     RecoveryStatus,
 )
+from otpgate.services.languages import account_language
 from otpgate.services.limits import (
     PASSWORD_ACCOUNT,
     RECOVERY_ACCOUNT,
@@ -56,7 +58,7 @@ from otpgate.services.recovery_notices import RecoveryNotices
 from otpgate.services.sessions import SessionService
 from otpgate.services.storage import UnitOfWork
 
-GONE = "This link has expired or was already used."
+GONE = N_("This link has expired or was already used.")
 
 
 async def end_on_sign_in(
@@ -142,7 +144,7 @@ class RecoveryService:
             or challenge.account_id is None
             or now >= challenge.expires_at
         ):
-            raise NotFound("Sign in again first.")
+            raise NotFound(N_("Sign in again first."))
         account_id = challenge.account_id
         await deps.limiter.hit_all([(RECOVERY_ACCOUNT, account_id), (RECOVERY_IP, ip_key(ctx.ip))])
         link_life, _wait, _finish = self._config
@@ -264,18 +266,7 @@ class RecoveryService:
                 recovery_id=recovery.id,
                 by=by,
             )
-            brand = deps.config.brand
-            notice = await self.mail.notice(
-                uow,
-                recovery.account_id,
-                f"Recovery of your {brand} account was canceled",
-                [
-                    "The request to recover your account was canceled; nothing changed.",
-                    "If you didn't ask for it, change your password: someone knows it.",
-                ],
-                now,
-                [("Your security settings", self.mail.url("/account/security"))],
-            )
+            notice = await self.notices.canceled(uow, recovery.account_id, now)
             if notice is not None:
                 messages.append(notice)
         for message in messages:
@@ -289,7 +280,7 @@ class RecoveryService:
         config = deps.config
         view = await self.view(token, LinkPurpose.FINISH_RECOVERY)
         if not view.ready or view.recovery.status is not RecoveryStatus.WAITING:
-            raise Conflict("The waiting period isn't over yet.")
+            raise Conflict(N_("The waiting period isn't over yet."))
         recovery = view.recovery
         async with deps.store.autocommit() as uow:
             account = await uow.accounts.get(recovery.account_id)
@@ -300,7 +291,7 @@ class RecoveryService:
         if len(candidate) > MAX_PASSWORD_LENGTH or not await deps.hasher.verify(
             account.password_hash, candidate
         ):
-            raise InvalidCredentials("That password is not right.")
+            raise InvalidCredentials(N_("That password is not right."))
         number = parse_mobile(
             phone, default_region=config.default_region, allowed_countries=config.allowed_countries
         )
@@ -314,6 +305,7 @@ class RecoveryService:
                 intent=Recover(),
                 destination=number,
                 ctx=ctx,
+                language=account_language(account, ctx),
             )
             moved = await uow.recoveries.move(
                 recovery.id, RecoveryStatus.WAITING, {"challenge_id": challenge.id}
@@ -336,10 +328,10 @@ class RecoveryService:
             or now < recovery.ready_at
             or now >= recovery.expires_at
         ):
-            raise Conflict("This recovery was canceled or has ended; nothing changed.")
+            raise Conflict(N_("This recovery was canceled or has ended; nothing changed."))
         account = await uow.accounts.get(recovery.account_id)
         if account is None:
-            raise Conflict("This recovery was canceled or has ended; nothing changed.")
+            raise Conflict(N_("This recovery was canceled or has ended; nothing changed."))
         old, new = account.phone, challenge.destination
         await uow.accounts.update(
             account.id, {"phone": new, "phone_verified": True, "phone_verified_at": now}

@@ -25,6 +25,7 @@ from otpgate.domain.challenges import (
 )
 from otpgate.domain.emails import normalize_email
 from otpgate.domain.errors import EmailUnavailable, InvalidInput
+from otpgate.domain.language import N_
 from otpgate.domain.passwords import check_password
 from otpgate.domain.phones import parse_mobile
 from otpgate.domain.text import clean_line
@@ -51,7 +52,10 @@ class Registered:
 def clean_name(raw: str, field: str = "name") -> str:
     """A display name: one line (``domain.text``), 1..100 characters."""
     name = clean_line(
-        raw, field, limit=MAX_NAME_LENGTH, unstorable="Your name has characters we can't store."
+        raw,
+        field,
+        limit=MAX_NAME_LENGTH,
+        unstorable=N_("Your name has characters we can't store."),
     )
     if not name:
         raise InvalidInput(field, "Enter your name.")
@@ -123,6 +127,8 @@ class RegistrationService:
                 subject = Takeover(existing.id, clean, number, password_hash)
             else:
                 subject = Decoy()
+            # In the request's language, the new account's (a take-over's too, see
+            # ``_take_over``; a decoy's, since there is no account to ask).
             challenge, message = await self.issuer.open(
                 uow, subject=subject, intent=ConfirmPhone(), destination=number, ctx=ctx
             )
@@ -136,7 +142,7 @@ class RegistrationService:
         """The number is confirmed; that also signs the customer in."""
         subject = challenge.subject
         if isinstance(subject, Takeover):
-            account_id = await self._take_over(uow, subject, now)
+            account_id = await self._take_over(uow, subject, now, challenge.language)
         elif isinstance(subject, ForAccount):
             account_id = subject.account_id
         else:  # a decoy never gets here (the verifier refuses it first)
@@ -167,8 +173,12 @@ class RegistrationService:
             messages = (await self.mail.confirmation(uow, account_id, account.email, now),)
         return Approval(signed_in=signed_in, messages=messages)
 
-    async def _take_over(self, uow: UnitOfWork, takeover: Takeover, now: datetime) -> str:
-        """Give a never-confirmed account the name, number and password just proven."""
+    async def _take_over(
+        self, uow: UnitOfWork, takeover: Takeover, now: datetime, language: str
+    ) -> str:
+        """Give a never-confirmed account the name, number and password just proven, and the
+        language its code was sent in: the registration's, as for a new account (whoever
+        proves the number now is who the account is for)."""
         account = await uow.accounts.get(takeover.account_id)
         if account is None or account.phone_verified:
             # Confirmed (or gone) in the meantime: it is somebody's account now.
@@ -179,6 +189,7 @@ class RegistrationService:
                 "name": takeover.name,
                 "phone": takeover.phone,
                 "password_hash": takeover.password_hash,
+                "language": language,
             },
         )
         await uow.challenges.cancel_pending(account.id, Purpose.VERIFY_PHONE, now)

@@ -22,12 +22,14 @@ from otpgate.domain.errors import (
     InvalidInput,
     NotAuthenticated,
 )
+from otpgate.domain.language import N_
 from otpgate.domain.passwords import MAX_PASSWORD_LENGTH, normalize_password
 from otpgate.domain.policy import seconds_until
 from otpgate.services.approvals import Approval, VerifyRequest
 from otpgate.services.audit import audit
 from otpgate.services.challenges import ChallengeIssuer
 from otpgate.services.deps import Deps
+from otpgate.services.languages import account_language
 from otpgate.services.limits import PASSWORD_ACCOUNT, PASSWORD_IP, hit_send_limits, ip_key
 from otpgate.services.mail import MailService
 from otpgate.services.ports import RequestContext
@@ -155,11 +157,11 @@ class SignInService:
             or not ended
             or now - challenge.created_at > window
         ):
-            raise NotAuthenticated("Sign in again to get a new code.")
+            raise NotAuthenticated(N_("Sign in again to get a new code."))
         async with deps.store.autocommit() as uow:
             account = await uow.accounts.get(challenge.account_id)
         if account is None or not account.phone_verified:
-            raise NotAuthenticated("Sign in again to get a new code.")
+            raise NotAuthenticated(N_("Sign in again to get a new code."))
         if account.code_locked_until and account.code_locked_until > now:
             wait = seconds_until(account.code_locked_until, now)
             raise CodeLockout(wait, "Too many wrong codes on this account. Try again later.")
@@ -235,6 +237,8 @@ class SignInService:
                 intent=intent,
                 destination=account.phone,
                 ctx=ctx,
+                # The account's language, not the browser's: the text reaches its phone.
+                language=account_language(account, ctx),
             )
         deps.dispatcher.submit(message)
         return challenge

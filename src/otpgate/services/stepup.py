@@ -8,15 +8,17 @@ then applies exactly that payload, once, inside the transaction that approves th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from otpgate import i18n
 from otpgate.domain.accounts import EventType
-from otpgate.domain.actions import ActionType, PendingAction, sms_purpose
+from otpgate.domain.actions import ActionType, PendingAction, phone_change_text, sms_purpose
 from otpgate.domain.challenges import Challenge, ForAccount, Status, StepUp
 from otpgate.domain.errors import ChangeTooLong, Conflict
+from otpgate.domain.language import DEFAULT_LANGUAGE, N_, Translator
 from otpgate.domain.messages import code_message_fits
 from otpgate.domain.phones import mask
 from otpgate.services.actions import Actions, Approving
@@ -24,6 +26,7 @@ from otpgate.services.approvals import Approval, VerifyRequest
 from otpgate.services.audit import audit
 from otpgate.services.challenges import ChallengeIssuer
 from otpgate.services.deps import Deps
+from otpgate.services.languages import account_language
 from otpgate.services.limits import hit_send_limits
 from otpgate.services.mail import MailService
 from otpgate.services.ports import OutgoingMessage, RequestContext
@@ -47,19 +50,30 @@ class StepUpService:
         self.actions = actions
         self.mail = mail
 
-    def action(self, action_type: ActionType, payload: Mapping[str, Any]) -> PendingAction:
-        """The pending action for ``payload``, named in full by its handler.
+    def action(
+        self,
+        action_type: ActionType,
+        payload: Mapping[str, Any],
+        language: str = DEFAULT_LANGUAGE,
+    ) -> PendingAction:
+        """The pending action for ``payload``, named in full by its handler (the stored
+        summary in English; its text in ``language``, the account's).
 
-        Its words are never cut (S42): a change whose text message could not name all of it
-        is refused with ``ChangeTooLong`` before anything is counted or sent.
+        Its words are never cut (S42): a change whose text message could not name all of it,
+        in the language it is sent in, is refused with ``ChangeTooLong`` before anything is
+        counted or sent.
         """
-        summary = self.actions[action_type].describe(payload)
+        handler = self.actions[action_type]
+        summary = handler.describe(payload)
+        words = i18n.translator(language)
+        sent = summary if words.language == DEFAULT_LANGUAGE else handler.describe(payload, words)
         config = self.deps.config
         if not code_message_fits(
-            sms_purpose(summary),
+            sms_purpose(sent, words.language),
             brand=config.brand,
             host=config.host,
             code_length=config.policy.code_length,
+            words=words,
         ):
             raise ChangeTooLong()
         return PendingAction(action_type, dict(payload), summary)
@@ -74,11 +88,12 @@ class StepUpService:
         """Hold the change and text a code for it to the account's current number."""
         deps = self.deps
         account = customer.account
-        action = self.action(action_type, payload)
+        language = account_language(account, ctx)
+        action = self.action(action_type, payload, language)
         await hit_send_limits(deps.limiter, account.phone, ctx, account.id)
         async with deps.store.transaction() as uow:
             challenge, message = await self.open(
-                uow, account.id, customer.session.id, action, ctx, account.phone
+                uow, account.id, customer.session.id, action, ctx, account.phone, language
             )
         deps.dispatcher.submit(message)
         return challenge
@@ -103,7 +118,7 @@ class StepUpService:
             or not action.intact(customer.account.id, customer.session.id)
             or action.type is ActionType.CONFIRM_NEW_PHONE  # its first step is asked again
         ):
-            raise Conflict("This change can't be asked for again. Start it again.")
+            raise Conflict(N_("This change can't be asked for again. Start it again."))
         return await self.request(customer, action.type, action.values(), ctx)
 
     async def open(
@@ -114,14 +129,17 @@ class StepUpService:
         action: PendingAction,
         ctx: RequestContext,
         destination: str,
+        language: str,
     ) -> tuple[Challenge, OutgoingMessage]:
-        """Open the challenge for ``action`` in ``uow`` (the caller submits the message)."""
+        """Open the challenge for ``action`` in ``uow``, its texts in ``language`` (the
+        caller submits the message)."""
         challenge, message = await self.issuer.open(
             uow,
             subject=ForAccount(account_id),
             intent=StepUp(session_id=session_id, action=action.bind(account_id, session_id)),
             destination=destination,
             ctx=ctx,
+            language=language,
         )
         await audit(
             uow,
@@ -151,7 +169,7 @@ class StepUpService:
             or not action.intact(account_id, session_id)
         ):
             # The stored action no longer matches what the code was issued for.
-            raise Conflict("This change can't be applied. Start again.")
+            raise Conflict(N_("This change can't be applied. Start again."))
         # The asking session was checked when the request came in, in another transaction; a
         # sign-out (or a password change elsewhere) may have ended it since. Checked again
         # here, with its row locked until this approval commits, a step-up never applies
@@ -162,7 +180,7 @@ class StepUpService:
             or session.account_id != account_id
             or not session.is_active(now, self.deps.config.session_idle_seconds)
         ):
-            raise Conflict("The session that asked for this change has ended; nothing changed.")
+            raise Conflict(N_("The session that asked for this change has ended; nothing changed."))
         approving = Approving(challenge, account_id, session_id, now, request)
         approval = await self.actions[action.type].apply(uow, approving, action.values())
         if approval.follow_up is not None:
@@ -178,10 +196,15 @@ class StepUpService:
             action=action.type.value,
             summary=action.summary,
         )
-        summary = action.summary
-        if action.type is ActionType.CONFIRM_NEW_PHONE:
-            # Its own words say "confirm"; the notice says what changed.
-            summary = f"Change your mobile number to {mask(action.values()['phone'])}"
+        values = action.values()
+        handler = self.actions[action.type]
+
+        def summary(words: Translator) -> str:
+            if action.type is ActionType.CONFIRM_NEW_PHONE:
+                # Its own words say "confirm"; the notice says what changed.
+                return phone_change_text(mask(values["phone"]), words)
+            return handler.describe(values, words)
+
         return await self._notify(uow, account_id, action.type, summary, now, approval)
 
     async def _notify(
@@ -189,13 +212,14 @@ class StepUpService:
         uow: UnitOfWork,
         account_id: str,
         action_type: ActionType,
-        summary: str,
+        summary: Callable[[Translator], str],
         now: datetime,
         approval: Approval,
     ) -> Approval:
         """Email the confirmed address that a change was applied (``change_applied``, or
-        ``factor_changed`` for sign-in methods). A new number's first step changes nothing
-        yet: its notice comes when the new number is proven."""
+        ``factor_changed`` for sign-in methods), the change named in the mail's language. A
+        new number's first step changes nothing yet: its notice comes when the new number is
+        proven."""
         if self.mail is None or approval.follow_up is not None or approval.next_challenge:
             return approval
         factor = action_type in (ActionType.ADD_FACTOR, ActionType.REMOVE_FACTOR)
@@ -214,13 +238,16 @@ class StepUpService:
         await hit_send_limits(
             self.deps.limiter, follow_up.destination, ctx, approving.account_id, proven=False
         )
+        # The first step's language (the account's) for the new number too.
+        language = approving.challenge.language
         next_challenge, message = await self.open(
             uow,
             approving.account_id,
             approving.session_id,
-            self.action(follow_up.action_type, follow_up.payload),
+            self.action(follow_up.action_type, follow_up.payload, language),
             ctx,
             follow_up.destination,
+            language,
         )
         return Approval(
             next_challenge=next_challenge,

@@ -51,6 +51,7 @@ from otpgate.domain.errors import (
     PhoneUnconfirmed,
     VerificationNotFound,
 )
+from otpgate.domain.language import DEFAULT_LANGUAGE, supported
 from otpgate.domain.phones import mask, parse_mobile
 from otpgate.domain.verifications import (
     canonical_details,
@@ -104,6 +105,8 @@ class Checked:
 class _Target:
     subject: ForAccount | ForNumber
     destination: str
+    # The account's language (None for a plain number, or an account without one).
+    language: str | None = None
 
 
 def idempotency_hash(key: str) -> str:
@@ -185,7 +188,10 @@ class VerificationService:
             details_sha256=details_sha256(details),
         )
         try:
-            challenge, message = await self._open(client, target, intent, ctx, key_hash)
+            # The shop's locale when we speak it ("de-AT" -> German), else the account's
+            # language, else English; never the language of the shop server's request.
+            language = supported(locale) or target.language or DEFAULT_LANGUAGE
+            challenge, message = await self._open(client, target, intent, ctx, key_hash, language)
         except BaseException:
             if key_hash is not None:
                 # Refused (a limit, a country): the key may carry the retry.
@@ -206,7 +212,7 @@ class VerificationService:
             raise PhoneUnconfirmed()
         if account.disabled_at is not None:
             raise AccountDisabled()
-        return _Target(ForAccount(account.id), account.phone)
+        return _Target(ForAccount(account.id), account.phone, supported(account.language))
 
     async def _open(
         self,
@@ -215,6 +221,7 @@ class VerificationService:
         intent: Verification,
         ctx: RequestContext,
         key_hash: str | None,
+        language: str,
     ) -> tuple[Challenge, OutgoingMessage]:
         deps = self.deps
         account_id = target.subject.account_id if isinstance(target.subject, ForAccount) else None
@@ -231,6 +238,7 @@ class VerificationService:
                 intent=intent,
                 destination=target.destination,
                 ctx=ctx,
+                language=language,
             )
             if key_hash is not None:
                 await uow.idempotency.complete(client.key_id, key_hash, challenge.id)

@@ -35,6 +35,7 @@ from otpgate.domain.errors import (
     OtpgateError,
 )
 from otpgate.domain.factors import SENT_FACTORS, FactorType
+from otpgate.domain.language import ENGLISH
 from otpgate.domain.policy import StreakRule, seconds_until
 from otpgate.services.approvals import ApprovalHandler, Verified, VerifyRequest
 from otpgate.services.audit import audit
@@ -251,7 +252,8 @@ class Verifier:
 
 def _paused(until: datetime, now: datetime) -> CodeLockout:
     wait = seconds_until(until, now)
-    when = duration_text(wait, at_least_minutes=True)
+    # The API's words (English); a page says the pause its own way (``wait_text``).
+    when = duration_text(wait, words=ENGLISH, at_least_minutes=True)
     return CodeLockout(wait, f"Too many wrong codes. Try again in {when}.")
 
 

@@ -19,7 +19,7 @@ from otpgate.domain.challenges import Challenge
 from otpgate.domain.channels import Channel
 from otpgate.domain.errors import InvalidInput
 from otpgate.domain.factors import FactorType
-from otpgate.domain.language import DEFAULT_LANGUAGE
+from otpgate.domain.language import DEFAULT_LANGUAGE, N_
 from otpgate.services.outbox import Draft
 from otpgate.services.storage import UnitOfWork
 
@@ -82,16 +82,17 @@ class FactorUnavailable(InvalidInput):
     """The factor named can't answer this challenge (see ``domain.factors.answerable_with``)."""
 
     def __init__(self, factor: FactorType) -> None:
-        super().__init__("factor", f"This can't be confirmed with {FACTOR_NAMES[factor]}.")
+        super().__init__("factor", UNAVAILABLE[factor])
         self.factor = factor
 
 
-FACTOR_NAMES = {
-    FactorType.SMS_CODE: "a text message",
-    FactorType.VOICE_CODE: "a phone call",
-    FactorType.TOTP: "an authenticator app",
-    FactorType.PASSKEY: "a passkey",
-    FactorType.BACKUP_CODE: "a backup code",
+# Whole sentences, one per factor, so each language words them its own way.
+UNAVAILABLE = {
+    FactorType.SMS_CODE: N_("This can't be confirmed with a text message."),
+    FactorType.VOICE_CODE: N_("This can't be confirmed with a phone call."),
+    FactorType.TOTP: N_("This can't be confirmed with an authenticator app."),
+    FactorType.PASSKEY: N_("This can't be confirmed with a passkey."),
+    FactorType.BACKUP_CODE: N_("This can't be confirmed with a backup code."),
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from otpgate import i18n
 from otpgate.domain.challenges import Challenge
 from otpgate.domain.channels import Channel
 from otpgate.domain.codes import (
@@ -51,6 +52,8 @@ class SmsCode:
             purpose_text=delivery.text,
             ttl_seconds=max(1, int((delivery.expires_at - now).total_seconds())),
             host=config.host,
+            # The challenge's language (the account's): the whole sentence, never the last line.
+            words=i18n.translator(delivery.language),
         )
         draft = Draft(
             channel=self.channel,

@@ -11,6 +11,7 @@ from otpgate.domain.challenges import Challenge
 from otpgate.domain.codes import normalize_code_input
 from otpgate.domain.errors import InvalidInput, Unavailable
 from otpgate.domain.factors import FactorType
+from otpgate.domain.language import N_
 from otpgate.domain.totp import DIGITS, accepts, matching_step
 from otpgate.services.deps import Deps
 from otpgate.services.factors.available import ensure_available
@@ -25,14 +26,16 @@ def secret_context(factor_id: str) -> str:
 
 def factor_sealer(deps: Deps) -> Sealer:
     if deps.factor_sealer is None:
-        raise Unavailable("Authenticator apps need a configured secret key.")
+        raise Unavailable(N_("Authenticator apps need a configured secret key."))
     return deps.factor_sealer
 
 
 def parse_totp(answer: str) -> str:
     code = normalize_code_input(answer)
     if len(code) != DIGITS or not (code.isascii() and code.isdigit()):
-        raise InvalidInput("code", f"Enter the {DIGITS}-digit code from your authenticator app.")
+        raise InvalidInput(
+            "code", "Enter the %(length)d-digit code from your authenticator app.", length=DIGITS
+        )
     return code
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from otpgate import i18n
 from otpgate.domain.calls import code_call
 from otpgate.domain.challenges import Challenge
 from otpgate.domain.channels import Channel
@@ -40,13 +41,20 @@ class VoiceCode:
         length = self.deps.config.policy.code_length
         code = normalize_code_input(answer)
         if not is_well_formed(code, length):
-            raise InvalidInput("code", f"Enter the {length}-digit code from the call.")
+            raise InvalidInput(
+                "code", "Enter the %(length)d-digit code from the call.", length=length
+            )
         return code
 
     def issue(self, delivery: Delivery, now: datetime) -> Issued:
         config = self.deps.config
         code = generate_code(config.policy.code_length)
-        call = code_call(code=code, brand=config.brand, purpose_text=delivery.text)
+        call = code_call(
+            code=code,
+            brand=config.brand,
+            purpose_text=delivery.text,
+            words=i18n.translator(delivery.language),
+        )
         draft = Draft(
             channel=self.channel,
             to=delivery.destination,

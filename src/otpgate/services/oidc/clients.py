@@ -28,13 +28,13 @@ def check_uri(uri: str) -> str:
     loopback host (native apps, development); or a private-use scheme (``com.shop.app:/cb``)."""
     parts = urlsplit(uri)
     if len(uri) > MAX_URI or not parts.scheme or parts.fragment or any(c.isspace() for c in uri):
-        raise InvalidInput("redirect_uri", f"Not a usable redirect URI: {uri!r}")
+        raise InvalidInput("redirect_uri", "Not a usable redirect URI: %(uri)s", uri=repr(uri))
     if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "[::1]", "::1"):
         raise InvalidInput("redirect_uri", "An http redirect URI must be on a loopback host.")
     if parts.scheme in ("http", "https") and not parts.hostname:
-        raise InvalidInput("redirect_uri", f"Not a usable redirect URI: {uri!r}")
+        raise InvalidInput("redirect_uri", "Not a usable redirect URI: %(uri)s", uri=repr(uri))
     if parts.scheme in ("javascript", "data", "file", "vbscript"):
-        raise InvalidInput("redirect_uri", f"Not a usable redirect URI: {uri!r}")
+        raise InvalidInput("redirect_uri", "Not a usable redirect URI: %(uri)s", uri=repr(uri))
     return uri
 
 

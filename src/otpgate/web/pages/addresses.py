@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
+from otpgate import i18n
 from otpgate.domain.addresses import LIMITS, Address, address_errors
 from otpgate.domain.errors import OtpgateError
 from otpgate.domain.phones import country_of
@@ -71,7 +72,7 @@ async def add_address(request: Request) -> Response:
     visit, auth, fields = await member_form(request)
     values = _values(fields)
     is_default = fields.get("is_default") == "1"
-    if errors := address_errors(values):  # every field's problem at once
+    if errors := address_errors(values, i18n.current()):  # every field's problem at once
         return _form(visit, None, values, errors, is_default=is_default, status=422)
     try:
         challenge = await visit.services.addresses.add(auth, visit.ctx, values, is_default)
@@ -93,7 +94,7 @@ async def update_address(request: Request, address_id: str) -> Response:
     visit, auth, fields = await member_form(request)
     before = await _find(visit, auth, address_id)
     values = _values(fields)
-    if errors := address_errors(values):
+    if errors := address_errors(values, i18n.current()):
         return _form(visit, before, values, errors, status=422)
     try:
         outcome = await visit.services.addresses.update(auth, visit.ctx, address_id, values, None)

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from otpgate import i18n
 from otpgate.domain.actions import ActionType
 from otpgate.domain.challenges import Challenge, Purpose, Status
 from otpgate.domain.channels import Channel
@@ -316,7 +317,7 @@ async def _page(
         code_length=policy.code_length,
         attempts_remaining=challenge.attempts_remaining,
         max_attempts=challenge.max_attempts,
-        expires_in=duration_text(expires_seconds),
+        expires_in=duration_text(expires_seconds, words=i18n.current()),
         expires_seconds=expires_seconds,
         resend_wait=resend_wait,
         # A wait longer than a countdown is said as the time it ends.
@@ -379,7 +380,7 @@ def _ended(visit: Visit, state: Status, challenge: Challenge, error: str | None 
         step_up=origin is not None,
         again=origin.path if origin else "/signin",
         again_label=origin.label if origin else None,
-        ttl=duration_text(visit.settings.code_ttl_seconds),
+        ttl=duration_text(visit.settings.code_ttl_seconds, words=i18n.current()),
         renewable=renewable,
         error=error,
     )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from markupsafe import Markup
 from starlette.responses import Response
 
+from otpgate import i18n
 from otpgate.domain.durations import duration_text
 from otpgate.domain.emails import normalize_email
 from otpgate.domain.errors import (
@@ -59,7 +60,7 @@ def wait_text(exc: Throttled, now: datetime) -> Markup:
     ("You can ask for a new code at 14:32 UTC", shown in the browser's zone by app.js)."""
     if isinstance(exc, ResendTooSoon) and exc.retry_after < 90:
         return Markup("A new code was just sent. You can ask for another in {}.").format(
-            duration_text(exc.retry_after)
+            duration_text(exc.retry_after, words=i18n.current())
         )
     when = at(now, exc.retry_after)
     if isinstance(exc, CodeLockout):
