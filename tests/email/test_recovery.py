@@ -10,9 +10,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+from authlib.integrations.base_client.errors import OAuthError
+
 from tests.email.mailbox import assert_no_code, token_of
 from tests.harness import PASSWORD, Harness
 from tests.pages.conftest import Visitor, token_in
+from tests.pages.oidc_steps import ISSUER, authorized, register_rp
 from tests.pages.steps import RELAXED, assert_redirect
 from tests.texts import text_of
 
@@ -245,3 +249,42 @@ async def test_s32_a_foreign_page_cannot_cancel_or_start(h: Harness, visitor: Vi
         )
         assert refused.status_code == 403
     assert await h.scalar("SELECT status FROM recoveries") == "requested"
+
+
+async def recover(h: Harness, visitor: Visitor) -> str:
+    """The whole recovery from the lost-phone browser, across the wait; the new number."""
+    asked = await lost_phone(h, visitor)
+    await press(visitor, "/recovery/start", token_of(asked, "/recovery/start"))
+    finish = token_of((await h.mails("ada@example.com"))[-1], "/recovery/finish")
+    h.clock.advance(DAY + 1)
+    form = await visitor.get(f"/recovery/finish?token={finish}")
+    new_phone = h.new_phone()
+    sent = await visitor.post(
+        "/recovery/finish",
+        {
+            "csrf_token": token_in(form.text),
+            "token": finish,
+            "password": PASSWORD,
+            "phone": new_phone,
+        },
+    )
+    assert_redirect(sent, "/verify")
+    assert_redirect(await visitor.enter_code(await h.last_code(new_phone)), "/account/security")
+    return new_phone
+
+
+async def test_s56_a_recovery_ends_the_apps_tokens_too(
+    make_harness: Callable[..., Any], make_visitor: Callable[..., Visitor]
+) -> None:
+    """Whoever was signed in before (a stolen browser session, say) loses every app as well:
+    an app's refresh token would otherwise rotate on for ever after the recovery."""
+    h: Harness = await make_harness(**RELAXED)
+    old_browser = make_visitor(h)
+    await owner(h, old_browser)
+    rp = await register_rp(h)
+    url, _state, verifier = rp.authorization()
+    token = await rp.exchange(await authorized(old_browser, url), verifier)
+    await recover(h, make_visitor(h))
+    assert (await rp.oauth.get(f"{ISSUER}/oauth/userinfo")).status_code == 401
+    with pytest.raises(OAuthError):
+        await rp.oauth.refresh_token(f"{ISSUER}/oauth/token", refresh_token=token["refresh_token"])

@@ -145,7 +145,7 @@ class OperatorService:
         async with self.store.transaction() as uow:
             account = await self._get(uow, account_id)
             now = self.clock.now()
-            sessions, devices = await self._sign_out(uow, account.id, now)
+            sessions, devices, app_tokens = await self._sign_out(uow, account.id, now)
             await audit(
                 uow,
                 EventType.ACCOUNT_SIGNED_OUT,
@@ -156,8 +156,10 @@ class OperatorService:
                 action="accounts sign-out",
                 sessions=sessions,
                 devices=devices,
+                app_tokens=app_tokens,
             )
-        return Outcome(summary(account), "sign-out", {"sessions": sessions, "devices": devices})
+        changed = {"sessions": sessions, "devices": devices, "app_tokens": app_tokens}
+        return Outcome(summary(account), "sign-out", changed)
 
     async def disable(self, account_id: str) -> Outcome:
         """No sign-in, no code and no session from now on: sessions and trusted browsers end,
@@ -169,7 +171,7 @@ class OperatorService:
                 await uow.accounts.update(account.id, {"disabled_at": now})
             for purpose in Purpose:
                 await uow.challenges.cancel_pending(account.id, purpose, now)
-            sessions, devices = await self._sign_out(uow, account.id, now)
+            sessions, devices, app_tokens = await self._sign_out(uow, account.id, now)
             await audit(
                 uow,
                 EventType.ACCOUNT_DISABLED,
@@ -180,9 +182,11 @@ class OperatorService:
                 action="accounts disable",
                 sessions=sessions,
                 devices=devices,
+                app_tokens=app_tokens,
             )
             account = await self._get(uow, account.id)
-        return Outcome(summary(account), "disable", {"sessions": sessions, "devices": devices})
+        changed = {"sessions": sessions, "devices": devices, "app_tokens": app_tokens}
+        return Outcome(summary(account), "disable", changed)
 
     async def enable(self, account_id: str) -> Outcome:
         """Let a disabled account sign in again (with its password and a code, as ever)."""
@@ -202,10 +206,15 @@ class OperatorService:
             account = await self._get(uow, account.id)
         return Outcome(summary(account), "enable")
 
-    async def _sign_out(self, uow: UnitOfWork, account_id: str, now: datetime) -> tuple[int, int]:
+    async def _sign_out(
+        self, uow: UnitOfWork, account_id: str, now: datetime
+    ) -> tuple[int, int, int]:
+        """Sessions, trusted browsers, and the apps' tokens (a refresh token is a session at
+        an app that would otherwise outlive every other)."""
         sessions = await uow.sessions.revoke_sessions(account_id, now)
         devices = await uow.sessions.revoke_devices(account_id, now)
-        return sessions, devices
+        app_tokens = await uow.oauth.revoke_account(account_id, now)
+        return sessions, devices, app_tokens
 
     async def _get(self, uow: UnitOfWork, account_id: str) -> Account:
         account = await uow.accounts.get(account_id.strip())

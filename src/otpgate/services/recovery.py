@@ -349,6 +349,7 @@ class RecoveryService:
         await uow.challenges.cancel_pending(account.id, Purpose.VERIFY, now)
         signed_out = await uow.sessions.revoke_sessions(account.id, now)
         devices = await uow.sessions.revoke_devices(account.id, now)
+        app_tokens = await uow.oauth.revoke_account(account.id, now)
         factors = 0
         for kind in (FactorKind.TOTP, FactorKind.PASSKEY, FactorKind.BACKUP_CODES):
             factors += await uow.factors.delete_kind(account.id, kind)
@@ -368,6 +369,7 @@ class RecoveryService:
             recovery_id=recovery.id,
             signed_out=signed_out,
             devices=devices,
+            app_tokens=app_tokens,
             factors=factors,
         )
         signed_in = await self.sessions.sign_in(

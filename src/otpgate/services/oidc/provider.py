@@ -230,7 +230,8 @@ class OidcProvider:
             if account_id is not None:
                 account = await uow.accounts.get(account_id)
                 source = loaded.code or loaded.refresh
-                if account is not None and source is not None:
+                # A disabled account gets no token (its tokens were revoked; belt and braces).
+                if account is not None and source is not None and account.disabled_at is None:
                     loaded.user = User(account, source.session_id, source.facts)
         if replayed is not None and loaded.client is not None:
             # RFC 6749 §4.1.2 and the refresh-token BCP: a second use means a copy leaked;
@@ -309,7 +310,7 @@ class OidcProvider:
                 return None
             assert stored is not None
             account = await uow.accounts.get(stored.account_id)
-        if account is None:
+        if account is None or account.disabled_at is not None:
             return None
         return user_claims(account, stored.scope)
 
