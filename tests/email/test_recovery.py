@@ -14,6 +14,7 @@ import pytest
 from authlib.integrations.base_client.errors import OAuthError
 from sqlalchemy import text
 
+from otpgate.services.operator import OperatorService
 from tests.email.mailbox import assert_no_code, token_of
 from tests.harness import PASSWORD, Harness
 from tests.pages.conftest import Visitor, token_in
@@ -341,3 +342,20 @@ async def test_the_owners_sign_in_ends_every_open_recovery(
     assert_redirect(await visitor.enter_code(await h.last_code(phone)), "/account")
     assert await canceled_by(h) == ["sign_in", "sign_in"]
 
+
+async def test_a_disabled_account_cannot_be_recovered(
+    h: Harness, visitor: Visitor, make_visitor: Callable[..., Visitor]
+) -> None:
+    """An operator disabled the account (fraud suspected) while a recovery was waiting: the
+    recovery ends with it, and its links change nothing, before or after the wait."""
+    phone = await owner(h, visitor)
+    thief = make_visitor(h)
+    asked = await lost_phone(h, thief)
+    await press(thief, "/recovery/start", token_of(asked, "/recovery/start"))
+    finish = token_of((await h.mails("ada@example.com"))[-1], "/recovery/finish")
+    account_id = await h.scalar("SELECT id FROM accounts")
+    await OperatorService(h.runtime.store, h.clock).disable(account_id)
+    assert await canceled_by(h) == ["operator"]
+    h.clock.advance(DAY + 1)
+    assert (await thief.get(f"/recovery/finish?token={finish}")).status_code == 404
+    assert await h.scalar("SELECT phone FROM accounts") == phone

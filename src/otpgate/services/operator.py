@@ -22,6 +22,7 @@ from otpgate.domain.phones import mask, parse_mobile
 from otpgate.services.audit import audit
 from otpgate.services.limits import PASSWORD_ACCOUNT
 from otpgate.services.ports import RateLimiter
+from otpgate.services.recovery import end_open
 from otpgate.services.storage import Store, UnitOfWork
 
 RECENT_EVENTS = 10
@@ -162,8 +163,9 @@ class OperatorService:
         return Outcome(summary(account), "sign-out", changed)
 
     async def disable(self, account_id: str) -> Outcome:
-        """No sign-in, no code and no session from now on: sessions and trusted browsers end,
-        and every pending challenge of the account is canceled (its code answers nothing)."""
+        """No sign-in, no code and no session from now on: sessions, trusted browsers, the
+        apps' tokens and open recoveries end, and every pending challenge of the account is
+        canceled (its code answers nothing)."""
         async with self.store.transaction() as uow:
             account = await self._get(uow, account_id)
             now = self.clock.now()
@@ -171,6 +173,8 @@ class OperatorService:
                 await uow.accounts.update(account.id, {"disabled_at": now})
             for purpose in Purpose:
                 await uow.challenges.cancel_pending(account.id, purpose, now)
+            # A recovery waiting on it would give the account a new number and sign it in.
+            await end_open(uow, account.id, now, None, "operator")
             sessions, devices, app_tokens = await self._sign_out(uow, account.id, now)
             await audit(
                 uow,

@@ -213,7 +213,12 @@ class RecoveryService:
             link = await uow.email_links.take(token_hash(token), LinkPurpose.START_RECOVERY, now)
             recovery = await uow.recoveries.get(link.target_id) if link and link.target_id else None
             account = await uow.accounts.get(recovery.account_id) if recovery else None
-            if recovery is None or account is None or now >= recovery.expires_at:
+            if (
+                recovery is None
+                or account is None
+                or account.disabled_at is not None
+                or now >= recovery.expires_at
+            ):
                 raise NotFound(GONE)
             ready_at = now + wait
             moved = await uow.recoveries.move(
@@ -291,7 +296,7 @@ class RecoveryService:
         recovery = view.recovery
         async with deps.store.autocommit() as uow:
             account = await uow.accounts.get(recovery.account_id)
-        if account is None:
+        if account is None or account.disabled_at is not None:
             raise NotFound(GONE)
         await deps.limiter.hit(PASSWORD_ACCOUNT, account.email)
         candidate = normalize_password(password)
@@ -336,7 +341,7 @@ class RecoveryService:
         ):
             raise Conflict("This recovery was canceled or has ended; nothing changed.")
         account = await uow.accounts.get(recovery.account_id)
-        if account is None:
+        if account is None or account.disabled_at is not None:
             raise Conflict("This recovery was canceled or has ended; nothing changed.")
         old, new = account.phone, challenge.destination
         await uow.accounts.update(
