@@ -359,3 +359,29 @@ async def test_a_disabled_account_cannot_be_recovered(
     h.clock.advance(DAY + 1)
     assert (await thief.get(f"/recovery/finish?token={finish}")).status_code == 404
     assert await h.scalar("SELECT phone FROM accounts") == phone
+
+
+async def test_each_link_does_its_own_step_once(h: Harness, visitor: Visitor) -> None:
+    """A start link used again, a cancel link opened as a finish link (or a start link), a
+    finish link opened as a cancel link: nothing of it works, and the wait is never shorter."""
+    await owner(h, visitor)
+    asked = await lost_phone(h, visitor)
+    start, cancel = token_of(asked, "/recovery/start"), token_of(asked, "/recovery/cancel")
+    assert (await visitor.get(f"/recovery/finish?token={start}")).status_code == 404
+    assert (await visitor.get(f"/recovery/finish?token={cancel}")).status_code == 404
+    assert (await visitor.get(f"/recovery/start?token={cancel}")).status_code == 404
+    await press(visitor, "/recovery/start", start)
+    ready_at = await h.scalar("SELECT ready_at FROM recoveries")
+    assert (await visitor.get(f"/recovery/start?token={start}")).status_code == 404
+    page = await visitor.get("/recovery/cancel?token=" + cancel)
+    again = await visitor.post(
+        "/recovery/start", {"csrf_token": token_in(page.text), "token": start}
+    )
+    assert again.status_code == 404
+    assert await h.scalar("SELECT ready_at FROM recoveries") == ready_at
+    finish = token_of((await h.mails("ada@example.com"))[-1], "/recovery/finish")
+    assert (await visitor.get(f"/recovery/cancel?token={finish}")).status_code == 404
+    h.clock.advance(DAY + 1)
+    assert (await visitor.get(f"/recovery/finish?token={cancel}")).status_code == 404
+    assert (await visitor.get(f"/recovery/finish?token={finish}")).status_code == 200
+    assert await h.scalar("SELECT status FROM recoveries") == "waiting"
