@@ -12,6 +12,7 @@ import httpx
 import pytest
 from authlib.integrations.base_client.errors import OAuthError
 
+from tests import verify_api
 from tests.harness import Harness
 from tests.pages.conftest import Visitor
 from tests.pages.oidc_steps import APP, ISSUER, Rp, authorized, query_of, register_rp
@@ -302,3 +303,20 @@ async def test_s48_a_replay_without_the_clients_secret_revokes_nothing(
         f"{ISSUER}/oauth/token", refresh_token=token["refresh_token"]
     )
     assert fresh["refresh_token"] != token["refresh_token"]
+
+
+async def test_an_approval_token_is_no_id_token_hint(h: Harness, visitor: Visitor) -> None:
+    """The verification API's approval tokens share the JWKS and the issuer; their audience is
+    an API key, not a client: as a logout hint one must not sign the customer out at once."""
+    await _code(h, visitor)
+    account_id = await h.scalar("SELECT id FROM accounts")
+    phone = await h.scalar("SELECT phone FROM accounts")
+    key = await verify_api.api_key(h)
+    verification, _ = await verify_api.started(h, key, account_id=account_id, phone=phone)
+    checked = await verify_api.check(h, key, verification["id"], await h.last_code(phone))
+    assert checked.status_code == 200, checked.text
+    hint = checked.json()["approval_token"]
+    answer = await visitor.get(f"/oauth/logout?{urlencode({'id_token_hint': hint})}")
+    assert answer.status_code == 400
+    assert "not one of ours" in answer.text
+    assert (await visitor.get("/account")).status_code == 200  # still signed in

@@ -199,6 +199,10 @@ async def _logout_request(visit: Visit, params: dict[str, str]) -> _Logout | Res
         if client_id and hinted != client_id:
             return _refused(visit, "invalid_request", "The id_token_hint names another client.")
         client_id = hinted if isinstance(hinted, str) else None
+        # An ID token's audience is one of our clients: the verification API's approval
+        # tokens share the keys and the issuer, but their audience is an API key.
+        if client_id is None or await parts_of(visit.request).provider.client(client_id) is None:
+            return _refused(visit, "invalid_request", "The id_token_hint is not one of ours.")
         subject = claims.get("sub")
     target = fields.get("post_logout_redirect_uri")
     location = "/signin"
