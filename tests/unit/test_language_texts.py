@@ -98,10 +98,8 @@ def test_an_error_is_said_in_the_readers_language_with_its_values() -> None:
     assert InvalidCode(3).detail == "That code is not right. 3 tries left."
 
 
-def test_an_address_form_lists_its_problems_in_the_pages_language() -> None:
-    errors = address_errors({"country": "DE", "postal_code": "1234"}, DE)
-    assert errors["full_name"] == "Geben Sie den Namen des Empfängers ein."
-    assert errors["postal_code"] == "Das ist keine gültige Postleitzahl für DE."
-    assert address_errors({"country": "DE", "postal_code": "1234"})["postal_code"] == (
-        "That is not a valid postal code for DE."
-    )
+def test_an_address_forms_problems_are_said_in_the_pages_language() -> None:
+    errors = address_errors({"country": "DE", "postal_code": "1234"})
+    assert errors["full_name"].said(DE) == "Geben Sie den Namen des Empfängers ein."
+    assert errors["postal_code"].said(DE) == "Das ist keine gültige Postleitzahl für DE."
+    assert errors["postal_code"].detail == "That is not a valid postal code for DE."

@@ -106,12 +106,6 @@ FIELD_NAMES = {
 }
 
 
-# The fields an address can't do without, and what a form says when one is empty.
-REQUIRED = (
-    ("full_name", N_("Enter the recipient's name.")),
-    ("line1", N_("Enter the street address.")),
-    ("city", N_("Enter the town or city.")),
-)
 # Fields a new address has besides the ones its full line shows.
 EXTRA_FIELDS = ("label", "phone", "instructions")
 
@@ -145,6 +139,14 @@ def describe_new(fields: AddressFields, words: Translator = ENGLISH) -> str:
         if (value := getattr(fields, name))
     ]
     return ", ".join((quote(fields.full_line), *extras))
+
+
+# The fields every address needs, and what a form says when one is left empty.
+REQUIRED = (
+    ("full_name", N_("Enter the recipient's name.")),
+    ("line1", N_("Enter the street address.")),
+    ("city", N_("Enter the town or city.")),
+)
 
 
 def _text(values: Mapping[str, Any], name: str) -> str:
@@ -187,54 +189,56 @@ def validate_address(values: Mapping[str, Any]) -> AddressFields:
             raise InvalidInput("postal_code", "Enter the postal code.")
         pattern = POSTAL_PATTERNS.get(country)
         if pattern and not re.fullmatch(pattern, address.postal_code):
-            raise InvalidInput(
-                "postal_code", "That is not a valid postal code for %(country)s.", country=country
-            )
+            raise _bad_postal_code(country)
     if address.phone:
         address = replace(address, phone=_phone(address.phone, country))
     return address
 
 
-def address_errors(values: Mapping[str, Any], words: Translator = ENGLISH) -> dict[str, str]:
-    """Every field's problem at once (a form shows them together, in ``words``' language:
-    the page's); empty when ``validate_address`` would accept ``values``. The same rules,
-    each field on its own."""
-    errors: dict[str, str] = {}
+def address_errors(values: Mapping[str, Any]) -> dict[str, InvalidInput]:
+    """Every field's problem at once (a form shows them together); empty when
+    ``validate_address`` would accept ``values``. The same rules, each field on its own.
+    Each problem is the error itself, so a page shows its message in the reader's language."""
+    errors: dict[str, InvalidInput] = {}
     text: dict[str, str] = {}
     for name in LIMITS:
         try:
             text[name] = _text(values, name)
         except InvalidInput as exc:
-            errors[name] = exc.said(words)
+            errors[name] = exc
     country = text.get("country", "").upper()
     if "country" not in errors:
         if not country:
-            errors["country"] = words.gettext("Choose a country.")
+            errors["country"] = InvalidInput("country", "Choose a country.")
         elif country not in COUNTRIES:
-            # A form: no standard names.
-            errors["country"] = words.gettext("Choose a country from the list.")
+            # A form offers its list: no talk of standard codes.
+            errors["country"] = InvalidInput("country", "Choose a country from the list.")
     for name, message in REQUIRED:
         if name not in errors and not text.get(name):
-            errors[name] = words.gettext(message)
+            errors[name] = InvalidInput(name, message)
     if "country" in errors:
         return errors
     if country in REGION_REQUIRED and "region" not in errors and not text.get("region"):
-        errors["region"] = words.gettext("Enter the state, province or region.")
+        errors["region"] = InvalidInput("region", "Enter the state, province or region.")
     postal = text.get("postal_code", "").upper()
     if country not in NO_POSTAL_CODE and "postal_code" not in errors:
         pattern = POSTAL_PATTERNS.get(country)
         if not postal:
-            errors["postal_code"] = words.gettext("Enter the postal code.")
+            errors["postal_code"] = InvalidInput("postal_code", "Enter the postal code.")
         elif pattern and not re.fullmatch(pattern, postal):
-            errors["postal_code"] = words.gettext(
-                "That is not a valid postal code for %(country)s."
-            ) % {"country": country}
+            errors["postal_code"] = _bad_postal_code(country)
     if text.get("phone") and "phone" not in errors:
         try:
             _phone(text["phone"], country)
         except InvalidInput as exc:
-            errors["phone"] = exc.said(words)
+            errors["phone"] = exc
     return errors
+
+
+def _bad_postal_code(country: str) -> InvalidInput:
+    return InvalidInput(
+        "postal_code", "That is not a valid postal code for %(country)s.", country=country
+    )
 
 
 def _phone(raw: str, country: str) -> str:
