@@ -86,7 +86,7 @@ def test_a_longer_language_can_overflow_where_english_fits() -> None:
 def test_a_card_is_named_in_the_readers_language() -> None:
     assert card_label("Visa", "4242") == "Visa ending 4242"
     assert card_label("Visa", "4242", FR) == "Visa se terminant par 4242"
-    assert label_in("Diners Club ending 0004", DE) == "Diners Club mit Endung 0004"
+    assert label_in("Diners Club ending 0004", DE) == "Diners Club mit Endziffern 0004"
     assert label_in("something else", DE) == "something else"
 
 
