@@ -103,13 +103,19 @@ _ = gettext
 
 # -- dates and numbers ------------------------------------------------------------------------
 
+# Day, short month, year and a 24-hour time in each language's own order and punctuation
+# (German writes the day as an ordinal: "25. Nov. 2026").
+MOMENT_PATTERNS = {"de": "d. MMM y, HH:mm"}
+
 
 def format_moment(moment: datetime, language: str | None = None) -> str:
     """ "25 Nov 2026, 19:40 UTC", "25. Nov. 2026, 19:40 UTC", "25 nov. 2026, 19:40 UTC"."""
-    locale = Locale.parse(language or current_language())
-    return format_datetime(moment.astimezone(UTC), "d MMM y, HH:mm", tzinfo=UTC, locale=locale) + (
-        " UTC"
+    chosen = language or current_language()
+    pattern = MOMENT_PATTERNS.get(chosen, "d MMM y, HH:mm")
+    moment_text = format_datetime(
+        moment.astimezone(UTC), pattern, tzinfo=UTC, locale=Locale.parse(chosen)
     )
+    return f"{moment_text} UTC"
 
 
 def format_number(number: float, language: str | None = None) -> str:

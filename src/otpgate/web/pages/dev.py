@@ -34,7 +34,7 @@ SPOKEN_CODE = re.compile(r"(?<!\d)((?:\d\.(?:\s|$)){4,})")
 # What each outbox purpose is called on the page (developers' words, in the page's language).
 PURPOSES = {
     "verify_phone": N_("verify phone"),
-    "sign_in": N_("sign in"),
+    "sign_in": N_("sign-in"),
     "step_up": N_("step up"),
     "verify": N_("verify"),
     "recover": N_("recover"),
