@@ -13,6 +13,10 @@
     var field = form && form.querySelector("[data-passkey-credential]");
     var error = form && form.querySelector("[data-passkey-error]");
     if (!field || !error) return;
+    // The page's words (its language), from data attributes of the error; English if none.
+    function said(name, fallback) {
+      return error.getAttribute("data-" + name) || fallback;
+    }
     function fail(text) {
       error.textContent = text;
       error.hidden = false;
@@ -20,7 +24,7 @@
       button.focus();
     }
     if (!supported) {
-      fail("This browser can't use passkeys. Choose another way, or use an up-to-date browser.");
+      fail(said("unsupported", "This browser can't use passkeys. Choose another way, or use an up-to-date browser."));
       return;
     }
     button.hidden = false;
@@ -34,7 +38,7 @@
         body: new URLSearchParams({ csrf_token: token })
       }).then(function (response) {
         return response.json().then(function (body) {
-          if (!response.ok) throw new Error(body.detail || "The passkey could not be used.");
+          if (!response.ok) throw new Error(body.detail || said("failed", "The passkey could not be used. Try again."));
           return body;
         });
       }).then(function (options) {
@@ -44,8 +48,8 @@
         form.submit();
       }).catch(function (problem) {
         var cancelled = problem && (problem.name === "NotAllowedError" || problem.name === "AbortError");
-        fail(cancelled ? "The passkey request was cancelled or timed out. Try again." :
-          (problem && problem.message) || "The passkey could not be used. Try again.");
+        fail(cancelled ? said("cancelled", "The passkey request was cancelled or timed out. Try again.") :
+          (problem && problem.message) || said("failed", "The passkey could not be used. Try again."));
       });
     });
   }
