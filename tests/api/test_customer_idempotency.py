@@ -79,3 +79,29 @@ async def test_a_refused_request_lets_its_key_go(h: Harness) -> None:
         "/api/v1/sessions", json=REGISTER, headers={"Idempotency-Key": "tab\tinside"}
     )
     assert bad.status_code == 422
+
+
+async def test_s13_a_known_key_is_no_password_oracle(h: Harness) -> None:
+    """Someone who learned the key of the owner's sign-in (a proxy's log, a shared device)
+    replays it with password guesses: same key, same email, another password is 409, the
+    right one 202. Each replay must count as a password try, as the request would without
+    a key, or the guesses are never throttled (S13)."""
+    await h.registered_account()
+    key = {"Idempotency-Key": "owner-signin-1"}
+    owner = await h.client.post(
+        "/api/v1/sessions", json={"email": "ada@example.com", "password": PASSWORD}, headers=key
+    )
+    assert owner.status_code == 202
+    answers = []
+    for guess in range(8):
+        answer = await h.client.post(
+            "/api/v1/sessions",
+            json={"email": "ada@example.com", "password": f"guess number {guess}"},
+            headers=key,
+        )
+        answers.append(answer.status_code)
+    assert 429 in answers, answers
+    right = await h.client.post(
+        "/api/v1/sessions", json={"email": "ada@example.com", "password": PASSWORD}, headers=key
+    )
+    assert right.status_code == 429  # throttled like any other try: it tells nothing

@@ -98,7 +98,7 @@ async def test_sign_out_ends_every_session_and_trusted_browser(h: Harness) -> No
 
     outcome = await operator(h).sign_out(account["account_id"])
 
-    assert outcome.changed == {"sessions": 2, "devices": 1}
+    assert outcome.changed == {"sessions": 2, "devices": 1, "app_tokens": 0}
     for token in (account["token"], verified.json()["session"]["token"]):
         assert (await h.client.get("/api/v1/me", headers=auth(token))).status_code == 401
     # The browser is no longer trusted: the password asks for a code again.

@@ -429,6 +429,9 @@ class MemoryOAuth(_Repository):
     async def sign_in_of(self, session_id: str) -> Any:
         return self.t.session_auths.get(session_id)
 
+    async def revoke_account(self, account_id: str, now: Any) -> int:
+        return 0  # no app tokens are issued on the fakes
+
 
 class MemoryUnitOfWork:
     """Implements ``services.storage.UnitOfWork`` on a working copy of the tables."""

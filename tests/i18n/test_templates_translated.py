@@ -18,6 +18,8 @@ SHOWN_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt", "aria-descripti
 # Jinja's own syntax, in the order it must be taken out: comments, translated blocks, the
 # rest of the statements, then expressions (which the catalogue tests cover when they call _).
 COMMENT = re.compile(r"\{#.*?#\}", re.S)
+# A block that fills in a class name (``{% block main_class %} main--wide{% endblock %}``).
+CLASS_BLOCK = re.compile(r"\{%-?\s*block\s+\w*class\s*-?%\}.*?\{%-?\s*endblock\b.*?%\}", re.S)
 TRANS_BLOCK = re.compile(r"\{%-?\s*trans\b.*?\{%-?\s*endtrans\s*-?%\}", re.S)
 STATEMENT = re.compile(r"\{%.*?%\}", re.S)
 EXPRESSION = re.compile(r"\{\{.*?\}\}", re.S)
@@ -39,8 +41,11 @@ class _Shown(HTMLParser):
             self._skip += 1
         values = dict(attrs)
         for name, value in attrs:
+            # An <input type=submit>'s value is its label; a <button>'s value is not shown.
             shown = name in SHOWN_ATTRIBUTES or (
-                name == "value" and values.get("type") in ("submit", "button", "reset")
+                tag == "input"
+                and name == "value"
+                and values.get("type") in ("submit", "button", "reset")
             )
             if shown and value:
                 self.found.append(f"{tag}[{name}]: {value}")
@@ -56,6 +61,7 @@ class _Shown(HTMLParser):
 
 def untranslated(source: str) -> list[str]:
     text = COMMENT.sub("", source)
+    text = CLASS_BLOCK.sub("", text)
     text = TRANS_BLOCK.sub(FILLED, text)
     text = STATEMENT.sub("", text)
     text = EXPRESSION.sub(FILLED, text)
@@ -80,6 +86,8 @@ def test_the_check_finds_words_and_leaves_translated_ones() -> None:
         '<p>{% trans %}Hello {{ name }}{% endtrans %}</p><button aria-label="Close">'
         "{{ _('Save') }}</button><h1>Your account</h1>{# a comment #}"
         '<input type="submit" value="Send"><script>var a = "text";</script>'
+        '<button type="submit" name="choice" value="allow">{{ _("Allow") }}</button>'
+        "{% block main_class %} main--wide{% endblock %}"
     )
     assert untranslated(source) == [
         "button[aria-label]: Close",

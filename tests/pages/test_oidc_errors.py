@@ -8,9 +8,11 @@ import re
 import secrets
 from urllib.parse import urlencode
 
+import httpx
 import pytest
 from authlib.integrations.base_client.errors import OAuthError
 
+from tests import verify_api
 from tests.harness import Harness
 from tests.pages.conftest import Visitor
 from tests.pages.oidc_steps import APP, ISSUER, Rp, authorized, query_of, register_rp
@@ -258,3 +260,63 @@ async def test_every_signed_in_page_has_sign_out_in_its_header(
         header = page.text.split('<header class="site-header">', 1)[1].split("</header>", 1)[0]
         assert '<form method="post" action="/signout">' in header, path
         assert "Sign out</button>" in header, path
+
+
+async def test_s48_a_replay_without_the_clients_secret_revokes_nothing(
+    h: Harness, visitor: Visitor
+) -> None:
+    """A used code sits in the browser's history and the app's access logs (it is in the
+    callback URL), and the client id is public. Presented without the client's secret, it
+    must not revoke what the app holds: only the client itself can replay it (public clients
+    have no secret, so their replays still revoke)."""
+    rp, location, verifier = await _code(h, visitor)
+    token = await rp.exchange(location, verifier)
+    code = query_of(location)["code"]
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=h.app, client=("192.0.2.66", 1234)), base_url=ISSUER
+    ) as thief:
+        for extra in ({}, {"client_secret": "ocs_guessed"}):
+            replay = await thief.post(
+                "/oauth/token",
+                data={
+                    "grant_type": "authorization_code",
+                    "code": code,
+                    "redirect_uri": APP,
+                    "code_verifier": verifier,
+                    "client_id": rp.client_id,
+                    **extra,
+                },
+            )
+            assert replay.status_code in (400, 401)
+        spent = await thief.post(
+            "/oauth/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": token["refresh_token"],
+                "client_id": rp.client_id,
+            },
+        )
+        assert spent.status_code in (400, 401)
+    assert (await rp.oauth.get(f"{ISSUER}/oauth/userinfo")).status_code == 200
+    assert await h.scalar("SELECT count(*) FROM events WHERE type = 'oidc.code_replayed'") == 0
+    fresh = await rp.oauth.refresh_token(
+        f"{ISSUER}/oauth/token", refresh_token=token["refresh_token"]
+    )
+    assert fresh["refresh_token"] != token["refresh_token"]
+
+
+async def test_an_approval_token_is_no_id_token_hint(h: Harness, visitor: Visitor) -> None:
+    """The verification API's approval tokens share the JWKS and the issuer; their audience is
+    an API key, not a client: as a logout hint one must not sign the customer out at once."""
+    await _code(h, visitor)
+    account_id = await h.scalar("SELECT id FROM accounts")
+    phone = await h.scalar("SELECT phone FROM accounts")
+    key = await verify_api.api_key(h)
+    verification, _ = await verify_api.started(h, key, account_id=account_id, phone=phone)
+    checked = await verify_api.check(h, key, verification["id"], await h.last_code(phone))
+    assert checked.status_code == 200, checked.text
+    hint = checked.json()["approval_token"]
+    answer = await visitor.get(f"/oauth/logout?{urlencode({'id_token_hint': hint})}")
+    assert answer.status_code == 400
+    assert "not one of ours" in answer.text
+    assert (await visitor.get("/account")).status_code == 200  # still signed in

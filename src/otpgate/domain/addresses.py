@@ -11,6 +11,7 @@ import phonenumbers
 from phonenumbers import NumberParseException
 
 from otpgate.domain.errors import InvalidInput
+from otpgate.domain.language import N_
 from otpgate.domain.text import clean_line, quote
 
 # ISO 3166-1 alpha-2 codes as libphonenumber knows them, less its non-ISO regions.
@@ -130,6 +131,14 @@ def describe_new(fields: AddressFields) -> str:
     return ", ".join((quote(fields.full_line), *extras))
 
 
+# The fields every address needs, and what a form says when one is left empty.
+REQUIRED = (
+    ("full_name", N_("Enter the recipient's name.")),
+    ("line1", N_("Enter the street address.")),
+    ("city", N_("Enter the town or city.")),
+)
+
+
 def _text(values: Mapping[str, Any], name: str) -> str:
     raw = values.get(name)
     if raw is None:
@@ -160,11 +169,7 @@ def validate_address(values: Mapping[str, Any]) -> AddressFields:
         phone=_text(values, "phone"),
         instructions=_text(values, "instructions"),
     )
-    for name, message in (
-        ("full_name", "Enter the recipient's name."),
-        ("line1", "Enter the street address."),
-        ("city", "Enter the town or city."),
-    ):
+    for name, message in REQUIRED:
         if not getattr(address, name):
             raise InvalidInput(name, message)
     if country in REGION_REQUIRED and not address.region:
@@ -174,52 +179,56 @@ def validate_address(values: Mapping[str, Any]) -> AddressFields:
             raise InvalidInput("postal_code", "Enter the postal code.")
         pattern = POSTAL_PATTERNS.get(country)
         if pattern and not re.fullmatch(pattern, address.postal_code):
-            raise InvalidInput("postal_code", f"That is not a valid postal code for {country}.")
+            raise _bad_postal_code(country)
     if address.phone:
         address = replace(address, phone=_phone(address.phone, country))
     return address
 
 
-def address_errors(values: Mapping[str, Any]) -> dict[str, str]:
+def address_errors(values: Mapping[str, Any]) -> dict[str, InvalidInput]:
     """Every field's problem at once (a form shows them together); empty when
-    ``validate_address`` would accept ``values``. The same rules, each field on its own."""
-    errors: dict[str, str] = {}
+    ``validate_address`` would accept ``values``. The same rules, each field on its own.
+    Each problem is the error itself, so a page shows its message in the reader's language."""
+    errors: dict[str, InvalidInput] = {}
     text: dict[str, str] = {}
     for name in LIMITS:
         try:
             text[name] = _text(values, name)
         except InvalidInput as exc:
-            errors[name] = exc.detail
+            errors[name] = exc
     country = text.get("country", "").upper()
     if "country" not in errors:
         if not country:
-            errors["country"] = "Choose a country."
+            errors["country"] = InvalidInput("country", "Choose a country.")
         elif country not in COUNTRIES:
-            errors["country"] = "Choose a country from the list."  # a form: no standard names
-    for name, message in (
-        ("full_name", "Enter the recipient's name."),
-        ("line1", "Enter the street address."),
-        ("city", "Enter the town or city."),
-    ):
+            # A form offers its list: no talk of standard codes.
+            errors["country"] = InvalidInput("country", "Choose a country from the list.")
+    for name, message in REQUIRED:
         if name not in errors and not text.get(name):
-            errors[name] = message
+            errors[name] = InvalidInput(name, message)
     if "country" in errors:
         return errors
     if country in REGION_REQUIRED and "region" not in errors and not text.get("region"):
-        errors["region"] = "Enter the state, province or region."
+        errors["region"] = InvalidInput("region", "Enter the state, province or region.")
     postal = text.get("postal_code", "").upper()
     if country not in NO_POSTAL_CODE and "postal_code" not in errors:
         pattern = POSTAL_PATTERNS.get(country)
         if not postal:
-            errors["postal_code"] = "Enter the postal code."
+            errors["postal_code"] = InvalidInput("postal_code", "Enter the postal code.")
         elif pattern and not re.fullmatch(pattern, postal):
-            errors["postal_code"] = f"That is not a valid postal code for {country}."
+            errors["postal_code"] = _bad_postal_code(country)
     if text.get("phone") and "phone" not in errors:
         try:
             _phone(text["phone"], country)
         except InvalidInput as exc:
-            errors["phone"] = exc.detail
+            errors["phone"] = exc
     return errors
+
+
+def _bad_postal_code(country: str) -> InvalidInput:
+    return InvalidInput(
+        "postal_code", "That is not a valid postal code for %(country)s.", country=country
+    )
 
 
 def _phone(raw: str, country: str) -> str:

@@ -68,11 +68,11 @@ ALLOWED: dict[EventType, tuple[str, ...]] = {
     EventType.RECOVERY_REQUESTED: ("recovery_id",),
     EventType.RECOVERY_STARTED: ("recovery_id", "ready_at"),
     EventType.RECOVERY_CANCELED: ("recovery_id", "by"),
-    EventType.RECOVERY_COMPLETED: ("recovery_id", "signed_out", "devices", "factors"),
+    EventType.RECOVERY_COMPLETED: ("recovery_id", "signed_out", "devices", "app_tokens", "factors"),
     # An operator's ``otpgate accounts ...``: which action, and what it ended.
     EventType.ACCOUNT_UNLOCKED: ("by", "action", "code_pause_lifted"),
-    EventType.ACCOUNT_SIGNED_OUT: ("by", "action", "sessions", "devices"),
-    EventType.ACCOUNT_DISABLED: ("by", "action", "sessions", "devices"),
+    EventType.ACCOUNT_SIGNED_OUT: ("by", "action", "sessions", "devices", "app_tokens"),
+    EventType.ACCOUNT_DISABLED: ("by", "action", "sessions", "devices", "app_tokens"),
     EventType.ACCOUNT_ENABLED: ("by", "action"),
 }
 

@@ -59,7 +59,9 @@ class AddressService:
         async with self.deps.store.transaction() as uow:
             existing = await uow.wallet.list_addresses(customer.account.id)
         if len(existing) >= MAX_ADDRESSES:
-            raise InvalidInput("address", f"You can keep at most {MAX_ADDRESSES} addresses.")
+            raise InvalidInput(
+                "address", "You can keep at most %(count)d addresses.", count=MAX_ADDRESSES
+            )
         # The first address is the default whatever was asked: orders need somewhere to go.
         payload = {
             "fields": fields.as_dict(),

@@ -53,9 +53,15 @@ class CustomerIdempotency:
         request: Mapping[str, object],
         work: Callable[[], Awaitable[T]],
         ids: Callable[[T], Ids | None],
+        *,
+        before_replay: Callable[[], Awaitable[None]] | None = None,
     ) -> T | Replayed:
         """``work()`` once per key and request; ``ids(result)`` names what a replay answers
-        (None: nothing to replay, e.g. a trusted browser's session, so the key is let go)."""
+        (None: nothing to replay, e.g. a trusted browser's session, so the key is let go).
+
+        ``before_replay``: what a request whose key is taken must pass before its answer
+        (replayed, or reused with another body) is given, e.g. the password throttle: that
+        answer tells whether the body matched, and a sign-in's body holds a password."""
         if key is None:
             return await work()
         scope = f"customer:{endpoint}"
@@ -72,6 +78,8 @@ class CustomerIdempotency:
                 abandoned_before=now - ABANDONED_AFTER,
             )
         if not claimed:
+            if before_replay is not None:
+                await before_replay()
             return await self._replay(scope, key_hash, request_hash)
         try:
             result = await work()

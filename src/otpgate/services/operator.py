@@ -22,6 +22,7 @@ from otpgate.domain.phones import mask, parse_mobile
 from otpgate.services.audit import audit
 from otpgate.services.limits import PASSWORD_ACCOUNT
 from otpgate.services.ports import RateLimiter
+from otpgate.services.recovery import end_open
 from otpgate.services.storage import Store, UnitOfWork
 
 RECENT_EVENTS = 10
@@ -145,7 +146,7 @@ class OperatorService:
         async with self.store.transaction() as uow:
             account = await self._get(uow, account_id)
             now = self.clock.now()
-            sessions, devices = await self._sign_out(uow, account.id, now)
+            sessions, devices, app_tokens = await self._sign_out(uow, account.id, now)
             await audit(
                 uow,
                 EventType.ACCOUNT_SIGNED_OUT,
@@ -156,12 +157,15 @@ class OperatorService:
                 action="accounts sign-out",
                 sessions=sessions,
                 devices=devices,
+                app_tokens=app_tokens,
             )
-        return Outcome(summary(account), "sign-out", {"sessions": sessions, "devices": devices})
+        changed = {"sessions": sessions, "devices": devices, "app_tokens": app_tokens}
+        return Outcome(summary(account), "sign-out", changed)
 
     async def disable(self, account_id: str) -> Outcome:
-        """No sign-in, no code and no session from now on: sessions and trusted browsers end,
-        and every pending challenge of the account is canceled (its code answers nothing)."""
+        """No sign-in, no code and no session from now on: sessions, trusted browsers, the
+        apps' tokens and open recoveries end, and every pending challenge of the account is
+        canceled (its code answers nothing)."""
         async with self.store.transaction() as uow:
             account = await self._get(uow, account_id)
             now = self.clock.now()
@@ -169,7 +173,9 @@ class OperatorService:
                 await uow.accounts.update(account.id, {"disabled_at": now})
             for purpose in Purpose:
                 await uow.challenges.cancel_pending(account.id, purpose, now)
-            sessions, devices = await self._sign_out(uow, account.id, now)
+            # A recovery waiting on it would give the account a new number and sign it in.
+            await end_open(uow, account.id, now, None, "operator")
+            sessions, devices, app_tokens = await self._sign_out(uow, account.id, now)
             await audit(
                 uow,
                 EventType.ACCOUNT_DISABLED,
@@ -180,9 +186,11 @@ class OperatorService:
                 action="accounts disable",
                 sessions=sessions,
                 devices=devices,
+                app_tokens=app_tokens,
             )
             account = await self._get(uow, account.id)
-        return Outcome(summary(account), "disable", {"sessions": sessions, "devices": devices})
+        changed = {"sessions": sessions, "devices": devices, "app_tokens": app_tokens}
+        return Outcome(summary(account), "disable", changed)
 
     async def enable(self, account_id: str) -> Outcome:
         """Let a disabled account sign in again (with its password and a code, as ever)."""
@@ -202,10 +210,15 @@ class OperatorService:
             account = await self._get(uow, account.id)
         return Outcome(summary(account), "enable")
 
-    async def _sign_out(self, uow: UnitOfWork, account_id: str, now: datetime) -> tuple[int, int]:
+    async def _sign_out(
+        self, uow: UnitOfWork, account_id: str, now: datetime
+    ) -> tuple[int, int, int]:
+        """Sessions, trusted browsers, and the apps' tokens (a refresh token is a session at
+        an app that would otherwise outlive every other)."""
         sessions = await uow.sessions.revoke_sessions(account_id, now)
         devices = await uow.sessions.revoke_devices(account_id, now)
-        return sessions, devices
+        app_tokens = await uow.oauth.revoke_account(account_id, now)
+        return sessions, devices, app_tokens
 
     async def _get(self, uow: UnitOfWork, account_id: str) -> Account:
         account = await uow.accounts.get(account_id.strip())

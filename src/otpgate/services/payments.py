@@ -70,7 +70,7 @@ class PaymentService:
         if any(other.fingerprint == card.fingerprint for other in existing):
             raise Conflict("This card is already in your account.")
         if len(existing) >= MAX_CARDS:
-            raise InvalidInput("number", f"You can keep at most {MAX_CARDS} cards.")
+            raise InvalidInput("number", "You can keep at most %(count)d cards.", count=MAX_CARDS)
         payload = {
             "brand": card.brand,
             "last4": card.last4,

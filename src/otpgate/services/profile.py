@@ -185,6 +185,9 @@ class ChangePassword:
         await cancel_pending_codes(uow, account_id, now)
         signed_out = await uow.sessions.revoke_sessions(account_id, now)
         forgotten = await uow.sessions.revoke_devices(account_id, now)
+        # An app's refresh token is a session too: whoever signed in before the change loses
+        # the apps as well.
+        await uow.oauth.revoke_account(account_id, now)
         issued = await self.sessions.issue(uow, account_id, ctx, now)
         await _changed(uow, approving, signed_out=signed_out, devices=forgotten)
         return Approval(

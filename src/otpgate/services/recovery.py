@@ -59,34 +59,50 @@ from otpgate.services.storage import UnitOfWork
 GONE = "This link has expired or was already used."
 
 
+# More than one request can be open at a time: two asked at the same moment (on PostgreSQL both
+# transactions see none open) each get their own links. Ending "the" recovery ends them all,
+# or the thief finishes the one left over; the bound only keeps the loop finite.
+MAX_OPEN = 20
+
+
+async def end_open(
+    uow: UnitOfWork, account_id: str, now: datetime, ctx: RequestContext | None, by: str
+) -> int:
+    """End every open recovery of the account (``by``: who ended it); how many ended."""
+    ended = 0
+    changes: RecoveryChanges = {
+        "status": RecoveryStatus.CANCELED.value,
+        "ended_at": now,
+        "ended_by": by,
+    }
+    for _ in range(MAX_OPEN):
+        recovery = await uow.recoveries.open_for(account_id, now)
+        if recovery is None or not await uow.recoveries.move(recovery.id, recovery.status, changes):
+            break
+        ended += 1
+        await uow.email_links.void_target(recovery.id, now)
+        await audit(
+            uow,
+            EventType.RECOVERY_CANCELED,
+            "canceled",
+            at=now,
+            ctx=ctx,
+            account_id=account_id,
+            recovery_id=recovery.id,
+            by=by,
+        )
+    if ended:
+        await uow.challenges.cancel_pending(account_id, Purpose.RECOVER, now)
+    return ended
+
+
 async def end_on_sign_in(
     uow: UnitOfWork, account_id: str, now: datetime, ctx: RequestContext
 ) -> None:
     """A sign-in answered with one of the account's own factors proves the phone (or another
-    factor) is not lost after all: an open recovery ends (``by`` ``sign_in``), so someone who
-    has only the password and the mailbox loses the race to the owner's next sign-in."""
-    recovery = await uow.recoveries.open_for(account_id, now)
-    if recovery is None:
-        return
-    changes: RecoveryChanges = {
-        "status": RecoveryStatus.CANCELED.value,
-        "ended_at": now,
-        "ended_by": "sign_in",
-    }
-    if not await uow.recoveries.move(recovery.id, recovery.status, changes):
-        return
-    await uow.email_links.void_target(recovery.id, now)
-    await uow.challenges.cancel_pending(account_id, Purpose.RECOVER, now)
-    await audit(
-        uow,
-        EventType.RECOVERY_CANCELED,
-        "canceled",
-        at=now,
-        ctx=ctx,
-        account_id=account_id,
-        recovery_id=recovery.id,
-        by="sign_in",
-    )
+    factor) is not lost after all: every open recovery ends (``by`` ``sign_in``), so someone
+    who has only the password and the mailbox loses the race to the owner's next sign-in."""
+    await end_open(uow, account_id, now, ctx, "sign_in")
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +213,12 @@ class RecoveryService:
             link = await uow.email_links.take(token_hash(token), LinkPurpose.START_RECOVERY, now)
             recovery = await uow.recoveries.get(link.target_id) if link and link.target_id else None
             account = await uow.accounts.get(recovery.account_id) if recovery else None
-            if recovery is None or account is None or now >= recovery.expires_at:
+            if (
+                recovery is None
+                or account is None
+                or account.disabled_at is not None
+                or now >= recovery.expires_at
+            ):
                 raise NotFound(GONE)
             ready_at = now + wait
             moved = await uow.recoveries.move(
@@ -241,29 +262,11 @@ class RecoveryService:
             if link is None or recovery is None:
                 raise NotFound(GONE)
             by = link.channel or "email"
-            changes: RecoveryChanges = {
-                "status": RecoveryStatus.CANCELED.value,
-                "ended_at": now,
-                "ended_by": by,
-            }
-            moved = False
-            for state in OPEN_RECOVERY:
-                moved = moved or await uow.recoveries.move(recovery.id, state, changes)
-            if not moved:
+            # This link's recovery, and any other open one of the account (see ``end_open``).
+            if recovery.status not in OPEN_RECOVERY or not await end_open(
+                uow, recovery.account_id, now, ctx, by
+            ):
                 raise NotFound(GONE)
-            await uow.email_links.void_target(recovery.id, now)
-            if recovery.challenge_id is not None:
-                await uow.challenges.cancel_pending(recovery.account_id, Purpose.RECOVER, now)
-            await audit(
-                uow,
-                EventType.RECOVERY_CANCELED,
-                "canceled",
-                at=now,
-                ctx=ctx,
-                account_id=recovery.account_id,
-                recovery_id=recovery.id,
-                by=by,
-            )
             brand = deps.config.brand
             notice = await self.mail.notice(
                 uow,
@@ -293,7 +296,7 @@ class RecoveryService:
         recovery = view.recovery
         async with deps.store.autocommit() as uow:
             account = await uow.accounts.get(recovery.account_id)
-        if account is None:
+        if account is None or account.disabled_at is not None:
             raise NotFound(GONE)
         await deps.limiter.hit(PASSWORD_ACCOUNT, account.email)
         candidate = normalize_password(password)
@@ -338,7 +341,7 @@ class RecoveryService:
         ):
             raise Conflict("This recovery was canceled or has ended; nothing changed.")
         account = await uow.accounts.get(recovery.account_id)
-        if account is None:
+        if account is None or account.disabled_at is not None:
             raise Conflict("This recovery was canceled or has ended; nothing changed.")
         old, new = account.phone, challenge.destination
         await uow.accounts.update(
@@ -349,6 +352,7 @@ class RecoveryService:
         await uow.challenges.cancel_pending(account.id, Purpose.VERIFY, now)
         signed_out = await uow.sessions.revoke_sessions(account.id, now)
         devices = await uow.sessions.revoke_devices(account.id, now)
+        app_tokens = await uow.oauth.revoke_account(account.id, now)
         factors = 0
         for kind in (FactorKind.TOTP, FactorKind.PASSKEY, FactorKind.BACKUP_CODES):
             factors += await uow.factors.delete_kind(account.id, kind)
@@ -368,6 +372,7 @@ class RecoveryService:
             recovery_id=recovery.id,
             signed_out=signed_out,
             devices=devices,
+            app_tokens=app_tokens,
             factors=factors,
         )
         signed_in = await self.sessions.sign_in(

@@ -81,14 +81,7 @@ class SignInService:
         Argon2 verify) and the same error (S17), and nothing is sent (S40).
         """
         deps = self.deps
-        # Throttle on the email as typed *before* anything is looked up, so an unknown
-        # address is throttled exactly like a known one (S13).
-        await deps.limiter.hit_all(
-            [
-                (PASSWORD_ACCOUNT, await self._throttle_key(email, device_token)),
-                (PASSWORD_IP, ip_key(ctx.ip)),
-            ]
-        )
+        await self.count_try(email, device_token, ctx)
         candidate = normalize_password(password)
         account = await self._find(email)
         if account is None or len(candidate) > MAX_PASSWORD_LENGTH:
@@ -130,6 +123,18 @@ class SignInService:
                 )
                 return SignedIn(issued)
         return CodeRequired(await self._send(account, SignIn(remember_device), ctx))
+
+    async def count_try(self, email: str, device_token: str | None, ctx: RequestContext) -> None:
+        """Count one password try (or raise ``Throttled``). On the email as typed, *before*
+        anything is looked up, so an unknown address is throttled exactly like a known one
+        (S13). A replayed Idempotency-Key counts too: its answer (replayed, or
+        ``idempotency_key_reused`` for another password) says whether the password matched."""
+        await self.deps.limiter.hit_all(
+            [
+                (PASSWORD_ACCOUNT, await self._throttle_key(email, device_token)),
+                (PASSWORD_IP, ip_key(ctx.ip)),
+            ]
+        )
 
     async def again(self, challenge: Challenge, ctx: RequestContext) -> Challenge:
         """A new sign-in code after ``challenge`` ended (expired, too many wrong codes, or

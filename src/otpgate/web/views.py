@@ -11,6 +11,7 @@ from otpgate.domain.accounts import Account, Device, Session
 from otpgate.domain.addresses import Address
 from otpgate.domain.cards import PaymentMethod
 from otpgate.domain.factors import EnrolledFactor
+from otpgate.domain.language import DEFAULT_LANGUAGE
 from otpgate.domain.phones import mask
 from otpgate.services.approvals import (
     AccountChanged,
@@ -36,6 +37,8 @@ class ProfileOut(BaseModel):
     # DESIGN §5.7: whether ``email`` was proven by a link, and a new address waiting for its.
     email_verified: bool = False
     pending_email: str | None = None
+    # Issue 15: the language of the account's SMS, calls and email (``en``, ``de``, ``fr``).
+    language: str = "en"
 
 
 class AddressOut(BaseModel):
@@ -129,6 +132,7 @@ def profile_out(account: Account) -> ProfileOut:
         created_at=account.created_at,
         email_verified=account.email_verified,
         pending_email=account.pending_email,
+        language=account.language or DEFAULT_LANGUAGE,
     )
 
 

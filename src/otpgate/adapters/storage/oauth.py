@@ -198,6 +198,22 @@ class SqlOAuth(Repository):
             .values(revoked_at=now)
         )
 
+    async def revoke_account(self, account_id: str, now: datetime) -> int:
+        await self.conn.execute(
+            update(oauth_codes)
+            .where(
+                oauth_codes.c.account_id == account_id,
+                oauth_codes.c.used_at.is_(None),
+                oauth_codes.c.expires_at > now,
+            )
+            .values(expires_at=now)
+        )
+        return await self._count(
+            update(oauth_tokens)
+            .where(oauth_tokens.c.account_id == account_id, oauth_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
     async def revoke_from_code(self, code_hash: str, now: datetime) -> int:
         families = select(oauth_tokens.c.family_id).where(oauth_tokens.c.code_hash == code_hash)
         return await self._count(

@@ -23,7 +23,15 @@ from otpgate.domain.clock import Clock
 from otpgate.domain.oidc import Demand
 from otpgate.domain.tokens import token_hash
 from otpgate.services.audit import audit
-from otpgate.services.oidc.grammar import Lifetimes, Loaded, Request, Server, User, user_claims
+from otpgate.services.oidc.grammar import (
+    Client,
+    Lifetimes,
+    Loaded,
+    Request,
+    Server,
+    User,
+    user_claims,
+)
 from otpgate.services.oidc.storage import OAuthClient, OAuthToken
 from otpgate.services.ports import RequestContext
 from otpgate.services.principal import Customer
@@ -97,6 +105,16 @@ def _client_id(call: HttpCall) -> str | None:
 
 def _first(items: Sequence[tuple[str, str]], name: str) -> str | None:
     return next((value for key, value in items if key == name), None)
+
+
+def _proved(call: HttpCall, client: OAuthClient) -> bool:
+    """Whether the request carries the client's own secret (a public client has none to
+    carry: any replay of its codes counts)."""
+    if client.public:
+        return True
+    basic_id, basic_secret = extract_basic_authorization(call.headers)
+    secret = basic_secret if basic_id else _first(call.form, "client_secret")
+    return bool(secret) and Client(client).check_client_secret(str(secret))
 
 
 class OidcProvider:
@@ -230,11 +248,15 @@ class OidcProvider:
             if account_id is not None:
                 account = await uow.accounts.get(account_id)
                 source = loaded.code or loaded.refresh
-                if account is not None and source is not None:
+                # A disabled account gets no token (its tokens were revoked; belt and braces).
+                if account is not None and source is not None and account.disabled_at is None:
                     loaded.user = User(account, source.session_id, source.facts)
-        if replayed is not None and loaded.client is not None:
+        if replayed is not None and loaded.client is not None and _proved(call, loaded.client):
             # RFC 6749 §4.1.2 and the refresh-token BCP: a second use means a copy leaked;
             # what the first use issued is revoked before the client hears invalid_grant.
+            # Only the client itself gets that far: a used code sits in browser histories
+            # and access logs beside the public client id, and must not be a way to end an
+            # app's sessions for whoever finds it.
             await self._revoke_replayed(replayed, loaded, ctx)
         server = Server(loaded)
         request = Request(call.method, call.url, call.headers, (), call.form)
@@ -309,7 +331,7 @@ class OidcProvider:
                 return None
             assert stored is not None
             account = await uow.accounts.get(stored.account_id)
-        if account is None:
+        if account is None or account.disabled_at is not None:
             return None
         return user_claims(account, stored.scope)
 

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from dataclasses import replace
 
+from fastapi import APIRouter, Query
+from pydantic import Field
+
+from otpgate.domain.language import supported
 from otpgate.web.api.common import problems
 from otpgate.web.deps import AuthDep, RuntimeDep
 from otpgate.web.pagination import Cursor, decode_cursor, encode_cursor, event_id, event_number
-from otpgate.web.schemas import EventOut, EventsOut
+from otpgate.web.schemas import Body, EventOut, EventsOut
 from otpgate.web.views import ProfileOut, profile_out
 
 router = APIRouter(tags=["me"])
@@ -14,6 +18,28 @@ router = APIRouter(tags=["me"])
 @router.get("/me", response_model=ProfileOut, responses=problems(401), summary="Your profile")
 async def profile(auth: AuthDep) -> ProfileOut:
     return profile_out(auth.account)
+
+
+class LanguageIn(Body):
+    language: str = Field(
+        ..., max_length=35, description="`en`, `de` or `fr` (a tag such as `de-AT` is read as `de`)"
+    )
+
+
+@router.put(
+    "/me/language",
+    response_model=ProfileOut,
+    responses=problems(401, 422),
+    summary="Choose the language of your texts, calls and email",
+    description=(
+        "Sets the language otpgate writes this account's SMS, calls and email in (a new account "
+        "starts in its sign-up request's `Accept-Language`). Not a high-risk change: no code."
+    ),
+)
+async def set_language(body: LanguageIn, auth: AuthDep, runtime: RuntimeDep) -> ProfileOut:
+    await runtime.services.profile.set_language(auth, body.language)
+    chosen = supported(body.language) or auth.account.language
+    return profile_out(replace(auth.account, language=chosen))
 
 
 @router.get(

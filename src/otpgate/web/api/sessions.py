@@ -47,6 +47,8 @@ async def sign_in(
         body.model_dump(mode="json"),
         work,
         lambda done: (done.challenge.id, None) if isinstance(done, CodeRequired) else None,
+        # A replay's answer says whether the password matched: it counts as a try (S13).
+        before_replay=lambda: runtime.services.signin.count_try(body.email, body.device_token, ctx),
     )
     if isinstance(outcome, Replayed):
         envelope = ChallengeEnvelope(challenge=await challenge_out(runtime, outcome.challenge))

@@ -13,6 +13,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from starlette.responses import RedirectResponse, Response
 
+from otpgate import i18n
+from otpgate.domain.language import N_
 from otpgate.services.oidc.provider import (
     ConsentNeeded,
     HttpCall,
@@ -26,13 +28,13 @@ from otpgate.web.pages.common import Visit, open_visit
 
 router = APIRouter(include_in_schema=False)
 
-# What each scope lets the app see, in the consent page's words.
+# What each scope lets the app see, in the consent page's words (translated when shown).
 SCOPE_WORDS = {
-    "openid": "Who you are (an identifier for your account)",
-    "profile": "Your name",
-    "email": "Your email address",
-    "phone": "Your mobile number",
-    "offline_access": "Stay signed in to the app while you are away",
+    "openid": N_("Who you are (an identifier for your account)"),
+    "profile": N_("Your name"),
+    "email": N_("Your email address"),
+    "phone": N_("Your mobile number"),
+    "offline_access": N_("Stay signed in to the app while you are away"),
 }
 
 MAX_QUERY = 4000
@@ -48,8 +50,19 @@ def _call(visit: Visit, query: list[tuple[str, str]]) -> HttpCall:
     )
 
 
-def _refused(visit: Visit, error: str, description: str, status: int = 400) -> Response:
-    return visit.render("oauth_error.html", status=status, error=error, description=description)
+def _refused(
+    visit: Visit, error: str, description: str | None, status: int = 400, details: str = ""
+) -> Response:
+    """The page for a request we won't answer. ``description`` is our own message id (shown
+    in the reader's language); ``details`` is the protocol library's English text for the
+    app's developers, shown as it is. The app itself is never sent anything but English."""
+    return visit.render(
+        "oauth_error.html",
+        status=status,
+        error=error,
+        description=i18n.gettext(description) if description else None,
+        details=details,
+    )
 
 
 async def _answer(
@@ -77,11 +90,13 @@ async def _answer(
     if isinstance(outcome, Redirect):
         if after_form:
             return visit.render(
-                "oauth_continue.html", location=outcome.location, heading="You're signed in"
+                "oauth_continue.html",
+                location=outcome.location,
+                heading=i18n.gettext("You're signed in"),
             )
         return visit.finish(RedirectResponse(outcome.location, status_code=302))
     if isinstance(outcome, Refused):
-        return _refused(visit, outcome.error, outcome.description)
+        return _refused(visit, outcome.error, None, details=outcome.description)
     if isinstance(outcome, ConsentNeeded):
         assert visit.auth is not None
         held = json.dumps(
@@ -95,7 +110,9 @@ async def _answer(
         page = visit.render(
             "oauth_consent.html",
             client_name=outcome.client.name,
-            scopes=[SCOPE_WORDS[scope] for scope in outcome.scopes if scope in SCOPE_WORDS],
+            scopes=[
+                i18n.gettext(SCOPE_WORDS[scope]) for scope in outcome.scopes if scope in SCOPE_WORDS
+            ],
         )
         return returns.keep(visit.request, page, handle)
     assert isinstance(outcome, SignInNeeded)
@@ -111,7 +128,7 @@ async def _answer(
 async def authorize(request: Request) -> Response:
     visit = await open_visit(request)
     if len(request.url.query) > MAX_QUERY:
-        return _refused(visit, "invalid_request", "The request is too long.")
+        return _refused(visit, "invalid_request", N_("The request is too long."))
     return await _answer(visit, list(request.query_params.multi_items()), None)
 
 
@@ -123,7 +140,7 @@ async def authorize_post(request: Request) -> Response:
     form = await request.form(max_files=0, max_fields=30)
     items = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
     if sum(len(name) + len(value) for name, value in items) > MAX_QUERY:
-        return _refused(visit, "invalid_request", "The request is too long.")
+        return _refused(visit, "invalid_request", N_("The request is too long."))
     return await _answer(visit, items, None)
 
 
@@ -136,7 +153,7 @@ async def resume(request: Request) -> Response:
         response = _refused(
             visit,
             "expired",
-            "This sign-in took too long or was already used. Go back to the app and try again.",
+            N_("This sign-in took too long or was already used. Go back to the app and try again."),
         )
         return returns.forget(request, response)
     query = parse_qsl(back.target, keep_blank_values=True)
@@ -158,7 +175,9 @@ async def consent(request: Request) -> Response:
     back = await parts_of(request).returns.take(returns.handle_of(request))
     held = json.loads(back.target) if back is not None and back.kind == "consent" else None
     if held is None or held["session"] != visit.auth.session.id:
-        page = _refused(visit, "expired", "This request is over. Go back to the app and try again.")
+        page = _refused(
+            visit, "expired", N_("This request is over. Go back to the app and try again.")
+        )
         return returns.forget(request, page)
     fresh = datetime.fromisoformat(held["fresh_since"]) if held["fresh_since"] else None
     allowed = fields.get("decision") == "allow"
@@ -193,12 +212,16 @@ async def _logout_request(visit: Visit, params: dict[str, str]) -> _Logout | Res
     if hint:
         claims = await _hint_claims(visit.request, hint)
         if claims is None:
-            return _refused(visit, "invalid_request", "The id_token_hint is not one of ours.")
+            return _refused(visit, "invalid_request", N_("The id_token_hint is not one of ours."))
         aud = claims.get("aud")
         hinted = aud[0] if isinstance(aud, list) and aud else aud
         if client_id and hinted != client_id:
-            return _refused(visit, "invalid_request", "The id_token_hint names another client.")
+            return _refused(visit, "invalid_request", N_("The id_token_hint names another client."))
         client_id = hinted if isinstance(hinted, str) else None
+        # An ID token's audience is one of our clients: the verification API's approval
+        # tokens share the keys and the issuer, but their audience is an API key.
+        if client_id is None or await parts_of(visit.request).provider.client(client_id) is None:
+            return _refused(visit, "invalid_request", "The id_token_hint is not one of ours.")
         subject = claims.get("sub")
     target = fields.get("post_logout_redirect_uri")
     location = "/signin"
@@ -207,7 +230,7 @@ async def _logout_request(visit: Visit, params: dict[str, str]) -> _Logout | Res
         client = await provider.client(client_id) if client_id else None
         if client is None or target not in client.post_logout_redirect_uris:
             return _refused(
-                visit, "invalid_request", "That post_logout_redirect_uri is not registered."
+                visit, "invalid_request", N_("That post_logout_redirect_uri is not registered.")
             )
         state = fields.get("state")
         location = target + (
@@ -257,7 +280,7 @@ async def logout_confirmed(request: Request) -> Response:
         return visit.redirect(asked.location, flash="signed_out")
     # After a form, a redirect to another origin would meet the form page's CSP.
     return visit.render(
-        "oauth_continue.html", location=asked.location, heading="You have signed out"
+        "oauth_continue.html", location=asked.location, heading=i18n.gettext("You have signed out")
     )
 
 

@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
+from otpgate import i18n
 from otpgate.domain.addresses import LIMITS, Address, address_errors
 from otpgate.domain.errors import OtpgateError
 from otpgate.domain.phones import country_of
 from otpgate.services.principal import Customer
-from otpgate.web.pages.common import Visit, member, member_form
+from otpgate.web.pages.common import Visit, member, member_form, shown
 from otpgate.web.pages.countries import country_name, country_options
 from otpgate.web.pages.stepup import ADDRESSES, ask_for_code, refusal
 
@@ -71,7 +72,7 @@ async def add_address(request: Request) -> Response:
     visit, auth, fields = await member_form(request)
     values = _values(fields)
     is_default = fields.get("is_default") == "1"
-    if errors := address_errors(values):  # every field's problem at once
+    if errors := _errors(values):  # every field's problem at once
         return _form(visit, None, values, errors, is_default=is_default, status=422)
     try:
         challenge = await visit.services.addresses.add(auth, visit.ctx, values, is_default)
@@ -93,7 +94,7 @@ async def update_address(request: Request, address_id: str) -> Response:
     visit, auth, fields = await member_form(request)
     before = await _find(visit, auth, address_id)
     values = _values(fields)
-    if errors := address_errors(values):
+    if errors := _errors(values):
         return _form(visit, before, values, errors, status=422)
     try:
         outcome = await visit.services.addresses.update(auth, visit.ctx, address_id, values, None)
@@ -140,6 +141,10 @@ async def _find(visit: Visit, auth: Customer, address_id: str) -> Address:
     raise HTTPException(status_code=404)
 
 
+def _errors(values: Mapping[str, str]) -> dict[str, str]:
+    return {name: shown(exc) for name, exc in address_errors(values).items()}
+
+
 def _values(fields: Mapping[str, str]) -> dict[str, str]:
     # Cut to twice the limit: the service says "too long", but never stores or echoes a flood.
     return {name: fields.get(name, "")[: LIMITS[name] * 2] for name in FIELDS}
@@ -163,7 +168,7 @@ def _form(
         values=values,
         errors=errors,
         is_default=is_default,
-        countries=(("", "Choose a country"), *country_options()),
+        countries=(("", i18n.gettext("Choose a country")), *country_options()),
         limits=LIMITS,
         strict=visit.services.addresses.strict,
     )

@@ -17,8 +17,10 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
+from otpgate import i18n
 from otpgate.adapters.email.outbox import MailOutboxProvider
 from otpgate.adapters.sms.outbox import OutboxProvider
+from otpgate.domain.language import N_
 from otpgate.web.pages.common import open_visit
 from otpgate.web.security import is_loopback_peer
 
@@ -26,7 +28,19 @@ router = APIRouter(include_in_schema=False)
 
 LINK = re.compile(r"https?://[^\s<>\"]+")
 CODE_LINE = re.compile(r"^@\S+ #(\d+)$")
-SPOKEN_CODE = re.compile(r"is: ((?:\d\. )+)")
+# A call reads the code digit by digit ("1. 2. 3. 4. 5. 6."), in whatever language: the
+# first run of spoken digits is the code.
+SPOKEN_CODE = re.compile(r"(?<!\d)((?:\d\.(?:\s|$)){4,})")
+# What each outbox purpose is called on the page (developers' words, in the page's language).
+PURPOSES = {
+    "verify_phone": N_("verify phone"),
+    "sign_in": N_("sign in"),
+    "step_up": N_("step up"),
+    "verify": N_("verify"),
+    "recover": N_("recover"),
+    "recovery": N_("recovery"),
+    "notice": N_("notice"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +68,14 @@ def to_message(raw: dict[str, Any]) -> Message:
         to=str(raw.get("to", "")),
         body=body,
         code=code,
-        purpose=str(raw.get("purpose", "")).replace("_", " "),
+        purpose=_purpose(str(raw.get("purpose", ""))),
         sent_at=sent_at,
     )
+
+
+def _purpose(raw: str) -> str:
+    known = PURPOSES.get(raw)
+    return i18n.gettext(known) if known else raw.replace("_", " ")
 
 
 def dev_pages_allowed(request: Request, enabled: bool) -> bool:

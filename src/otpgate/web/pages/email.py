@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from otpgate.domain.errors import Conflict, NotFound, Throttled
-from otpgate.web.pages.common import member_form, open_visit
+from otpgate.web.pages.common import member_form, open_visit, shown
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,7 +39,7 @@ async def confirm(request: Request) -> Response:
     except NotFound:
         return visit.render("email_link.html", status=404, state="gone")
     except Conflict as exc:
-        return visit.render("email_link.html", status=409, state="refused", message=exc.detail)
+        return visit.render("email_link.html", status=409, state="refused", message=shown(exc))
     return visit.render(
         "email_link.html", state="done", address=confirmed.account.email, changed=confirmed.changed
     )

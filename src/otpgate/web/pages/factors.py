@@ -15,10 +15,12 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
+from otpgate import i18n
 from otpgate.domain.errors import Conflict, InvalidInput, NotFound, OtpgateError
 from otpgate.domain.factors import EnrolledFactor, FactorKind
+from otpgate.domain.language import N_
 from otpgate.domain.totp import grouped
-from otpgate.web.pages.common import Visit, member, member_form
+from otpgate.web.pages.common import Visit, member, member_form, shown
 from otpgate.web.problems import from_error
 from otpgate.web.qr import qr_svg
 
@@ -41,24 +43,35 @@ class FactorRow:
 
 
 def _title(factor: EnrolledFactor) -> str:
+    """The method's name in the page's language: "Authenticator app “Pixel”"."""
     if factor.kind is FactorKind.SMS_CODE:
-        return "Text message (SMS)"
+        return i18n.gettext("Text message (SMS)")
     if factor.kind is FactorKind.VOICE_CODE:
-        return "Phone call"
+        return i18n.gettext("Phone call")
     if factor.kind is FactorKind.BACKUP_CODES:
         left = factor.remaining or 0
-        return f"Backup codes ({left} left)"
-    name = "Authenticator app" if factor.kind is FactorKind.TOTP else "Passkey"
-    return f"{name} “{factor.label}”"
+        return i18n.ngettext(
+            "Backup codes (%(count)d left)", "Backup codes (%(count)d left)", left
+        ) % {"count": left}
+    if factor.kind is FactorKind.TOTP:
+        return i18n.gettext("Authenticator app “%(label)s”") % {"label": factor.label}
+    return i18n.gettext("Passkey “%(label)s”") % {"label": factor.label}
 
 
+# Marked here, translated where a page is built (the reader's language is known only then).
 NOTES = {
-    FactorKind.SMS_CODE: "Codes by text to {label}. Every account has this one.",
-    FactorKind.VOICE_CODE: "When a text doesn't arrive, we can call {label} and read the code.",
-    FactorKind.TOTP: "Codes from the app on your phone; they work without signal.",
-    FactorKind.PASSKEY: "Your fingerprint, face or screen lock; it works only on this site.",
-    FactorKind.BACKUP_CODES: "For when you lose your phone. Each code works once.",
+    FactorKind.SMS_CODE: N_("Codes by text to %(label)s. Every account has this one."),
+    FactorKind.VOICE_CODE: N_(
+        "When a text doesn't arrive, we can call %(label)s and read the code."
+    ),
+    FactorKind.TOTP: N_("Codes from the app on your phone; they work without signal."),
+    FactorKind.PASSKEY: N_("Your fingerprint, face or screen lock; it works only on this site."),
+    FactorKind.BACKUP_CODES: N_("For when you lose your phone. Each code works once."),
 }
+
+
+def _note(factor: EnrolledFactor) -> str:
+    return i18n.gettext(NOTES[factor.kind]) % {"label": factor.label}
 
 
 def factor_rows(factors: Sequence[EnrolledFactor]) -> list[FactorRow]:
@@ -73,8 +86,10 @@ def factor_rows(factors: Sequence[EnrolledFactor]) -> list[FactorRow]:
             FactorRow(
                 id=factor.id,
                 kind=factor.kind.value,
-                title=_title(factor) + ("" if factor.is_active else " (not set up yet)"),
-                note=NOTES[factor.kind].format(label=factor.label),
+                title=_title(factor)
+                if factor.is_active
+                else i18n.gettext("%(method)s (not set up yet)") % {"method": _title(factor)},
+                note=_note(factor),
                 added=factor.created_at if stored else None,
                 last_used=factor.last_used_at,
                 removable=stored,
@@ -101,7 +116,7 @@ async def app_confirm(request: Request, factor_id: str) -> Response:
             auth, visit.ctx, factor_id[:64], fields.get("code", "")
         )
     except InvalidInput as exc:
-        return await _app_page(visit, factor_id, exc.detail, status=422)
+        return await _app_page(visit, factor_id, shown(exc), status=422)
     except (NotFound, Conflict):
         return visit.redirect(SECURITY, flash="setup_over")
     return visit.redirect(SECURITY, flash="totp_added")
@@ -155,7 +170,7 @@ async def passkey_finish(request: Request, factor_id: str) -> Response:
             auth, visit.ctx, factor_id[:64], fields.get("credential", "")
         )
     except InvalidInput as exc:
-        return await _passkey_page(visit, factor_id, exc.detail, status=422)
+        return await _passkey_page(visit, factor_id, shown(exc), status=422)
     except (NotFound, Conflict):
         return visit.redirect(SECURITY, flash="setup_over")
     return visit.redirect(SECURITY, flash="passkey_added")

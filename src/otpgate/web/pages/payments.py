@@ -13,6 +13,7 @@ from datetime import datetime
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
+from otpgate import i18n
 from otpgate.domain.addresses import Address
 from otpgate.domain.cards import (
     MAX_NAME_ON_CARD,
@@ -23,9 +24,10 @@ from otpgate.domain.cards import (
     luhn_valid,
 )
 from otpgate.domain.errors import InvalidInput, OtpgateError
+from otpgate.domain.language import N_
 from otpgate.domain.text import clean_line
 from otpgate.services.principal import Customer
-from otpgate.web.pages.common import Visit, member, member_form
+from otpgate.web.pages.common import Visit, member, member_form, shown
 from otpgate.web.pages.stepup import PAYMENTS, ask_for_code, refusal
 
 router = APIRouter(include_in_schema=False)
@@ -34,6 +36,9 @@ FIELDS = ("number", "exp_month", "exp_year", "name_on_card", "billing_address_id
 CARD_ID = re.compile(r"^pm_[A-Za-z0-9_-]{1,60}$")
 MAX_NUMBER_INPUT = 40
 YEARS_AHEAD = 20
+# Message ids: an error keeps its id, a page shows it in the reader's language (``shown``).
+MISSING_MONTH = N_("Choose the expiry month.")
+MISSING_YEAR = N_("Choose the expiry year.")
 
 
 @router.get("/account/payments")
@@ -80,8 +85,8 @@ async def add_card(request: Request) -> Response:
             auth,
             visit.ctx,
             number=number,
-            exp_month=_number(values["exp_month"], "exp_month", "Choose the expiry month."),
-            exp_year=_number(values["exp_year"], "exp_year", "Choose the expiry year."),
+            exp_month=_number(values["exp_month"], "exp_month", MISSING_MONTH),
+            exp_year=_number(values["exp_year"], "exp_year", MISSING_YEAR),
             name_on_card=values["name_on_card"],
             billing_address_id=values["billing_address_id"] or None,
             is_default=is_default,
@@ -119,8 +124,8 @@ async def update_card(request: Request, card_id: str) -> Response:
             auth,
             visit.ctx,
             card.id,
-            exp_month=_number(values["exp_month"], "exp_month", "Choose the expiry month."),
-            exp_year=_number(values["exp_year"], "exp_year", "Choose the expiry year."),
+            exp_month=_number(values["exp_month"], "exp_month", MISSING_MONTH),
+            exp_year=_number(values["exp_year"], "exp_year", MISSING_YEAR),
             billing_address_id=billing,
             clear_billing_address=billing is None,
             is_default=None,
@@ -182,33 +187,30 @@ def card_errors(number: str | None, values: Mapping[str, str], now: datetime) ->
         try:
             digits = clean_number(number)
             if not luhn_valid(digits):
-                errors["number"] = "That card number is not valid; check the digits."
+                errors["number"] = i18n.gettext("That card number is not valid; check the digits.")
             elif detect_brand(digits) is None:
-                errors["number"] = "We don't accept this kind of card."
+                errors["number"] = i18n.gettext("We don't accept this kind of card.")
         except InvalidInput as exc:
-            errors["number"] = exc.detail
+            errors["number"] = shown(exc)
         try:
             typed = values.get("name_on_card", "")
             if not clean_line(typed, "name_on_card", limit=MAX_NAME_ON_CARD):
-                errors["name_on_card"] = "Enter the name as it appears on the card."
+                errors["name_on_card"] = i18n.gettext("Enter the name as it appears on the card.")
         except InvalidInput as exc:
-            errors["name_on_card"] = exc.detail
+            errors["name_on_card"] = shown(exc)
     month = year = None
-    for field, missing in (
-        ("exp_month", "Choose the expiry month."),
-        ("exp_year", "Choose the expiry year."),
-    ):
+    for field, missing in (("exp_month", MISSING_MONTH), ("exp_year", MISSING_YEAR)):
         try:
             parsed = _number(values.get(field, ""), field, missing)
         except InvalidInput as exc:
-            errors[field] = exc.detail
+            errors[field] = shown(exc)
             continue
         month, year = (parsed, year) if field == "exp_month" else (month, parsed)
     if month is not None and year is not None:
         try:
             check_expiry(month, year, now)
         except InvalidInput as exc:
-            errors[exc.field or "exp_year"] = exc.detail
+            errors[exc.field or "exp_year"] = shown(exc)
     return errors
 
 
@@ -243,9 +245,11 @@ def _form(
         # The number is never shown again; after any error it must be typed again.
         retype=bool(errors) and "number" not in errors,
         is_default=is_default,
-        months=[("", "Month")] + [(str(m), f"{m:02d}") for m in range(1, 13)],
-        years=[("", "Year")] + [(str(y), str(y)) for y in range(year, year + YEARS_AHEAD + 1)],
-        billing=[("", "No billing address")] + [(a.id, _address_line(a)) for a in addresses],
+        months=[("", i18n.gettext("Month"))] + [(str(m), f"{m:02d}") for m in range(1, 13)],
+        years=[("", i18n.gettext("Year"))]
+        + [(str(y), str(y)) for y in range(year, year + YEARS_AHEAD + 1)],
+        billing=[("", i18n.gettext("No billing address"))]
+        + [(a.id, _address_line(a)) for a in addresses],
         has_addresses=bool(addresses),
     )
 
@@ -258,10 +262,13 @@ def _view(
     card: PaymentMethod, addresses: Mapping[str, Address], now: datetime
 ) -> dict[str, object]:
     billing = addresses.get(card.billing_address_id or "")
+    # The page's own words for the card (the domain's ``label`` is the SMS's, in English).
+    label = i18n.gettext("%(brand)s ending %(last4)s") % {"brand": card.brand, "last4": card.last4}
     return {
         "id": card.id,
-        "label": card.label,
-        "description": f"{card.label}, expires {card.expiry}",
+        "label": label,
+        "description": i18n.gettext("%(card)s, expires %(expiry)s")
+        % {"card": label, "expiry": card.expiry},
         "name_on_card": card.name_on_card,
         "billing": _address_line(billing) if billing else None,
         "is_default": card.is_default,

@@ -12,24 +12,25 @@ from functools import cache
 
 import phonenumbers
 
+from otpgate import i18n
 from otpgate.config import Settings
 from otpgate.domain.phones import parse_mobile
-from otpgate.web.pages.countries import country_name
+from otpgate.web.pages.countries import by_name, country_name
 
 
 @cache
-def _all_regions() -> tuple[tuple[str, str], ...]:
-    regions = (
-        (code, f"{country_name(code)} (+{phonenumbers.country_code_for_region(code)})")
+def _all_regions(language: str) -> tuple[tuple[str, str], ...]:
+    return by_name(
+        (code, f"{country_name(code, language)} (+{phonenumbers.country_code_for_region(code)})")
         for code in phonenumbers.SUPPORTED_REGIONS
         if code != "001"
     )
-    return tuple(sorted(regions, key=lambda option: option[1]))
 
 
 def country_choices(settings: Settings) -> list[tuple[str, str]]:
-    """(region, "France (+33)") pairs: the shop's countries first, then the rest by name."""
-    every = _all_regions()
+    """(region, "France (+33)") pairs: the shop's countries first, then the rest by name, in
+    the page's language."""
+    every = _all_regions(i18n.current_language())
     allowed = tuple(settings.sms_allowed_countries)
     if allowed:
         return [option for code in allowed for option in every if option[0] == code]

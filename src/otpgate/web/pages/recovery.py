@@ -25,7 +25,7 @@ from otpgate.domain.errors import (
     Throttled,
 )
 from otpgate.services.email_storage import LinkPurpose
-from otpgate.web.pages.common import Visit, open_visit
+from otpgate.web.pages.common import Visit, open_visit, shown
 from otpgate.web.pages.public import wait_text
 from otpgate.web.problems import status_for
 
@@ -140,12 +140,12 @@ async def finish(request: Request) -> Response:
     except NotFound:
         return _gone(visit)
     except InvalidCredentials as exc:
-        return again(400, {"password": exc.detail})
+        return again(400, {"password": shown(exc)})
     except InvalidInput as exc:
-        return again(422, {"phone" if exc.field == "phone" else "form": exc.detail})
+        return again(422, {"phone" if exc.field == "phone" else "form": shown(exc)})
     except Throttled as exc:
         return again(429, {"form": wait_text(exc, visit.now())})
     except (Conflict, OtpgateError) as exc:
-        return again(status_for(exc), {"form": exc.detail})
+        return again(status_for(exc), {"form": shown(exc)})
     visit.remember_challenge(challenge.id)
     return visit.redirect("/verify")

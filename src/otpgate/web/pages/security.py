@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from otpgate import i18n
 from otpgate.domain.emails import normalize_email
 from otpgate.domain.errors import InvalidInput, OtpgateError
 from otpgate.domain.factors import FactorKind
@@ -21,7 +22,7 @@ from otpgate.domain.passwords import MIN_PASSWORD_LENGTH, check_password
 from otpgate.domain.phones import mask
 from otpgate.services.principal import Customer
 from otpgate.services.registration import clean_name
-from otpgate.web.pages.common import Visit, member, member_form
+from otpgate.web.pages.common import Visit, member, member_form, shown
 from otpgate.web.pages.factors import factor_rows
 from otpgate.web.pages.phone_entry import country_choices, default_country, mobile_as_typed
 from otpgate.web.pages.public import PHONE_COUNTRY
@@ -121,7 +122,7 @@ def every_error(
         try:
             check(values.get(name, ""))
         except InvalidInput as exc:
-            errors[name] = exc.detail
+            errors[name] = shown(exc)
     return errors
 
 
@@ -134,7 +135,7 @@ def _password_errors(visit: Visit, auth: Customer, fields: Mapping[str, str]) ->
         fields,
     )
     if errors and not fields.get("current_password"):
-        errors = {"current_password": "Enter your current password.", **errors}
+        errors = {"current_password": i18n.gettext("Enter your current password."), **errors}
     return errors
 
 

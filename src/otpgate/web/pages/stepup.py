@@ -13,17 +13,24 @@ from datetime import datetime
 
 from starlette.responses import Response
 
+from otpgate import i18n
 from otpgate.domain.actions import ActionType, sms_purpose
 from otpgate.domain.challenges import Challenge
 from otpgate.domain.errors import InvalidInput, OtpgateError, Throttled
-from otpgate.web.pages.common import Visit
+from otpgate.domain.language import N_
+from otpgate.web.pages.common import Visit, shown
 from otpgate.web.pages.public import wait_text
 from otpgate.web.problems import status_for
 
 SECURITY = "/account/security"
 ADDRESSES = "/account/addresses"
 PAYMENTS = "/account/payments"
-SECTIONS = {SECURITY: "Login & security", ADDRESSES: "Your addresses", PAYMENTS: "Your payments"}
+# Marked here, translated where the code page names them.
+SECTIONS = {
+    SECURITY: N_("Login & security"),
+    ADDRESSES: N_("Your addresses"),
+    PAYMENTS: N_("Your payments"),
+}
 
 # Where each approved change returns to, and the confirmation shown there.
 AFTER: dict[ActionType, tuple[str, str]] = {
@@ -64,7 +71,8 @@ def origin_of(challenge: Challenge | None) -> Origin | None:
     if action is None:
         return None
     path, flash = AFTER.get(action, ("/account", "profile_changed"))
-    return Origin(path=path, label=SECTIONS.get(path, "Your account"), flash=flash)
+    label = i18n.gettext(SECTIONS.get(path, N_("Your account")))
+    return Origin(path=path, label=label, flash=flash)
 
 
 def change_text(challenge: Challenge) -> str | None:
@@ -86,7 +94,7 @@ def refusal(
     """A refused request as form errors: next to its field when it names one, else on top
     (key ``form``), with the status the page answers."""
     if isinstance(exc, InvalidInput) and exc.field in fields:
-        return {exc.field: exc.detail}, 422
+        return {exc.field: shown(exc)}, 422
     if isinstance(exc, Throttled):
         return {"form": wait_text(exc, now)}, 429
-    return {"form": exc.detail}, status_for(exc)
+    return {"form": shown(exc)}, status_for(exc)

@@ -13,10 +13,9 @@
     var field = form && form.querySelector("[data-passkey-credential]");
     var error = form && form.querySelector("[data-passkey-error]");
     if (!field || !error) return;
-    // The page's words (its language), from data attributes of the error; English if none.
-    function said(name, fallback) {
-      return error.getAttribute("data-" + name) || fallback;
-    }
+    // The page's own words for what can go wrong (data-unsupported, data-cancelled,
+    // data-failed on the button, in the page's language); English when a page gives none.
+    var words = button.dataset;
     function fail(text) {
       error.textContent = text;
       error.hidden = false;
@@ -24,7 +23,7 @@
       button.focus();
     }
     if (!supported) {
-      fail(said("unsupported", "This browser can't use passkeys. Choose another way, or use an up-to-date browser."));
+      fail(words.unsupported || "This browser can't use passkeys. Choose another way, or use an up-to-date browser.");
       return;
     }
     button.hidden = false;
@@ -38,7 +37,7 @@
         body: new URLSearchParams({ csrf_token: token })
       }).then(function (response) {
         return response.json().then(function (body) {
-          if (!response.ok) throw new Error(body.detail || said("failed", "The passkey could not be used. Try again."));
+          if (!response.ok) throw new Error(body.detail || words.failed || "The passkey could not be used.");
           return body;
         });
       }).then(function (options) {
@@ -48,8 +47,8 @@
         form.submit();
       }).catch(function (problem) {
         var cancelled = problem && (problem.name === "NotAllowedError" || problem.name === "AbortError");
-        fail(cancelled ? said("cancelled", "The passkey request was cancelled or timed out. Try again.") :
-          (problem && problem.message) || said("failed", "The passkey could not be used. Try again."));
+        fail(cancelled ? (words.cancelled || "The passkey request was cancelled or timed out. Try again.") :
+          (problem && problem.message) || words.failed || "The passkey could not be used. Try again.");
       });
     });
   }
