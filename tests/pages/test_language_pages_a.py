@@ -139,6 +139,9 @@ async def test_the_code_page_gives_app_js_its_words(h: Harness, visitor: Visitor
     assert "Keine SMS erhalten? In 30 Sekunden können Sie einen neuen Code anfordern." in (
         text_of(page)
     )
+    # A service's own rule, shown on the page in German (shown(exc)).
+    short = await visitor.shown(await visitor.enter_code("12"))
+    assert alerts(short.text) == ["Geben Sie den 6-stelligen Code aus der SMS ein."]
 
 
 async def test_a_limit_is_said_in_german_with_its_time(
