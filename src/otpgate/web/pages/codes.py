@@ -11,6 +11,7 @@ import math
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request
+from markupsafe import Markup
 from starlette.responses import Response
 
 from otpgate import i18n
@@ -40,7 +41,7 @@ from otpgate.domain.factors import FactorType
 from otpgate.domain.phones import mask
 from otpgate.services.approvals import AccountChanged, Approval, VerifyRequest
 from otpgate.web.pages import notice, other_ways, returns, stepup
-from otpgate.web.pages.common import Visit, open_visit
+from otpgate.web.pages.common import Visit, open_visit, shown
 from otpgate.web.pages.public import end_previous_session, wait_text
 from otpgate.web.pages.times import at, ends_at
 from otpgate.web.problems import status_for
@@ -95,7 +96,7 @@ async def verify(request: Request) -> Response:
         )
     except (InvalidCode, InvalidInput, Throttled) as exc:
         # Post/redirect/get: a reload of the page that says so never sends the code again.
-        text = wait_text(exc, visit.now()) if isinstance(exc, Throttled) else exc.detail
+        text = wait_text(exc, visit.now()) if isinstance(exc, Throttled) else _wrong(exc)
         error, html = notice.words(text)
         said = notice.Notice(challenge_id, code_error=error, code_html=html, remember=remember)
         return _back(visit, factor, said)
@@ -103,7 +104,7 @@ async def verify(request: Request) -> Response:
         return _back(visit, factor)  # the code page now says it ended, and offers a new code
     except EmailUnavailable as exc:
         visit.remember_challenge(None)
-        return visit.render("email_unavailable.html", status=409, message=exc.detail)
+        return visit.render("email_unavailable.html", status=409, message=shown(exc))
     except (ChallengeUsed, ChallengeNotFound, NotAuthenticated):
         visit.remember_challenge(None)
         return visit.redirect(_home(visit))
@@ -209,7 +210,19 @@ def _resend_notice(visit: Visit, challenge_id: str, exc: OtpgateError) -> notice
         return notice.Notice(
             challenge_id, resend_error=error, resend_html=html, resend_until=int(until.timestamp())
         )
-    return notice.Notice(challenge_id, resend_error=exc.detail)
+    return notice.Notice(challenge_id, resend_error=shown(exc))
+
+
+def _wrong(exc: InvalidCode | InvalidInput) -> str:
+    """A wrong code in the page's language: the tries left as a plural ("1 Versuch")."""
+    if isinstance(exc, InvalidCode):
+        left = exc.attempts_remaining
+        return i18n.ngettext(
+            "That code is not right. %(num)d try left.",
+            "That code is not right. %(num)d tries left.",
+            left,
+        ) % {"num": left}
+    return shown(exc)
 
 
 def _back(visit: Visit, factor: FactorType, said: notice.Notice | None = None) -> Response:
@@ -256,9 +269,9 @@ async def _refused(visit: Visit, exc: OtpgateError) -> Response:
     return visit.render(
         "change_refused.html",
         status=status_for(exc),
-        message=exc.detail,
+        message=shown(exc),
         back=origin.path if origin else "/account",
-        back_label=origin.label if origin else "Your account",
+        back_label=origin.label if origin else i18n.gettext("Your account"),
     )
 
 
@@ -306,14 +319,19 @@ async def _page(
         resend_wait = max(0, math.ceil((available_at - now).total_seconds()))
     expires_seconds = max(0, math.ceil((challenge.expires_at - now).total_seconds()))
     ways = await other_ways.ways(visit, challenge, factor)
+    wording = _wording(challenge)
     return visit.render(
         ways.template,
         ways=ways,
-        destination=mask(challenge.destination),
+        heading=_heading(wording.get("heading") or ways.entry.heading, challenge),
         purpose=challenge.purpose.value,
-        wording=_wording(challenge),
+        wording=wording,
         again=origin.path if origin else "/signin",
-        again_label=f"Back to {origin.label}" if origin else "Start again",
+        again_label=(
+            i18n.gettext("Back to %(page)s") % {"page": origin.label}
+            if origin
+            else i18n.gettext("Start again")
+        ),
         code_length=policy.code_length,
         attempts_remaining=challenge.attempts_remaining,
         max_attempts=challenge.max_attempts,
@@ -329,38 +347,53 @@ async def _page(
     )
 
 
+def _heading(heading: str, challenge: Challenge) -> Markup:
+    """The code page's heading in the page's language, around the masked number it went to
+    (kept on one line)."""
+    where = Markup('<span class="nowrap">{}</span>').format(mask(challenge.destination))
+    return Markup(heading) % {"destination": where}  # noqa: S704 - the catalogue's own words
+
+
 def _wording(challenge: Challenge) -> dict[str, str | None]:
-    """What the code page says: above the heading, the heading around the number, the lead."""
+    """What the code page says, in the page's language: above the heading, the heading
+    around the number, the lead (the change itself is the action's own summary)."""
+    _ = i18n.gettext
     action = stepup.action_of(challenge)
     if challenge.purpose is Purpose.VERIFY_PHONE:
-        return {"eyebrow": "Confirm your mobile number", "lead": None, "change": None}
+        return {"eyebrow": _("Confirm your mobile number"), "lead": None, "change": None}
     if challenge.purpose is Purpose.RECOVER:
         return {
-            "eyebrow": "Recover your account · last step",
+            "eyebrow": _("Recover your account · last step"),
             "change": None,
-            "lead": "This proves the new number is yours. Once it is accepted, every other "
-            "browser is signed out and your other sign-in methods are removed.",
+            "lead": _(
+                "This proves the new number is yours. Once it is accepted, every other "
+                "browser is signed out and your other sign-in methods are removed."
+            ),
         }
     if action is None:
-        return {"eyebrow": "Sign in · step 2 of 2", "lead": None, "change": None}
+        return {"eyebrow": _("Sign in · step 2 of 2"), "lead": None, "change": None}
     if action is ActionType.CHANGE_PHONE:
         return {
-            "eyebrow": "New mobile number · step 1 of 2",
+            "eyebrow": _("New mobile number · step 1 of 2"),
             "change": stepup.change_text(challenge),
-            "lead": "This code goes to your current number. Next we'll text a code to the new one.",
+            "lead": _(
+                "This code goes to your current number. Next we'll text a code to the new one."
+            ),
         }
     if action is ActionType.CONFIRM_NEW_PHONE:
         return {
-            "eyebrow": "New mobile number · step 2 of 2",
-            "heading": "Now enter the code we sent to your new number",
+            "eyebrow": _("New mobile number · step 2 of 2"),
+            "heading": _("Now enter the code we sent to your new number %(destination)s"),
             "change": None,
-            "lead": "This proves the new number is yours. Your number changes only once this "
-            "code is accepted.",
+            "lead": _(
+                "This proves the new number is yours. Your number changes only once this "
+                "code is accepted."
+            ),
         }
     return {
-        "eyebrow": "Confirm a change",
+        "eyebrow": _("Confirm a change"),
         "change": stepup.change_text(challenge),
-        "lead": "Nothing changes until you enter this code, and it works only for this change.",
+        "lead": _("Nothing changes until you enter this code, and it works only for this change."),
     }
 
 

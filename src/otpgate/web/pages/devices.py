@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 from ua_parser import parse as ua_parse
 
+from otpgate import i18n
 from otpgate.domain.errors import NotFound
 from otpgate.web.pages.common import member, member_form
 
@@ -40,11 +41,22 @@ SYSTEM_NAMES = {"Mac OS X": "macOS", "Chrome OS": "ChromeOS"}
 IOS_DEVICES = ("iPhone", "iPad")
 
 
-@lru_cache(maxsize=1024)
 def browser_name(user_agent: str | None) -> str:
-    """ "Chrome on Android" from a User-Agent (ua-parser): how a customer knows a browser."""
-    if not user_agent:
-        return "Unknown browser"
+    """ "Chrome on Android" from a User-Agent (ua-parser): how a customer knows a browser,
+    in the page's language (the names themselves are brands)."""
+    browser, where = _names(user_agent) if user_agent else (None, None)
+    if browser and where:
+        return i18n.gettext("%(browser)s on %(system)s") % {"browser": browser, "system": where}
+    if browser:
+        return browser
+    if where:
+        return i18n.gettext("A browser on %(system)s") % {"system": where}
+    return i18n.gettext("Unknown browser")
+
+
+@lru_cache(maxsize=1024)
+def _names(user_agent: str) -> tuple[str | None, str | None]:
+    """The browser's and the system's names (ua-parser's, as customers know them)."""
     parsed = ua_parse(user_agent[:1000])
     agent = parsed.user_agent.family if parsed.user_agent else None
     system = parsed.os.family if parsed.os else None
@@ -53,13 +65,7 @@ def browser_name(user_agent: str | None) -> str:
     where = SYSTEM_NAMES.get(system or "", system) if system and system != "Other" else None
     if where == "iOS" and device in IOS_DEVICES:
         where = device
-    if browser and where:
-        return f"{browser} on {where}"
-    if browser:
-        return browser
-    if where:
-        return f"A browser on {where}"
-    return "Unknown browser"
+    return browser, where
 
 
 @router.get("/account/devices")

@@ -13,6 +13,8 @@ import structlog
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from otpgate import i18n
+from otpgate.domain.language import DEFAULT_LANGUAGE, N_
 from otpgate.web.middleware import CSP
 from otpgate.web.pages import cookies
 from otpgate.web.pages.common import Pages
@@ -21,34 +23,40 @@ from otpgate.web.pages.times import at
 
 log = structlog.get_logger("otpgate.web.pages")
 
-# What a person reads, by status; the service's own words are used where they say more.
+# What a person reads, by status (message ids, translated when a page is made); the
+# service's own words are used where they say more and the reader's language has them.
 FRIENDLY: dict[int, tuple[str, str]] = {
-    400: ("We couldn't read that request", "Go back, check the form and try again."),
+    400: (N_("We couldn't read that request"), N_("Go back, check the form and try again.")),
     403: (
-        "We couldn't accept that form",
-        "For your safety we only accept forms sent from our own pages. Go back, reload the "
-        "page and try again.",
+        N_("We couldn't accept that form"),
+        N_(
+            "For your safety we only accept forms sent from our own pages. Go back, reload the "
+            "page and try again."
+        ),
     ),
     404: (
-        "Page not found",
-        "We couldn't find that page. Check the address, or start again from the home page.",
+        N_("Page not found"),
+        N_("We couldn't find that page. Check the address, or start again from the home page."),
     ),
     405: (
-        "That doesn't work here",
-        "This page can't be used that way. Go back and use the page's own buttons.",
+        N_("That doesn't work here"),
+        N_("This page can't be used that way. Go back and use the page's own buttons."),
     ),
-    413: ("That was too much to send", "Go back, shorten what you typed and try again."),
+    413: (
+        N_("That was too much to send"),
+        N_("Go back, shorten what you typed and try again."),
+    ),
     429: (
-        "Please wait a little",
-        "There were too many tries in a short time, so we've paused this for your security.",
+        N_("Please wait a little"),
+        N_("There were too many tries in a short time, so we've paused this for your security."),
     ),
     500: (
-        "Something went wrong",
-        "Something went wrong on our side. Nothing was changed; please try again.",
+        N_("Something went wrong"),
+        N_("Something went wrong on our side. Nothing was changed; please try again."),
     ),
     503: (
-        "We're having trouble right now",
-        "Part of our service isn't answering. Nothing was changed; please try again shortly.",
+        N_("We're having trouble right now"),
+        N_("Part of our service isn't answering. Nothing was changed; please try again shortly."),
     ),
 }
 # Errors served outside our own middleware (a 500) still get the page headers.
@@ -74,7 +82,6 @@ def render_error(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """An HTML page for ``status``; ``title``/``detail`` override the generic words."""
-    generic_title, generic_detail = FRIENDLY.get(status, FRIENDLY[500 if status >= 500 else 400])
     all_headers = {**BASE_HEADERS, **(headers or {})}
     pages: Pages | None = getattr(request.app.state, "pages", None)
     try:
@@ -91,13 +98,25 @@ def render_error(
             signed_in=False,
             flash=None,
             status=status,
-            title=title or generic_title,
-            detail=detail or generic_detail,
+            **_words(status, title, detail),
         )
     except Exception:  # the last line of defence: never a traceback in a browser
         log.exception("error_page_failed", status=status)
         html = FALLBACK
     return HTMLResponse(html, status_code=status, headers=all_headers)
+
+
+def _words(status: int, title: str | None, detail: str | None) -> dict[str, str]:
+    """The page's title and text in the reader's language: the service's own (an error's
+    English title and detail) when the catalogue has both, else the generic words for
+    ``status`` rather than English in the middle of a German page."""
+    generic_title, generic_detail = FRIENDLY.get(status, FRIENDLY[500 if status >= 500 else 400])
+    own_title, own_detail = title or generic_title, detail or generic_detail
+    shown_title, shown_detail = i18n.gettext(own_title), i18n.gettext(own_detail)
+    untranslated = shown_title == own_title or shown_detail == own_detail
+    if untranslated and i18n.current_language() != DEFAULT_LANGUAGE:
+        shown_title, shown_detail = i18n.gettext(generic_title), i18n.gettext(generic_detail)
+    return {"title": shown_title, "detail": shown_detail}
 
 
 def _limited(request: Request, pages: Pages, headers: dict[str, str]) -> str:
@@ -117,8 +136,8 @@ def _limited(request: Request, pages: Pages, headers: dict[str, str]) -> str:
         signed_in=signed_in,
         section=None,
         flash=None,
-        title=title,
-        detail=detail,
+        title=i18n.gettext(title),
+        detail=i18n.gettext(detail),
         until=at(now, retry_after),
     )
 

@@ -9,19 +9,23 @@ account's pause are the same whichever factor answers. A call is asked for like 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
+from otpgate import i18n
 from otpgate.domain.challenges import Challenge
-from otpgate.domain.errors import OtpgateError
+from otpgate.domain.errors import OtpgateError, Throttled
 from otpgate.domain.factors import FactorKind, FactorType
+from otpgate.domain.language import N_
 from otpgate.services.approvals import Approval, FactorAdded
 from otpgate.services.factors.passkey import MAX_CREDENTIAL_CHARS
-from otpgate.web.pages.common import Visit, open_visit
-from otpgate.web.problems import from_error
+from otpgate.web.pages.common import Visit, open_visit, shown
+from otpgate.web.pages.public import wait_text
+from otpgate.web.problems import PROBLEM_JSON, from_error
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,42 +35,54 @@ class Way:
     label: str
     href: str
 
+    def translated(self) -> Way:
+        return replace(self, label=i18n.gettext(self.label))
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """How the page asks for one factor's answer."""
+    """How the page asks for one factor's answer. The words are message ids, in the page's
+    language once ``translated``; a heading may name the number (``%(destination)s``)."""
 
     heading: str
-    label: str = "Code"
+    label: str = N_("Code")
     hint: str | None = None
     inputmode: str = "numeric"
     autocomplete: str = "one-time-code"
     pattern: str | None = "[0-9]*"
 
+    def translated(self) -> Entry:
+        return replace(
+            self,
+            heading=i18n.gettext(self.heading),
+            label=i18n.gettext(self.label),
+            hint=i18n.gettext(self.hint) if self.hint else None,
+        )
+
 
 ENTRIES = {
-    FactorType.SMS_CODE: Entry("Enter the code we sent to"),
-    FactorType.VOICE_CODE: Entry("Enter the code we read out on a call to"),
+    FactorType.SMS_CODE: Entry(N_("Enter the code we sent to %(destination)s")),
+    FactorType.VOICE_CODE: Entry(N_("Enter the code we read out on a call to %(destination)s")),
     FactorType.TOTP: Entry(
-        "Enter the code from your authenticator app",
-        label="Code from the app",
-        hint="Your app shows a new 6-digit code every 30 seconds.",
+        N_("Enter the code from your authenticator app"),
+        label=N_("Code from the app"),
+        hint=N_("Your app shows a new 6-digit code every 30 seconds."),
     ),
     FactorType.BACKUP_CODE: Entry(
-        "Enter one of your backup codes",
-        label="Backup code",
-        hint="10 letters and digits, like 2bx7k-9mqpa. Each code works once.",
+        N_("Enter one of your backup codes"),
+        label=N_("Backup code"),
+        hint=N_("10 letters and digits, like 2bx7k-9mqpa. Each code works once."),
         inputmode="text",
         autocomplete="off",
         pattern=None,
     ),
-    FactorType.PASSKEY: Entry("Use your passkey", label="Passkey"),
+    FactorType.PASSKEY: Entry(N_("Use your passkey"), label=N_("Passkey")),
 }
 WAYS = {
-    FactorType.SMS_CODE: Way("Get a code by text message", "/verify"),
-    FactorType.TOTP: Way("Use your authenticator app", "/verify?with=totp"),
-    FactorType.PASSKEY: Way("Use a passkey", "/verify?with=passkey"),
-    FactorType.BACKUP_CODE: Way("Use a backup code", "/verify?with=backup_code"),
+    FactorType.SMS_CODE: Way(N_("Get a code by text message"), "/verify"),
+    FactorType.TOTP: Way(N_("Use your authenticator app"), "/verify?with=totp"),
+    FactorType.PASSKEY: Way(N_("Use a passkey"), "/verify?with=passkey"),
+    FactorType.BACKUP_CODE: Way(N_("Use a backup code"), "/verify?with=backup_code"),
 }
 
 
@@ -108,8 +124,8 @@ async def ways(visit: Visit, challenge: Challenge, asked: FactorType) -> Ways:
         others = [WAYS[FactorType.SMS_CODE], *(w for w in others if w.href != "/verify")]
     return Ways(
         factor=factor,
-        entry=ENTRIES[factor],
-        others=others,
+        entry=ENTRIES[factor].translated(),
+        others=[way.translated() for way in others],
         can_call=FactorType.VOICE_CODE in available,
     )
 
@@ -136,11 +152,30 @@ async def passkey_options(request: Request) -> Response:
     await visit.guard(session=visit.auth is not None)
     challenge_id = visit.pre.challenge_id
     if challenge_id is None:
-        return JSONResponse({"detail": "Start again."}, status_code=404)
+        return JSONResponse({"detail": i18n.gettext("Start again.")}, status_code=404)
     try:
         options = await visit.services.passkey.options(
             challenge_id, visit.auth.session.id if visit.auth else None, visit.ctx
         )
     except OtpgateError as exc:
-        return from_error(exc)
+        return _refused(visit, exc)
     return JSONResponse(options)
+
+
+def _refused(visit: Visit, exc: OtpgateError) -> Response:
+    """The problem details, their ``detail`` in the page's language: passkeys.js shows it."""
+    answer = from_error(exc)
+    body = json.loads(bytes(answer.body))
+    if isinstance(exc, Throttled):
+        body["detail"] = wait_text(exc, visit.now()).striptags()
+    else:
+        body["detail"] = shown(exc)
+    # The same headers (Retry-After, WWW-Authenticate), for a body of another length.
+    headers = {
+        name: value
+        for name, value in answer.headers.items()
+        if name not in ("content-length", "content-type")
+    }
+    return JSONResponse(
+        body, status_code=answer.status_code, media_type=PROBLEM_JSON, headers=headers
+    )

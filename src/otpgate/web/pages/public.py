@@ -21,56 +21,76 @@ from otpgate.domain.errors import (
     ResendTooSoon,
     Throttled,
 )
+from otpgate.domain.language import N_
 from otpgate.domain.passwords import MIN_PASSWORD_LENGTH, check_password
 from otpgate.services.registration import clean_name
 from otpgate.services.signin import SignedIn
 from otpgate.web.pages import returns
-from otpgate.web.pages.common import Visit, open_visit
+from otpgate.web.pages.common import Visit, open_visit, shown
 from otpgate.web.pages.phone_entry import country_choices, default_country, mobile_as_typed
 from otpgate.web.pages.times import at
 from otpgate.web.problems import status_for
 
 router = APIRouter(include_in_schema=False)
 
-WRONG_CREDENTIALS = "Your email or password is incorrect"
+WRONG_CREDENTIALS = N_("Your email or password is incorrect")
 REGISTER_FIELDS = ("name", "email", "phone", "password")
 # The mobile number's country (a list), besides the fields the service reads.
 PHONE_COUNTRY = "phone_country"
 
 
-# A limit's name -> what happened in plain words, and the start of when it ends.
+# A limit's name -> what happened in plain words, and when it ends (``%(time)s``, a <time>).
 LIMIT_WORDS = {
     "send": (
-        "We've sent a lot of codes in a short time, so we can't send another one yet.",
-        "You can ask for a new code at",
+        N_("We've sent a lot of codes in a short time, so we can't send another one yet."),
+        N_("You can ask for a new code at %(time)s."),
     ),
     "voice": (
-        "We've called a lot in a short time, so we can't call again yet.",
-        "You can ask for a call at",
+        N_("We've called a lot in a short time, so we can't call again yet."),
+        N_("You can ask for a call at %(time)s."),
     ),
-    "password": ("There were too many password tries.", "You can try again at"),
-    "register": ("Many accounts were made from this connection.", "You can make one at"),
-    "verify": ("Many codes were entered from this connection.", "You can try again at"),
+    "password": (N_("There were too many password tries."), N_("You can try again at %(time)s.")),
+    "register": (
+        N_("Many accounts were made from this connection."),
+        N_("You can make one at %(time)s."),
+    ),
+    "verify": (
+        N_("Many codes were entered from this connection."),
+        N_("You can try again at %(time)s."),
+    ),
 }
-OTHER_LIMIT = ("There were too many tries in a short time.", "You can try again at")
+OTHER_LIMIT = (
+    N_("There were too many tries in a short time."),
+    N_("You can try again at %(time)s."),
+)
 
 
 def wait_text(exc: Throttled, now: datetime) -> Markup:
     """A throttling error as plain words that say what happened and exactly when it ends
-    ("You can ask for a new code at 14:32 UTC", shown in the browser's zone by app.js)."""
+    ("You can ask for a new code at 14:32 UTC", shown in the browser's zone by app.js), in
+    the page's language."""
     if isinstance(exc, ResendTooSoon) and exc.retry_after < 90:
-        return Markup("A new code was just sent. You can ask for another in {}.").format(
-            duration_text(exc.retry_after, words=i18n.current())
+        return _words(
+            N_("A new code was just sent. You can ask for another in %(wait)s."),
+            wait=duration_text(exc.retry_after, words=i18n.current()),
         )
     when = at(now, exc.retry_after)
     if isinstance(exc, CodeLockout):
-        return Markup(
-            "Too many wrong codes were entered for this account, so its codes are paused for "
-            "your security. Codes work again at {}."
-        ).format(when)
+        return _words(
+            N_(
+                "Too many wrong codes were entered for this account, so its codes are paused "
+                "for your security. Codes work again at %(time)s."
+            ),
+            time=when,
+        )
     rule = exc.rule if isinstance(exc, RateLimited) else None
     what, then = LIMIT_WORDS.get((rule or "").split("_", 1)[0], OTHER_LIMIT)
-    return Markup("{} {} {}.").format(what, then, when)
+    return Markup("{} {}").format(i18n.gettext(what), _words(then, time=when))
+
+
+def _words(message: str, **params: object) -> Markup:
+    """``message`` in the page's language, ``params`` filled in (escaped unless Markup)."""
+    return Markup(i18n.gettext(message)) % params  # noqa: S704 - the catalogue's own words
 
 
 @router.get("/")
@@ -105,11 +125,11 @@ async def register(request: Request) -> Response:
         )
     except InvalidInput as exc:
         field = exc.field if exc.field in REGISTER_FIELDS else "form"
-        return _register_page(visit, values, {field: exc.detail}, status=422)
+        return _register_page(visit, values, {field: shown(exc)}, status=422)
     except Throttled as exc:
         return _register_page(visit, values, {"form": wait_text(exc, visit.now())}, status=429)
     except OtpgateError as exc:
-        return _register_page(visit, values, {"form": exc.detail}, status=status_for(exc))
+        return _register_page(visit, values, {"form": shown(exc)}, status=status_for(exc))
     visit.remember_challenge(registered.challenge.id)
     return visit.redirect("/verify")
 
@@ -130,13 +150,13 @@ def _field_errors(visit: Visit, values: dict[str, str]) -> dict[str, str]:
         try:
             check(values[field])
         except InvalidInput as exc:
-            errors[field] = exc.detail
+            errors[field] = shown(exc)
     # The password's rules look at the name and email as typed (as the service does).
     context = [settings.brand, values["email"].split("@")[0], *values["name"].split()]
     try:
         check_password(values["password"], context=context)
     except InvalidInput as exc:
-        errors["password"] = exc.detail
+        errors["password"] = shown(exc)
     return errors
 
 
@@ -144,12 +164,12 @@ def _register_page(
     visit: Visit, values: dict[str, str], errors: dict[str, str], status: int = 200
 ) -> Response:
     # The password is never sent back to the browser, not even to refill the form.
-    shown = {name: values.get(name, "") for name in ("name", "email", "phone")}
-    shown[PHONE_COUNTRY] = values.get(PHONE_COUNTRY) or default_country(visit.settings)
+    kept = {name: values.get(name, "") for name in ("name", "email", "phone")}
+    kept[PHONE_COUNTRY] = values.get(PHONE_COUNTRY) or default_country(visit.settings)
     return visit.render(
         "register.html",
         status=status,
-        values=shown,
+        values=kept,
         countries=country_choices(visit.settings),
         errors=errors,
         min_password=MIN_PASSWORD_LENGTH,
@@ -178,12 +198,16 @@ async def signin(request: Request) -> Response:
             device_token=None if await returns.wants_code(visit) else visit.device_token(),
         )
     except InvalidCredentials:
-        return visit.render("signin.html", status=401, email=email, error=WRONG_CREDENTIALS)
+        return visit.render(
+            "signin.html", status=401, email=email, error=i18n.gettext(WRONG_CREDENTIALS)
+        )
     except Throttled as exc:
         error = wait_text(exc, visit.now())
         return visit.render("signin.html", status=429, email=email, error=error)
     except InvalidInput:
-        return visit.render("signin.html", status=401, email=email, error=WRONG_CREDENTIALS)
+        return visit.render(
+            "signin.html", status=401, email=email, error=i18n.gettext(WRONG_CREDENTIALS)
+        )
     if isinstance(outcome, SignedIn):
         await end_previous_session(visit)
         visit.start_session(outcome.issued.token, outcome.issued.session.expires_at)

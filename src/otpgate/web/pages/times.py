@@ -11,17 +11,26 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+from babel.dates import format_skeleton
 from markupsafe import Markup, escape
+
+from otpgate import i18n
 
 Style = Literal["time", "datetime"]
 
 
 def clock_text(moment: datetime, now: datetime) -> str:
-    """ "14:32 UTC" today, "2 Dec, 09:05 UTC" on another day."""
+    """ "14:32 UTC" today, "2 Dec, 09:05 UTC" on another day (the month in the page's
+    language: "2. Dez., 09:05 UTC", "2 déc., 09:05 UTC")."""
     moment, now = moment.astimezone(UTC), now.astimezone(UTC)
     if moment.date() == now.date():
         return moment.strftime("%H:%M UTC")
-    return moment.strftime("%-d %b, %H:%M UTC")
+    # The day as the language writes it; English keeps the site's "2 Dec" (British order).
+    language = i18n.current_language()
+    day = format_skeleton(
+        "dMMM", moment, tzinfo=UTC, locale="en_GB" if language == "en" else language
+    )
+    return f"{day}, {moment.strftime('%H:%M')} UTC"
 
 
 def time_tag(moment: datetime, text: str, style: Style = "datetime") -> Markup:

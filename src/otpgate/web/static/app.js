@@ -2,6 +2,19 @@
 (function () {
   "use strict";
 
+  // The words this file writes come from the page, in its language: data attributes the
+  // templates fill in through the catalogue (English here only if an attribute is missing).
+  function said(el, name, fallback) {
+    var words = el && el.getAttribute("data-" + name);
+    return words || fallback;
+  }
+
+  // "{n} seconds" from an element's data-second-one / data-second-other (and minute-).
+  function count(el, unit, n) {
+    var form = said(el, unit + (n === 1 ? "-one" : "-other"), "{n} " + unit + (n === 1 ? "" : "s"));
+    return form.replace("{n}", String(n));
+  }
+
   // A form's error summary takes focus (and scrolls into view) so it is read first; its
   // links move focus to their field.
   var summary = document.querySelector("[data-error-summary]");
@@ -28,7 +41,7 @@
     button.addEventListener("click", function () {
       var show = input.type === "password";
       input.type = show ? "text" : "password";
-      label.textContent = show ? "Hide" : "Show";
+      label.textContent = show ? said(button, "hide", "Hide") : said(button, "show", "Show");
       button.setAttribute("aria-pressed", show ? "true" : "false");
       input.focus();
     });
@@ -43,11 +56,11 @@
       var kinds = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9\s]/].filter(function (re) {
         return re.test(value);
       }).length;
-      if (value.length < 8) return ["weak", "Too short: use at least 8 characters."];
+      if (value.length < 8) return ["weak", said(out, "weak", "Too short: use at least 8 characters.")];
       if (value.length >= 16 || words >= 3 || (value.length >= 12 && kinds >= 3)) {
-        return ["strong", "Looks strong."];
+        return ["strong", said(out, "strong", "Looks strong.")];
       }
-      return ["fair", "Fair: a longer phrase would be stronger."];
+      return ["fair", said(out, "fair", "Fair: a longer phrase would be stronger.")];
     }
     input.addEventListener("input", function () {
       if (!input.value) {
@@ -79,17 +92,18 @@
     var timer = window.setInterval(function () {
       left -= 1;
       if (left > 0) {
-        if (seconds) seconds.textContent = left + (left === 1 ? " second" : " seconds");
+        if (seconds) seconds.textContent = count(status, "second", left);
         return;
       }
       window.clearInterval(timer);
-      status.textContent = "Didn't get a text? Ask for a new code.";
+      status.textContent = said(status, "countdown-done", "Didn't get a text? Ask for a new code.");
       buttons.forEach(function (button) { button.disabled = false; });
     }, 1000);
   });
 
   // Times: the server writes UTC ("14:32 UTC", and the exact moment in datetime=); show them
-  // in the browser's own time zone. Without this file the UTC text stays, still exact.
+  // in the browser's own time zone, in the page's language (<html lang>). Without this file
+  // the UTC text stays, still exact.
   document.querySelectorAll("time[data-local]").forEach(function (el) {
     var moment = new Date(el.getAttribute("datetime"));
     if (isNaN(moment.getTime()) || !window.Intl || !Intl.DateTimeFormat) return;
@@ -113,9 +127,8 @@
     var text = lead.querySelector("[data-expires-text]");
     var expired = document.querySelector("[data-expired]");
     function words(seconds) {
-      if (seconds < 90) return seconds + (seconds === 1 ? " second" : " seconds");
-      var minutes = Math.round(seconds / 60);
-      return minutes + (minutes === 1 ? " minute" : " minutes");
+      if (seconds < 90) return count(lead, "second", seconds);
+      return count(lead, "minute", Math.round(seconds / 60));
     }
     function over() {
       lead.hidden = true;
@@ -137,11 +150,12 @@
   // Copy a code from the development inbox.
   document.querySelectorAll("[data-copy]").forEach(function (button) {
     if (!navigator.clipboard) return;
+    var label = button.textContent;
     button.hidden = false;
     button.addEventListener("click", function () {
       navigator.clipboard.writeText(button.getAttribute("data-copy")).then(function () {
-        button.textContent = "Copied";
-        window.setTimeout(function () { button.textContent = "Copy code"; }, 1500);
+        button.textContent = said(button, "copied", "Copied");
+        window.setTimeout(function () { button.textContent = label; }, 1500);
       });
     });
   });
