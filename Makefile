@@ -59,7 +59,7 @@ bench: $(BENCH_STAMP)
 messages: $(DEV_STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k InvalidInput:2 -k ChangeTooLong:2 --no-location --sort-output -o src/otpgate/locales/messages.pot .
 	for lang in de fr; do \
-	  $(VENV)/bin/pybabel update -i src/otpgate/locales/messages.pot -d src/otpgate/locales -l $$lang -D messages --init-missing --no-fuzzy-matching --width 100 --no-location; \
+	  $(VENV)/bin/pybabel update -i src/otpgate/locales/messages.pot -d src/otpgate/locales -l $$lang -D messages --init-missing --no-fuzzy-matching --width 100 --ignore-obsolete; \
 	done
 
 screenshots: $(DEV_STAMP)
