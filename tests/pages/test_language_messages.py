@@ -12,7 +12,7 @@ import pytest
 
 from tests.harness import Harness
 from tests.pages.conftest import Visitor, token_in
-from tests.pages.steps import RELAXED
+from tests.pages.steps import ADDRESS, RELAXED
 from tests.texts import code_of, text_of
 
 
@@ -87,3 +87,20 @@ async def test_a_french_accounts_mail_is_french_whoever_opens_the_link(
     assert resent.status_code in (200, 303), resent.text
     again = (await h.mails("ada@example.com"))[-1]
     assert again["subject"] == "Bestätigen Sie Ihre E-Mail-Adresse für Shop"
+
+
+async def test_the_code_page_names_the_change_in_the_pages_language(
+    h: Harness, visitor: Visitor
+) -> None:
+    """An English account on a German page: the text names the change in English, the page in
+    German, both from the same payload (every value the code approves, in both)."""
+    phone = await visitor.signed_up("ada@example.com")
+    speaks(visitor, "de-DE")
+    asked = await visitor.submit(
+        "/account/addresses/new", "/account/addresses", **{**ADDRESS, "line1": "7 Elm St"}
+    )
+    assert asked.status_code == 303, asked.text
+    page = text_of((await visitor.get("/verify")).text)
+    assert "Lieferadresse" in page and "7 Elm St" in page and "Springfield" in page
+    text = (await h.messages(phone))[-1]["body"]
+    assert "code to ship to" in text and "7 Elm St" in text and "Lieferadresse" not in text

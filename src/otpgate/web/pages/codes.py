@@ -319,7 +319,7 @@ async def _page(
         resend_wait = max(0, math.ceil((available_at - now).total_seconds()))
     expires_seconds = max(0, math.ceil((challenge.expires_at - now).total_seconds()))
     ways = await other_ways.ways(visit, challenge, factor)
-    wording = _wording(challenge)
+    wording = _wording(challenge, stepup.change_text(visit, challenge))
     return visit.render(
         ways.template,
         ways=ways,
@@ -354,9 +354,9 @@ def _heading(heading: str, challenge: Challenge) -> Markup:
     return Markup(heading) % {"destination": where}  # noqa: S704 - the catalogue's own words
 
 
-def _wording(challenge: Challenge) -> dict[str, str | None]:
+def _wording(challenge: Challenge, change: str | None) -> dict[str, str | None]:
     """What the code page says, in the page's language: above the heading, the heading
-    around the number, the lead (the change itself is the action's own summary)."""
+    around the number, the lead; ``change`` is the step-up's change in the same language."""
     _ = i18n.gettext
     action = stepup.action_of(challenge)
     if challenge.purpose is Purpose.VERIFY_PHONE:
@@ -375,7 +375,7 @@ def _wording(challenge: Challenge) -> dict[str, str | None]:
     if action is ActionType.CHANGE_PHONE:
         return {
             "eyebrow": _("New mobile number · step 1 of 2"),
-            "change": stepup.change_text(challenge),
+            "change": change,
             "lead": _(
                 "This code goes to your current number. Next we'll text a code to the new one."
             ),
@@ -392,7 +392,7 @@ def _wording(challenge: Challenge) -> dict[str, str | None]:
         }
     return {
         "eyebrow": _("Confirm a change"),
-        "change": stepup.change_text(challenge),
+        "change": change,
         "lead": _("Nothing changes until you enter this code, and it works only for this change."),
     }
 

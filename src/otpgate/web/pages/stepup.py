@@ -14,7 +14,7 @@ from datetime import datetime
 from starlette.responses import Response
 
 from otpgate import i18n
-from otpgate.domain.actions import ActionType, sms_purpose
+from otpgate.domain.actions import ActionType
 from otpgate.domain.challenges import Challenge
 from otpgate.domain.errors import InvalidInput, OtpgateError, Throttled
 from otpgate.domain.language import N_
@@ -75,11 +75,13 @@ def origin_of(challenge: Challenge | None) -> Origin | None:
     return Origin(path=path, label=label, flash=flash)
 
 
-def change_text(challenge: Challenge) -> str | None:
-    """What the code is for, to follow "… to": "add Visa ending 4242"."""
+def change_text(visit: Visit, challenge: Challenge) -> str | None:
+    """What the code is for, to follow "… to": "add Visa ending 4242", in the page's language:
+    described again from the payload the code approves, as the text describes it in the
+    account's (the stored summary is the English one)."""
     if challenge.action is None or not challenge.action.summary:
         return None
-    return sms_purpose(challenge.action.summary)
+    return visit.services.challenges.purpose_text(challenge, i18n.current())
 
 
 def ask_for_code(visit: Visit, challenge: Challenge) -> Response:
