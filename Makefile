@@ -22,9 +22,12 @@ $(RUN_STAMP): pyproject.toml | $(PY)
 	$(PIP) install --progress-bar on -e .
 	touch $(RUN_STAMP)
 
-$(DEV_STAMP): pyproject.toml $(RUN_STAMP)
+# axe-core (the accessibility tests' rules) comes from npm, pinned by package-lock.json.
+$(DEV_STAMP): pyproject.toml package-lock.json $(RUN_STAMP)
 	@echo "make: installing the test and lint tools (pytest, Playwright, ruff, mypy, ...)"
 	$(PIP) install --progress-bar on -e '.[dev]'
+	@command -v npm >/dev/null || { echo "make: the accessibility tests need npm (apt-get install -y nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund
 	touch $(DEV_STAMP)
 
 # Logs for a person at the terminal (set OTPGATE_LOG_FORMAT=json to see what production logs).
@@ -66,4 +69,4 @@ screenshots: $(DEV_STAMP)
 	$(PY) -m tests.browser.screenshots docs/screenshots
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var node_modules .pytest_cache .mypy_cache .ruff_cache
