@@ -1,8 +1,9 @@
 """Screenshots of the main pages, desktop and phone: ``python -m tests.browser.screenshots DIR``.
 
-Starts a real server, walks the journey (create account, confirm, account, sign out, sign in,
-then the account pages: an address and a card added with their codes, security, devices,
-activity) and saves ``<page>-desktop.png`` and ``<page>-mobile.png`` into DIR
+Starts a real server, walks the first part of the accessibility test's walk
+(tests/browser/tour.py: create account, confirm, sign out, sign in, then the account pages: an
+address and a card added with their codes, security, devices, activity) and saves
+``<state>-desktop.png`` and ``<state>-mobile.png`` of the states in ``SHOTS`` into DIR
 (``make screenshots``).
 """
 
@@ -14,18 +15,25 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE
-from tests.browser.journey import (
-    PASSWORD,
-    enter_code,
-    expect_account,
-    request_address,
-    request_card,
-    sent,
-    sign_out,
-)
 from tests.browser.server import Server
+from tests.browser.tour import Tour
 
 VIEWS = (("desktop", DESKTOP, 1), ("mobile", PHONE, 2))
+# The states of the walk (tests/browser/tour.py) that get a picture, named as they are.
+SHOTS = (
+    "home",
+    "register",
+    "signin",
+    "code",
+    "account",
+    "code-change",
+    "addresses",
+    "card-form",
+    "payments",
+    "security",
+    "devices",
+    "activity",
+)
 
 
 def shoot(page: Page, directory: Path, name: str, view: str) -> Path:
@@ -39,64 +47,15 @@ def walk(browser: Browser, server: Server, directory: Path) -> list[Path]:
     saved: list[Path] = []
     for view, viewport, scale in VIEWS:
         context = browser.new_context(viewport=viewport, device_scale_factor=scale)
-        page = context.new_page()
-        name, email, phone = "Ada Lovelace", f"ada.{view}@example.com", server.new_phone()
 
-        page.goto(server.url)
-        saved.append(shoot(page, directory, "home", view))
+        def seen(state: str, page: Page, view: str = view) -> None:
+            if state in SHOTS:
+                saved.append(shoot(page, directory, state, view))
 
-        page.goto(f"{server.url}/register")
-        page.get_by_label("Your name").fill(name)
-        page.get_by_label("Email", exact=True).fill(email)
-        page.get_by_label("Mobile number").fill(phone)
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_label("Password", exact=True).blur()
-        saved.append(shoot(page, directory, "register", view))
-        page.get_by_role("button", name="Create account").click()
-        page.get_by_label("Code", exact=True).wait_for()
-        enter_code(page, server.wait_for_code(phone))
-        expect_account(page, name, email)
-        sign_out(page)
-
-        page.get_by_label("Email", exact=True).fill(email)
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        saved.append(shoot(page, directory, "signin", view))
-        page.get_by_role("button", name="Continue").click()
-        page.get_by_label("Code", exact=True).wait_for()
-        saved.append(shoot(page, directory, "code", view))
-        enter_code(page, server.wait_for_code(phone, count=2))
-        expect_account(page, name, email)
-        saved.append(shoot(page, directory, "account", view))
-        saved.extend(account_pages(page, server, directory, view, phone))
+        tour = Tour(context.new_page(), server, seen, tag=view)
+        tour.visitor()
+        tour.account()
         context.close()
-    return saved
-
-
-def account_pages(page: Page, server: Server, directory: Path, view: str, phone: str) -> list[Path]:
-    """The account pages of issue 4, with an address and a card added through their codes."""
-    saved: list[Path] = []
-    before = sent(server, phone)
-    request_address(page, server, **{"Delivery instructions": "Leave it with number 3"})
-    saved.append(shoot(page, directory, "code-change", view))
-    enter_code(page, server.wait_for_code(phone, count=before + 1))
-    page.get_by_role("heading", name="Your addresses").wait_for()
-    saved.append(shoot(page, directory, "addresses", view))
-
-    page.goto(f"{server.url}/account/payments/new")
-    page.get_by_label("Name on card").fill("ADA LOVELACE")
-    saved.append(shoot(page, directory, "card-form", view))
-    request_card(page, server)
-    enter_code(page, server.wait_for_code(phone, count=before + 2))
-    page.get_by_role("heading", name="Your payments").wait_for()
-    saved.append(shoot(page, directory, "payments", view))
-
-    for name, path in (
-        ("security", "/account/security"),
-        ("devices", "/account/devices"),
-        ("activity", "/account/activity"),
-    ):
-        page.goto(f"{server.url}{path}")
-        saved.append(shoot(page, directory, name, view))
     return saved
 
 
