@@ -186,9 +186,9 @@ class Tour:
 
     # -- everything else a customer can come to --------------------------------------------
 
-    def more(self, oidc_client: str | None) -> None:
-        """The states after ``account()``; with an OIDC client's id (one created with
-        ``--consent`` whose redirect URI is ``callback_url(server)``), the provider's pages."""
+    def more(self, oidc_client: str) -> None:
+        """The states after ``account()``. ``oidc_client``: the id of an app created with
+        ``client_args(server)`` (it asks for consent; it is sent back to ``callback_url``)."""
         self.go("/account/addresses/new", "address-form")
         self.form_errors()
         self.edits()
@@ -197,8 +197,7 @@ class Tour:
         self.sign_in_methods()
         self.email_link()
         self.outboxes()
-        if oidc_client is not None:
-            self.openid(oidc_client)
+        self.openid(oidc_client)
         self.provider_refusals()
         self.other_ways()
         self.recovery()
