@@ -53,6 +53,16 @@ class Customer:
         wait_until(lambda: len(self.texts()) > seen, timeout, f"code number {seen + 1}")
         return code_of(self.texts()[seen]["body"])
 
+    def newer_code(self, seen: int, tried: set[str]) -> str | None:
+        """A code texted since ``seen`` that was not tried yet: a start answered 503 may have
+        committed, and its text arrive after the next one's (a code for a superseded
+        challenge, which is rightly refused)."""
+        for message in reversed(self.texts()[seen:]):
+            code = code_of(message["body"])
+            if code not in tried:
+                return code
+        return None
+
     def sign_up(self, client: httpx.Client) -> None:
         self.phone = f"+1415555{4100 + self.index:04d}"
         body = {"name": "Load", "email": self.email, "password": PASSWORD, "phone": self.phone}
@@ -65,15 +75,25 @@ class Customer:
         )
         self.token = verified.json()["session"]["token"]
 
-    def verify(self, client: httpx.Client, challenge_id: str, code: str, token: str | None) -> str:
-        """Enter ``code``; after a 503, enter it again until the answer is final."""
+    def verify(
+        self, client: httpx.Client, challenge_id: str, code: str, token: str | None, seen: int
+    ) -> str:
+        """Enter ``code``; after a 503, enter it again until the answer is final; a code
+        refused as wrong came from a late text of an earlier start: try the newer one."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        tried = {code}
         for _ in range(100):
             response = client.post(
                 f"/api/v1/challenges/{challenge_id}/verify", json={"code": code}, headers=headers
             )
             if response.status_code == 409 and response.json()["code"] == "challenge_used":
                 return "used"  # a verify answered 503 had committed (not seen so far)
+            if response.status_code == 400 and response.json()["code"] == "invalid_code":
+                newer = self.newer_code(seen, tried)
+                if newer is not None and len(tried) < 3:
+                    tried.add(newer)
+                    code = newer
+                    continue
             outcome = problem_or_success(response, 200)
             self.outcomes.append(outcome)
             if outcome == "ok":
@@ -88,7 +108,7 @@ class Customer:
         self.outcomes.append(outcome)
         if outcome == "ok":
             code = self.next_code(seen)
-            self.verify(client, started.json()["challenge"]["id"], code, None)
+            self.verify(client, started.json()["challenge"]["id"], code, None, seen)
         seen = len(self.texts())
         name = f"Load {self.index}.{round_}"
         asked = client.patch(
@@ -98,7 +118,8 @@ class Customer:
         self.outcomes.append(outcome)
         if outcome == "ok":
             challenge_id = asked.json()["challenge"]["id"]
-            if self.verify(client, challenge_id, self.next_code(seen), self.token) == "ok":
+            code = self.next_code(seen)
+            if self.verify(client, challenge_id, code, self.token, seen) == "ok":
                 self.applied.append((challenge_id, name))
 
     def run(self, stop: threading.Event, errors: list[BaseException]) -> None:
