@@ -3,7 +3,7 @@
 Every ``.po`` file of a language is read once per process and compiled in memory (no ``.mo``
 build step, nothing generated in the tree); fuzzy or empty entries are left out, so a missing
 translation falls back to the English message id instead of showing something unchecked. The
-catalogue tests (``tests/unit/test_catalogues.py``) fail when a message the code or a template
+catalogue tests (``tests/i18n/test_catalogues.py``) fail when a message the code or a template
 uses is missing from a language, or when a translation drops or adds a placeholder.
 
 The language of a request lives in a context variable (set by the web middleware from the
@@ -26,7 +26,6 @@ from babel.dates import format_datetime
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
 
 from otpgate.domain.language import DEFAULT_LANGUAGE, ENGLISH, LANGUAGES, Translator
 
@@ -101,7 +100,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 _ = gettext
 
 
-# -- dates and numbers ------------------------------------------------------------------------
+# -- dates -------------------------------------------------------------------------------------
 
 # Day, short month, year and a 24-hour time in each language's own order and punctuation
 # (German writes the day as an ordinal: "25. Nov. 2026").
@@ -116,8 +115,3 @@ def format_moment(moment: datetime, language: str | None = None) -> str:
         moment.astimezone(UTC), pattern, tzinfo=UTC, locale=Locale.parse(chosen)
     )
     return f"{moment_text} UTC"
-
-
-def format_number(number: float, language: str | None = None) -> str:
-    """1234.5 -> "1,234.5", "1.234,5", "1 234,5"."""
-    return format_decimal(number, locale=Locale.parse(language or current_language()))

@@ -42,18 +42,19 @@ class ProfileService:
         self.deps = deps
         self.stepup = stepup
 
-    async def set_language(self, customer: Customer, language: str) -> None:
-        """The language of the account's SMS and email (the picker's choice when signed in).
+    async def set_language(self, customer: Customer, language: str) -> str:
+        """The language of the account's SMS and email (the picker's choice when signed in);
+        returns the one chosen ("de-AT" is "de").
 
         Not a step-up change: it shows nothing and moves nothing, and every code message
         still names its whole purpose in that language."""
         chosen = supported(language)
         if chosen is None:
             raise InvalidInput("language", "Choose one of the languages on the list.")
-        if customer.account.language == chosen:
-            return
-        async with self.deps.store.autocommit() as uow:
-            await uow.accounts.update(customer.account.id, AccountChanges(language=chosen))
+        if customer.account.language != chosen:
+            async with self.deps.store.autocommit() as uow:
+                await uow.accounts.update(customer.account.id, AccountChanges(language=chosen))
+        return chosen
 
     async def request_profile_change(
         self, customer: Customer, ctx: RequestContext, name: str | None, email: str | None

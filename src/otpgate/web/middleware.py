@@ -47,6 +47,7 @@ class SecurityHeaders:
         self.https = https
         self.metrics = metrics
         self.error_docs = base_url.rstrip("/") + ERRORS_PATH
+        # Named as ``web/pages/cookies.Cookies.name`` names it (that package imports this one).
         self.language_cookie = f"__Host-{LANGUAGE_COOKIE}" if https else LANGUAGE_COOKIE
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -5,7 +5,6 @@ from dataclasses import replace
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from otpgate.domain.language import supported
 from otpgate.web.api.common import problems
 from otpgate.web.deps import AuthDep, RuntimeDep
 from otpgate.web.pagination import Cursor, decode_cursor, encode_cursor, event_id, event_number
@@ -37,8 +36,7 @@ class LanguageIn(Body):
     ),
 )
 async def set_language(body: LanguageIn, auth: AuthDep, runtime: RuntimeDep) -> ProfileOut:
-    await runtime.services.profile.set_language(auth, body.language)
-    chosen = supported(body.language) or auth.account.language
+    chosen = await runtime.services.profile.set_language(auth, body.language)
     return profile_out(replace(auth.account, language=chosen))
 
 
