@@ -79,9 +79,9 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
     context.close()
 
 
-@pytest.fixture
-def page(context: BrowserContext) -> Iterator[Page]:
-    """A page that fails the test on any Content-Security-Policy violation or JS error."""
+def watched(context: BrowserContext) -> tuple[Page, list[str]]:
+    """A new page of ``context`` and the Content-Security-Policy violations and JS errors it
+    collects."""
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"JS error: {error}"))
@@ -93,5 +93,12 @@ def page(context: BrowserContext) -> Iterator[Page]:
             else None
         ),
     )
+    return page, problems
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Iterator[Page]:
+    """A page that fails the test on any Content-Security-Policy violation or JS error."""
+    page, problems = watched(context)
     yield page
     assert not problems, problems

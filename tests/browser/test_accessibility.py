@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 
-from tests.browser.conftest import DESKTOP, PHONE, new_context, unavailable
+from tests.browser.conftest import DESKTOP, PHONE, new_context, unavailable, watched
 from tests.browser.server import Server
 from tests.browser.tour import Tour, client_args
 from tests.examples.test_verify_payment import cli
@@ -162,22 +162,6 @@ def described(state: str, url: str, violations: list[dict[str, Any]]) -> str:
             summary = " ".join(node.get("failureSummary", "").split())
             lines.append(f"    - {target}: {summary}")
     return "\n".join(lines)
-
-
-def watched(context: BrowserContext) -> tuple[Page, list[str]]:
-    """A page collecting JS errors and CSP violations (as the ``page`` fixture does)."""
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(f"JS error: {error}"))
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(message.text)
-            if message.type == "error" and "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    return page, problems
 
 
 def test_axe_is_loaded_and_finds_what_is_wrong(browser: Browser, server: Server) -> None:

@@ -13,7 +13,7 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, expect
 
-from tests.browser.conftest import new_context
+from tests.browser.conftest import new_context, watched
 from tests.browser.journey import enter_code, expect_account, sign_in, sign_out, signed_up
 from tests.browser.server import Server
 
@@ -91,20 +91,10 @@ def test_an_authenticator_app_with_codes_from_pyotp_and_oathtool(
     expect_account(page, "Ada Lovelace", "ada.app@example.com")
 
 
-def watched(browser: Browser) -> tuple[BrowserContext, Page, list[str]]:
+def watched_context(browser: Browser) -> tuple[BrowserContext, Page, list[str]]:
     """A fresh context and page, collecting CSP violations and JS errors (as ``page`` does)."""
     context = new_context(browser)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(f"JS error: {error}"))
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(message.text)
-            if message.type == "error" and "Content Security Policy" in message.text
-            else None
-        ),
-    )
+    page, problems = watched(context)
     return context, page, problems
 
 
@@ -129,7 +119,7 @@ def virtual_authenticator(context: BrowserContext, page: Page) -> tuple[CDPSessi
 
 
 def test_a_passkey_signs_in_and_approves_a_change(browser: Browser, server: Server) -> None:
-    context, page, problems = watched(browser)
+    context, page, problems = watched_context(browser)
     cdp, authenticator = virtual_authenticator(context, page)
     phone = signed_up(page, server, name="Grace Hopper", email="grace.passkey@example.com")
     add_method(page, server, phone, "Add a passkey", "This laptop")
@@ -171,7 +161,7 @@ def test_a_passkey_signs_in_and_approves_a_change(browser: Browser, server: Serv
 
 
 def test_a_passkey_without_user_verification_is_refused(browser: Browser, server: Server) -> None:
-    context, page, problems = watched(browser)
+    context, page, problems = watched_context(browser)
     cdp, authenticator = virtual_authenticator(context, page)
     phone = signed_up(page, server, name="Alan Turing", email="alan.passkey@example.com")
     add_method(page, server, phone, "Add a passkey", None)
